@@ -1,0 +1,12 @@
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/**
+ * Parses a duration such as `90`, `45s`, `15m`, `12h`, `7d`, `2w` into seconds.
+ * Returns undefined for anything else, so callers can word their own error.
+ */
+export function parseDurationSeconds(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([smhdw]?)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const seconds = Number(m[1]) * UNIT_SECONDS[(m[2] || 's').toLowerCase()]!;
+  return Number.isSafeInteger(seconds) ? seconds : undefined;
+}

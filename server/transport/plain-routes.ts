@@ -1,0 +1,31 @@
+import { invitesApiRoute, INVITES_API_PATH } from './invites-api-route.js';
+import type { HttpRequest, HttpResponse } from './http-types.js';
+import type { InviteService } from '../service/invite-service.js';
+import { sendJson } from './plain-responses.js';
+
+export interface PlainRouteDeps {
+  invites: InviteService;
+  onUnexpected: (err: unknown) => void;
+}
+
+function pathOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q >= 0 ? url!.slice(0, q) : url ?? '/';
+}
+
+/** The non-RPC routes, served from the Connect adapter's fallback. */
+export function plainRoutes(deps: PlainRouteDeps) {
+  const routes = new Map<string, (req: HttpRequest, res: HttpResponse) => Promise<void>>([[INVITES_API_PATH, invitesApiRoute(deps)]]);
+  return (req: HttpRequest, res: HttpResponse): void => {
+    const route = routes.get(pathOf(req.url));
+    if (!route) {
+      sendJson(res, 404, { error: 'not_found', message: `no such path: ${pathOf(req.url).slice(0, 200)}` });
+      return;
+    }
+    void route(req, res).catch((err) => {
+      deps.onUnexpected(err);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'internal error: the server logged the details' });
+      else res.destroy();
+    });
+  };
+}

@@ -1,0 +1,65 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { startApp, type App } from '../../server/app/app.js';
+import { defaultEmbeddedDbBinary } from '../../server/app/package-root.js';
+import { loadConfig } from '../../server/config/config.js';
+import { randomToken } from '../../server/domain/random-token.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestServer {
+  app: App;
+  url: string;
+  port: number;
+  adminToken: string;
+  dataDir: string;
+  database: TestDatabase;
+  /** Every log line the server wrote. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A real server on port 0 with its own database and data directory.
+ * `env` holds extra environment settings (e.g. INVITES_HOSTS).
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'invites-test-data-'));
+  const adminToken = env.INVITES_ADMIN_TOKEN ?? randomToken(32);
+  const config = loadConfig({
+    PORT: '0',
+    INVITES_BIND: '127.0.0.1',
+    MONGODB_URI: database.uri,
+    MONGODB_DATABASE: database.name,
+    INVITES_DATA_DIR: dataDir,
+    INVITES_ADMIN_TOKEN: adminToken,
+    INVITES_HOSTS: 'localhost=http://localhost:8080,example.com=https://example.com',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const app = await startApp(config, { logger: pino({ level: 'info' }, sink), embeddedDbBinary: defaultEmbeddedDbBinary() });
+  return {
+    app,
+    url: `http://127.0.0.1:${app.port}`,
+    port: app.port,
+    adminToken,
+    dataDir,
+    database,
+    logs,
+    async stop() {
+      await app.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
