@@ -1,6 +1,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 
 /** The first bytes every HTTP/2 prior-knowledge (h2c) connection sends. */
@@ -27,7 +28,7 @@ const HEAD_TOO_LARGE = JSON.stringify({
 });
 const BAD_REQUEST = JSON.stringify({ error: 'bad_request', message: 'the request is not valid HTTP' });
 
-function rejectClient(socket: net.Socket | import('node:stream').Duplex, err: NodeJS.ErrnoException) {
+function rejectClient(err: NodeJS.ErrnoException, socket: Duplex) {
   if (!socket.writable) return socket.destroy();
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
   const body = tooLarge ? HEAD_TOO_LARGE : BAD_REQUEST;
