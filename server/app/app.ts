@@ -7,6 +7,7 @@ import { startExpirySweeper } from '../service/expiry-sweeper.js';
 import { createInviteService } from '../service/invite-service.js';
 import { createKeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
+import { createCachedKeyLookup } from '../service/key-lookup.js';
 import { openMongoStore } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
 import { connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
@@ -82,8 +83,9 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     }
 
     const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error');
-    const invites = createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(store.keys), hosts: config.hosts, now });
-    const keyAdmin = createKeyAdminService({ keys: store.keys, hosts: config.hosts, now });
+    const keyLookup = createCachedKeyLookup(store.keys);
+    const invites = createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(keyLookup), hosts: config.hosts, now });
+    const keyAdmin = createKeyAdminService({ keys: store.keys, keyLookup, hosts: config.hosts, now });
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
       routes: connectRoutes({ invites, keyAdmin, adminAuthenticator: createAdminAuthenticator(adminToken) }),

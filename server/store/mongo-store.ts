@@ -1,4 +1,5 @@
-import { Binary, MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
+import { createGroupCommit } from './group-commit.js';
 import type { InviteRecord, KeyRecord, Store } from './store.js';
 import { StoreConflict } from './store.js';
 
@@ -36,6 +37,10 @@ export interface MongoStoreOptions {
   expiredRetentionSeconds: number;
   /** Ms before a request fails when the database can't be reached. */
   serverSelectionTimeoutMS?: number;
+  /** Invite inserts written together at most (see group-commit.ts). */
+  maxInsertBatch?: number;
+  /** Invite insert batches in flight at once. */
+  maxInsertsInFlight?: number;
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -90,16 +95,55 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
   try {
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
-    return createMongoStore(client, db, expiresInvitesItself);
+    return createMongoStore(client, db, expiresInvitesItself, options);
   } catch (err) {
     await client.close();
     throw err;
   }
 }
 
-function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean): Store {
+/**
+ * Outcome per document of an unordered insertMany: every document not named in writeErrors
+ * was written. A write-concern failure leaves durability unknown, so it fails them all.
+ */
+export function insertOutcomes(err: unknown, count: number): Array<Error | undefined> {
+  if (!(err instanceof MongoBulkWriteError) || err.result?.getWriteConcernError()) throw err;
+  const outcomes: Array<Error | undefined> = new Array(count).fill(undefined);
+  for (const writeError of err.result.getWriteErrors()) {
+    outcomes[writeError.index] =
+      writeError.code === DUPLICATE_KEY ? new StoreConflict('invite token is taken') : new Error(`insert failed: ${writeError.errmsg ?? writeError.code}`);
+  }
+  return outcomes;
+}
+
+function toInviteDocument(invite: InviteRecord): InviteDocument {
+  return {
+    _id: invite.token,
+    host: invite.host,
+    kind: invite.kind,
+    createdAt: invite.createdAt,
+    expiresAt: invite.expiresAt,
+    source: invite.source,
+    keyId: invite.keyId ?? null,
+  };
+}
+
+function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
+  // Concurrent creates share one insertMany; each caller still waits for its own document.
+  const inviteInserts = createGroupCommit<InviteDocument>({
+    maxBatch: options.maxInsertBatch ?? 256,
+    maxInFlight: options.maxInsertsInFlight ?? 2,
+    async write(docs) {
+      try {
+        await invites.insertMany(docs, { ordered: false });
+        return docs.map(() => undefined);
+      } catch (err) {
+        return insertOutcomes(err, docs.length);
+      }
+    },
+  });
   return {
     expiresInvitesItself,
     keys: {
@@ -131,22 +175,7 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
       },
     },
     invites: {
-      async insert(invite) {
-        try {
-          await invites.insertOne({
-            _id: invite.token,
-            host: invite.host,
-            kind: invite.kind,
-            createdAt: invite.createdAt,
-            expiresAt: invite.expiresAt,
-            source: invite.source,
-            keyId: invite.keyId ?? null,
-          });
-        } catch (err) {
-          if (isDuplicateKey(err)) throw new StoreConflict('invite token is taken');
-          throw err;
-        }
-      },
+      insert: (invite) => inviteInserts.submit(toInviteDocument(invite)),
       async findValid(token, now) {
         const doc = await invites.findOne({ _id: token, expiresAt: { $gt: now } });
         return doc ? toInviteRecord(doc) : undefined;
