@@ -24,6 +24,8 @@ export interface AppDeps {
   now?: () => Date;
   /** A store to use instead of opening one from the config (tests). */
   store?: Store;
+  /** Called for every command sent to the database (benchmarks count them). */
+  onDatabaseCommand?: (commandName: string) => void;
 }
 
 export interface App {
@@ -57,7 +59,12 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
         databaseUri = db.uri;
         logger.info({ dataDir: config.dataDir }, 'embedded database started');
       }
-      store = await openMongoStore({ uri: databaseUri, database: config.mongodbDatabase, expiredRetentionSeconds: config.expiredInviteRetentionSeconds });
+      store = await openMongoStore({
+        uri: databaseUri,
+        database: config.mongodbDatabase,
+        expiredRetentionSeconds: config.expiredInviteRetentionSeconds,
+        onCommand: deps.onDatabaseCommand,
+      });
       const opened = store;
       cleanups.push(() => opened.close());
     }

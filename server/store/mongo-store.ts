@@ -41,6 +41,8 @@ export interface MongoStoreOptions {
   maxInsertBatch?: number;
   /** Invite insert batches in flight at once. */
   maxInsertsInFlight?: number;
+  /** Called with the name of every command sent (monitoring). */
+  onCommand?: (commandName: string) => void;
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -90,7 +92,12 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     writeConcern: { w: 'majority', journal: true },
     readConcern: { level: 'majority' },
     retryWrites: true,
+    monitorCommands: options.onCommand !== undefined,
   });
+  if (options.onCommand) {
+    const onCommand = options.onCommand;
+    client.on('commandStarted', (event) => onCommand(event.commandName));
+  }
   await client.connect();
   try {
     const db = client.db(options.database);
