@@ -4,15 +4,17 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { AuditEvent } from "./audit_pb.js";
+import { file_invites_v1_audit } from "./audit_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file invites/v1/key_admin.proto.
  */
 export const file_invites_v1_key_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChppbnZpdGVzL3YxL2tleV9hZG1pbi5wcm90bxIKaW52aXRlcy52MSJhCgZBcGlLZXkSCgoCaWQYASABKAkSDAoEaG9zdBgCIAEoCRIMCgRuYW1lGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIuChBDcmVhdGVLZXlSZXF1ZXN0EgwKBGhvc3QYASABKAkSDAoEbmFtZRgCIAEoCSJGChFDcmVhdGVLZXlSZXNwb25zZRIfCgNrZXkYASABKAsyEi5pbnZpdGVzLnYxLkFwaUtleRIQCghmdWxsX2tleRgCIAEoCSIfCg9MaXN0S2V5c1JlcXVlc3QSDAoEaG9zdBgBIAEoCSI0ChBMaXN0S2V5c1Jlc3BvbnNlEiAKBGtleXMYASADKAsyEi5pbnZpdGVzLnYxLkFwaUtleSIsChBEZWxldGVLZXlSZXF1ZXN0EgwKBGhvc3QYASABKAkSCgoCaWQYAiABKAkiEwoRRGVsZXRlS2V5UmVzcG9uc2Uy5QEKCEtleUFkbWluEkgKCUNyZWF0ZUtleRIcLmludml0ZXMudjEuQ3JlYXRlS2V5UmVxdWVzdBodLmludml0ZXMudjEuQ3JlYXRlS2V5UmVzcG9uc2USRQoITGlzdEtleXMSGy5pbnZpdGVzLnYxLkxpc3RLZXlzUmVxdWVzdBocLmludml0ZXMudjEuTGlzdEtleXNSZXNwb25zZRJICglEZWxldGVLZXkSHC5pbnZpdGVzLnYxLkRlbGV0ZUtleVJlcXVlc3QaHS5pbnZpdGVzLnYxLkRlbGV0ZUtleVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChppbnZpdGVzL3YxL2tleV9hZG1pbi5wcm90bxIKaW52aXRlcy52MSK6AgoGQXBpS2V5EgoKAmlkGAEgASgJEgwKBGhvc3QYAiABKAkSDAoEbmFtZRgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGRpc2FibGVkGAYgASgIEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgHIAEoDRIxCg1sYXN0X3VzZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl1c2VfY291bnQYCSABKAQSLwoLcm90YXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInwKEENyZWF0ZUtleVJlcXVlc3QSDAoEaG9zdBgBIAEoCRIMCgRuYW1lGAIgASgJEi0KCmV4cGlyZXNfaW4YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SHQoVcmF0ZV9saW1pdF9wZXJfbWludXRlGAQgASgNIkYKEUNyZWF0ZUtleVJlc3BvbnNlEh8KA2tleRgBIAEoCzISLmludml0ZXMudjEuQXBpS2V5EhAKCGZ1bGxfa2V5GAIgASgJIh8KD0xpc3RLZXlzUmVxdWVzdBIMCgRob3N0GAEgASgJIjQKEExpc3RLZXlzUmVzcG9uc2USIAoEa2V5cxgBIAMoCzISLmludml0ZXMudjEuQXBpS2V5IiwKEERlbGV0ZUtleVJlcXVlc3QSDAoEaG9zdBgBIAEoCRIKCgJpZBgCIAEoCSITChFEZWxldGVLZXlSZXNwb25zZSItChFEaXNhYmxlS2V5UmVxdWVzdBIMCgRob3N0GAEgASgJEgoKAmlkGAIgASgJIjUKEkRpc2FibGVLZXlSZXNwb25zZRIfCgNrZXkYASABKAsyEi5pbnZpdGVzLnYxLkFwaUtleSIsChBFbmFibGVLZXlSZXF1ZXN0EgwKBGhvc3QYASABKAkSCgoCaWQYAiABKAkiNAoRRW5hYmxlS2V5UmVzcG9uc2USHwoDa2V5GAEgASgLMhIuaW52aXRlcy52MS5BcGlLZXkiLAoQUm90YXRlS2V5UmVxdWVzdBIMCgRob3N0GAEgASgJEgoKAmlkGAIgASgJIkYKEVJvdGF0ZUtleVJlc3BvbnNlEh8KA2tleRgBIAEoCzISLmludml0ZXMudjEuQXBpS2V5EhAKCGZ1bGxfa2V5GAIgASgJIl4KEExpc3RBdWRpdFJlcXVlc3QSDAoEaG9zdBgBIAEoCRIpCgVzaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAMgASgNIk4KEUxpc3RBdWRpdFJlc3BvbnNlEiYKBmV2ZW50cxgBIAMoCzIWLmludml0ZXMudjEuQXVkaXRFdmVudBIRCgl0cnVuY2F0ZWQYAiABKAgykAQKCEtleUFkbWluEkgKCUNyZWF0ZUtleRIcLmludml0ZXMudjEuQ3JlYXRlS2V5UmVxdWVzdBodLmludml0ZXMudjEuQ3JlYXRlS2V5UmVzcG9uc2USRQoITGlzdEtleXMSGy5pbnZpdGVzLnYxLkxpc3RLZXlzUmVxdWVzdBocLmludml0ZXMudjEuTGlzdEtleXNSZXNwb25zZRJICglEZWxldGVLZXkSHC5pbnZpdGVzLnYxLkRlbGV0ZUtleVJlcXVlc3QaHS5pbnZpdGVzLnYxLkRlbGV0ZUtleVJlc3BvbnNlEksKCkRpc2FibGVLZXkSHS5pbnZpdGVzLnYxLkRpc2FibGVLZXlSZXF1ZXN0Gh4uaW52aXRlcy52MS5EaXNhYmxlS2V5UmVzcG9uc2USSAoJRW5hYmxlS2V5EhwuaW52aXRlcy52MS5FbmFibGVLZXlSZXF1ZXN0Gh0uaW52aXRlcy52MS5FbmFibGVLZXlSZXNwb25zZRJICglSb3RhdGVLZXkSHC5pbnZpdGVzLnYxLlJvdGF0ZUtleVJlcXVlc3QaHS5pbnZpdGVzLnYxLlJvdGF0ZUtleVJlc3BvbnNlEkgKCUxpc3RBdWRpdBIcLmludml0ZXMudjEuTGlzdEF1ZGl0UmVxdWVzdBodLmludml0ZXMudjEuTGlzdEF1ZGl0UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_invites_v1_audit]);
 
 /**
  * ApiKey is the public record of an API key; it never holds the secret.
@@ -47,6 +49,49 @@ export type ApiKey = Message<"invites.v1.ApiKey"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * When the key stops working; unset for a key that does not expire.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * True while the key is disabled (see DisableKey).
+   *
+   * @generated from field: bool disabled = 6;
+   */
+  disabled: boolean;
+
+  /**
+   * How many invites the key may create per minute: its own limit, or the server's default.
+   *
+   * @generated from field: uint32 rate_limit_per_minute = 7;
+   */
+  rateLimitPerMinute: number;
+
+  /**
+   * When the key last authenticated a request, as far as the servers have reported it (they
+   * report every few seconds); unset when it never has.
+   *
+   * @generated from field: google.protobuf.Timestamp last_use_time = 8;
+   */
+  lastUseTime?: Timestamp | undefined;
+
+  /**
+   * How many requests the key has authenticated, as far as the servers have reported.
+   *
+   * @generated from field: uint64 use_count = 9;
+   */
+  useCount: bigint;
+
+  /**
+   * When the key's secret was last replaced by RotateKey; unset when it never was.
+   *
+   * @generated from field: google.protobuf.Timestamp rotate_time = 10;
+   */
+  rotateTime?: Timestamp | undefined;
 };
 
 /**
@@ -75,6 +120,20 @@ export type CreateKeyRequest = Message<"invites.v1.CreateKeyRequest"> & {
    * @generated from field: string name = 2;
    */
   name: string;
+
+  /**
+   * How long the key works, from now (whole seconds, at most 3650 days); unset: it never expires.
+   *
+   * @generated from field: google.protobuf.Duration expires_in = 3;
+   */
+  expiresIn?: Duration | undefined;
+
+  /**
+   * How many invites the key may create per minute, 1 to 100000; 0 or unset: the server's default.
+   *
+   * @generated from field: uint32 rate_limit_per_minute = 4;
+   */
+  rateLimitPerMinute: number;
 };
 
 /**
@@ -198,6 +257,223 @@ export const DeleteKeyResponseSchema: GenMessage<DeleteKeyResponse> = /*@__PURE_
   messageDesc(file_invites_v1_key_admin, 6);
 
 /**
+ * DisableKeyRequest names the key to disable.
+ *
+ * @generated from message invites.v1.DisableKeyRequest
+ */
+export type DisableKeyRequest = Message<"invites.v1.DisableKeyRequest"> & {
+  /**
+   * The host the key belongs to.
+   *
+   * @generated from field: string host = 1;
+   */
+  host: string;
+
+  /**
+   * The key id (the part before the slash).
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message invites.v1.DisableKeyRequest.
+ * Use `create(DisableKeyRequestSchema)` to create a new message.
+ */
+export const DisableKeyRequestSchema: GenMessage<DisableKeyRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 7);
+
+/**
+ * DisableKeyResponse returns the key as it now is.
+ *
+ * @generated from message invites.v1.DisableKeyResponse
+ */
+export type DisableKeyResponse = Message<"invites.v1.DisableKeyResponse"> & {
+  /**
+   * The disabled key.
+   *
+   * @generated from field: invites.v1.ApiKey key = 1;
+   */
+  key?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message invites.v1.DisableKeyResponse.
+ * Use `create(DisableKeyResponseSchema)` to create a new message.
+ */
+export const DisableKeyResponseSchema: GenMessage<DisableKeyResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 8);
+
+/**
+ * EnableKeyRequest names the key to enable.
+ *
+ * @generated from message invites.v1.EnableKeyRequest
+ */
+export type EnableKeyRequest = Message<"invites.v1.EnableKeyRequest"> & {
+  /**
+   * The host the key belongs to.
+   *
+   * @generated from field: string host = 1;
+   */
+  host: string;
+
+  /**
+   * The key id (the part before the slash).
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message invites.v1.EnableKeyRequest.
+ * Use `create(EnableKeyRequestSchema)` to create a new message.
+ */
+export const EnableKeyRequestSchema: GenMessage<EnableKeyRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 9);
+
+/**
+ * EnableKeyResponse returns the key as it now is.
+ *
+ * @generated from message invites.v1.EnableKeyResponse
+ */
+export type EnableKeyResponse = Message<"invites.v1.EnableKeyResponse"> & {
+  /**
+   * The enabled key.
+   *
+   * @generated from field: invites.v1.ApiKey key = 1;
+   */
+  key?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message invites.v1.EnableKeyResponse.
+ * Use `create(EnableKeyResponseSchema)` to create a new message.
+ */
+export const EnableKeyResponseSchema: GenMessage<EnableKeyResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 10);
+
+/**
+ * RotateKeyRequest names the key whose secret to replace.
+ *
+ * @generated from message invites.v1.RotateKeyRequest
+ */
+export type RotateKeyRequest = Message<"invites.v1.RotateKeyRequest"> & {
+  /**
+   * The host the key belongs to.
+   *
+   * @generated from field: string host = 1;
+   */
+  host: string;
+
+  /**
+   * The key id (the part before the slash); it stays the same.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message invites.v1.RotateKeyRequest.
+ * Use `create(RotateKeyRequestSchema)` to create a new message.
+ */
+export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 11);
+
+/**
+ * RotateKeyResponse returns the key and its new full key.
+ *
+ * @generated from message invites.v1.RotateKeyResponse
+ */
+export type RotateKeyResponse = Message<"invites.v1.RotateKeyResponse"> & {
+  /**
+   * The key, with its new rotate_time.
+   *
+   * @generated from field: invites.v1.ApiKey key = 1;
+   */
+  key?: ApiKey | undefined;
+
+  /**
+   * The new full key `ID/SECRET`. It is shown only here: only a hash is stored.
+   *
+   * @generated from field: string full_key = 2;
+   */
+  fullKey: string;
+};
+
+/**
+ * Describes the message invites.v1.RotateKeyResponse.
+ * Use `create(RotateKeyResponseSchema)` to create a new message.
+ */
+export const RotateKeyResponseSchema: GenMessage<RotateKeyResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 12);
+
+/**
+ * ListAuditRequest selects the audit events to list.
+ *
+ * @generated from message invites.v1.ListAuditRequest
+ */
+export type ListAuditRequest = Message<"invites.v1.ListAuditRequest"> & {
+  /**
+   * Only events of this host; empty: every configured host.
+   *
+   * @generated from field: string host = 1;
+   */
+  host: string;
+
+  /**
+   * Only events at or after this time; unset: no lower bound.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 2;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * At most this many events, 1 to 1000; 0: 100.
+   *
+   * @generated from field: uint32 page_size = 3;
+   */
+  pageSize: number;
+};
+
+/**
+ * Describes the message invites.v1.ListAuditRequest.
+ * Use `create(ListAuditRequestSchema)` to create a new message.
+ */
+export const ListAuditRequestSchema: GenMessage<ListAuditRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 13);
+
+/**
+ * ListAuditResponse holds the selected events, newest first.
+ *
+ * @generated from message invites.v1.ListAuditResponse
+ */
+export type ListAuditResponse = Message<"invites.v1.ListAuditResponse"> & {
+  /**
+   * The events, newest first.
+   *
+   * @generated from field: repeated invites.v1.AuditEvent events = 1;
+   */
+  events: AuditEvent[];
+
+  /**
+   * True when more events matched than page_size: ask again with an earlier window.
+   *
+   * @generated from field: bool truncated = 2;
+   */
+  truncated: boolean;
+};
+
+/**
+ * Describes the message invites.v1.ListAuditResponse.
+ * Use `create(ListAuditResponseSchema)` to create a new message.
+ */
+export const ListAuditResponseSchema: GenMessage<ListAuditResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 14);
+
+/**
  * KeyAdmin manages the API keys that create invites. Every call needs the admin token,
  * sent as `Authorization: Bearer TOKEN`.
  *
@@ -234,6 +510,51 @@ export const KeyAdmin: GenService<{
     methodKind: "unary";
     input: typeof DeleteKeyRequestSchema;
     output: typeof DeleteKeyResponseSchema;
+  },
+  /**
+   * DisableKey stops a key from working without deleting it: it is refused like an unknown
+   * key (UNAUTHENTICATED) until EnableKey. Takes effect at once on the server that handles
+   * the call and within a second on every other. NOT_FOUND for an unknown id.
+   *
+   * @generated from rpc invites.v1.KeyAdmin.DisableKey
+   */
+  disableKey: {
+    methodKind: "unary";
+    input: typeof DisableKeyRequestSchema;
+    output: typeof DisableKeyResponseSchema;
+  },
+  /**
+   * EnableKey lets a disabled key work again (an expired key stays expired).
+   * NOT_FOUND for an unknown id.
+   *
+   * @generated from rpc invites.v1.KeyAdmin.EnableKey
+   */
+  enableKey: {
+    methodKind: "unary";
+    input: typeof EnableKeyRequestSchema;
+    output: typeof EnableKeyResponseSchema;
+  },
+  /**
+   * RotateKey gives a key a new secret and keeps its id, name, limits and history. The old
+   * secret stops working at once on the server that handles the call and within a second on
+   * every other. The response is the only place the new secret is ever shown.
+   *
+   * @generated from rpc invites.v1.KeyAdmin.RotateKey
+   */
+  rotateKey: {
+    methodKind: "unary";
+    input: typeof RotateKeyRequestSchema;
+    output: typeof RotateKeyResponseSchema;
+  },
+  /**
+   * ListAudit lists what was done to keys and invites, and by whom, newest first.
+   *
+   * @generated from rpc invites.v1.KeyAdmin.ListAudit
+   */
+  listAudit: {
+    methodKind: "unary";
+    input: typeof ListAuditRequestSchema;
+    output: typeof ListAuditResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_invites_v1_key_admin, 0);
