@@ -1,4 +1,4 @@
-import type { InviteRecord, KeyRecord, Store } from './store.js';
+import type { AuditRecord, InviteRecord, KeyRecord, KeyUsage, KeyUsageFigures, RateCount, Store, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
 
 /**
@@ -9,6 +9,16 @@ export function createMemoryStore(): Store {
   const keys = new Map<string, KeyRecord>();
   const invites = new Map<string, InviteRecord>();
   const copy = <T extends object>(v: T): T => ({ ...v });
+  const usage = new Map<string, KeyUsageFigures>();
+  const rateCounts = new Map<string, RateCount & { instanceId: string; expiresAt: Date }>();
+  const audit: AuditRecord[] = [];
+  const inRange = (q: TimeRangeQuery) => (e: { host: string; at: Date }) => q.hosts.includes(e.host) && (!q.since || e.at >= q.since);
+  const updateKey = (host: string, id: string, change: Partial<KeyRecord>) => {
+    const k = keys.get(id);
+    if (k?.host !== host) return undefined;
+    Object.assign(k, change);
+    return copy(k);
+  };
   return {
     expiresInvitesItself: false,
     keys: {
@@ -30,6 +40,12 @@ export function createMemoryStore(): Store {
         if (keys.get(id)?.host !== host) return false;
         return keys.delete(id);
       },
+      async setDisabled(host, id, disabled) {
+        return updateKey(host, id, { disabled });
+      },
+      async replaceSecret(host, id, secretHash, rotatedAt) {
+        return updateKey(host, id, { secretHash, rotatedAt });
+      },
     },
     invites: {
       async insert(invite) {
@@ -45,8 +61,68 @@ export function createMemoryStore(): Store {
         for (const [token, i] of invites) if (i.expiresAt < before && invites.delete(token)) n++;
         return n;
       },
+      async listCreated(query) {
+        return [...invites.values()]
+          .filter((i) => inRange(query)({ host: i.host, at: i.createdAt }))
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+          .slice(0, query.limit)
+          .map(copy);
+      },
     },
     async ping() {},
     async close() {},
+    usage: {
+      async write(instanceId, figures) {
+        for (const f of figures) usage.set(`${f.keyId}:${instanceId}`, copy(f));
+      },
+      async totals(keyIds) {
+        const totals = new Map<string, KeyUsage>();
+        for (const f of usage.values()) {
+          if (!keyIds.includes(f.keyId)) continue;
+          const t = totals.get(f.keyId) ?? { count: 0, lastUsedAt: undefined };
+          t.count += f.count;
+          if (!t.lastUsedAt || f.lastUsedAt > t.lastUsedAt) t.lastUsedAt = f.lastUsedAt;
+          totals.set(f.keyId, t);
+        }
+        return totals;
+      },
+      async deleteKey(keyId) {
+        for (const [id, f] of usage) if (f.keyId === keyId) usage.delete(id);
+      },
+    },
+    rateCounters: {
+      async write(instanceId, counts, expiresAt) {
+        for (const c of counts) rateCounts.set(`${c.scope}:${c.window}:${instanceId}`, { ...c, instanceId, expiresAt });
+      },
+      async readOthers(instanceId, window, select) {
+        const sums = new Map<string, number>();
+        for (const c of rateCounts.values()) {
+          if (c.instanceId === instanceId || c.window !== window) continue;
+          if (!select.kinds.includes(c.kind) && !select.scopes.includes(c.scope)) continue;
+          sums.set(c.scope, (sums.get(c.scope) ?? 0) + c.count);
+        }
+        return sums;
+      },
+      async deleteExpired(before) {
+        let n = 0;
+        for (const [id, c] of rateCounts) if (c.expiresAt < before && rateCounts.delete(id)) n++;
+        return n;
+      },
+    },
+    audit: {
+      async insert(event) {
+        audit.push(copy(event));
+      },
+      async list(query) {
+        // Reversed first so that, the sort being stable, equal times come newest first too.
+        return [...audit]
+          .reverse()
+          .filter(inRange(query))
+          .sort((a, b) => b.at.getTime() - a.at.getTime())
+          .slice(0, query.limit)
+          .map(copy);
+      },
+    },
+    isAvailable: () => true,
   };
 }

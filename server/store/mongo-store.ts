@@ -1,6 +1,8 @@
 import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
+import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { createGroupCommit } from './group-commit.js';
-import type { InviteRecord, KeyRecord, Store } from './store.js';
+import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
+import type { InviteRecord, KeyRecord, Store, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
 
 interface KeyDocument {
@@ -9,6 +11,10 @@ interface KeyDocument {
   name: string;
   secretHash: Binary;
   createdAt: Date;
+  expiresAt?: Date;
+  disabled?: boolean;
+  rateLimitPerMinute?: number;
+  rotatedAt?: Date;
 }
 
 interface InviteDocument {
@@ -37,6 +43,8 @@ export interface MongoStoreOptions {
   expiredRetentionSeconds: number;
   /** Ms before a request fails when the database can't be reached. */
   serverSelectionTimeoutMS?: number;
+  /** Ms to keep trying to reach the database at start before giving up. */
+  startTimeoutMs?: number;
   /** Invite inserts written together at most (see group-commit.ts). */
   maxInsertBatch?: number;
   /** Invite insert batches in flight at once. */
@@ -55,6 +63,10 @@ const toKeyRecord = (d: KeyDocument): KeyRecord => ({
   name: d.name,
   secretHash: d.secretHash.buffer,
   createdAt: d.createdAt,
+  expiresAt: d.expiresAt ?? undefined,
+  disabled: d.disabled ?? false,
+  rateLimitPerMinute: d.rateLimitPerMinute ?? undefined,
+  rotatedAt: d.rotatedAt ?? undefined,
 });
 
 const toInviteRecord = (d: InviteDocument): InviteRecord => ({
@@ -74,6 +86,10 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
 async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean> {
   await db.collection('keys').createIndexes(KEY_INDEXES);
   await db.collection('invites').createIndexes(INVITE_INDEXES);
+  // One index per call: the embedded engine panics on a repeated createIndexes of several.
+  for (const [collection, indexes] of Object.entries(SUPPORT_INDEXES)) {
+    for (const index of indexes) await db.collection(collection).createIndexes([index]);
+  }
   const invites = db.collection('invites');
   try {
     await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
@@ -86,8 +102,24 @@ async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean>
 }
 
 export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
+  const deadline = Date.now() + (options.startTimeoutMs ?? 0);
+  // A database that starts a little after the server (e.g. in one compose file) is waited for.
+  for (;;) {
+    try {
+      return await openMongoStoreOnce(options);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
+  const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? 5000;
   const client = new MongoClient(options.uri, {
-    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
+    // Fail fast when the database is down: requests get 503 instead of hanging.
+    serverSelectionTimeoutMS,
+    connectTimeoutMS: Math.max(1000, serverSelectionTimeoutMS),
     // An invite reported as created must survive the loss of the primary: majority + journal.
     writeConcern: { w: 'majority', journal: true },
     readConcern: { level: 'majority' },
@@ -98,11 +130,16 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     const onCommand = options.onCommand;
     client.on('commandStarted', (event) => onCommand(event.commandName));
   }
-  await client.connect();
+  // What the driver currently knows: a writable server, or none (updated by its monitoring).
+  const availability = { writable: false };
+  client.on('topologyDescriptionChanged', (event) => {
+    availability.writable = [...event.newDescription.servers.values()].some((server) => server.isWritable);
+  });
   try {
+    await client.connect();
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
-    return createMongoStore(client, db, expiresInvitesItself, options);
+    return createMongoStore(client, db, expiresInvitesItself, options, () => availability.writable);
   } catch (err) {
     await client.close();
     throw err;
@@ -135,7 +172,7 @@ function toInviteDocument(invite: InviteRecord): InviteDocument {
   };
 }
 
-function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions): Store {
+function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions, isAvailable: () => boolean): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
   // Concurrent creates share one insertMany; each caller still waits for its own document.
@@ -151,9 +188,14 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
       }
     },
   });
+  const updateKey = async (host: string, id: string, set: Partial<KeyDocument>) => {
+    const doc = await keys.findOneAndUpdate({ _id: id, host }, { $set: set }, { returnDocument: 'after' });
+    return doc ? toKeyRecord(doc) : undefined;
+  };
+  const inRange = (q: TimeRangeQuery, field: string) => ({ host: { $in: [...q.hosts] }, ...(q.since ? { [field]: { $gte: q.since } } : {}) });
   return {
     expiresInvitesItself,
-    keys: {
+    keys: withDriverErrorsMapped({
       async insert(key) {
         try {
           await keys.insertOne({
@@ -162,6 +204,9 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
             name: key.name,
             secretHash: new Binary(key.secretHash),
             createdAt: key.createdAt,
+            ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}),
+            ...(key.disabled ? { disabled: true } : {}),
+            ...(key.rateLimitPerMinute !== undefined ? { rateLimitPerMinute: key.rateLimitPerMinute } : {}),
           });
         } catch (err) {
           if (isDuplicateKey(err)) throw new StoreConflict(`key id ${key.id} is taken`);
@@ -180,8 +225,10 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
         const result = await keys.deleteOne({ _id: id, host });
         return result.deletedCount === 1;
       },
-    },
-    invites: {
+      setDisabled: (host, id, disabled) => updateKey(host, id, { disabled }),
+      replaceSecret: (host, id, secretHash, rotatedAt) => updateKey(host, id, { secretHash: new Binary(secretHash), rotatedAt }),
+    }),
+    invites: withDriverErrorsMapped({
       insert: (invite) => inviteInserts.submit(toInviteDocument(invite)),
       async findValid(token, now) {
         const doc = await invites.findOne({ _id: token, expiresAt: { $gt: now } });
@@ -191,12 +238,20 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
         const result = await invites.deleteMany({ expiresAt: { $lt: before } });
         return result.deletedCount;
       },
-    },
+      async listCreated(query) {
+        const docs = await invites.find(inRange(query, 'createdAt')).sort({ createdAt: -1, _id: 1 }).limit(query.limit).toArray();
+        return docs.map(toInviteRecord);
+      },
+    }),
     async ping() {
-      await db.command({ ping: 1 });
+      await db.command({ ping: 1 }).catch(mapDriverError);
     },
     async close() {
       await client.close();
     },
+    usage: withDriverErrorsMapped(usageStore(db)),
+    rateCounters: withDriverErrorsMapped(rateCounterStore(db)),
+    audit: withDriverErrorsMapped(auditStore(db)),
+    isAvailable,
   };
 }

@@ -7,6 +7,14 @@ export interface KeyRecord {
   /** SHA-256 of the secret; the secret itself is never stored. */
   secretHash: Uint8Array;
   createdAt: Date;
+  /** When the key stops working; undefined: never. */
+  expiresAt?: Date;
+  /** A disabled key is refused like an unknown one until it is enabled again. */
+  disabled?: boolean;
+  /** Invites per minute this key may create; undefined: the server's default. */
+  rateLimitPerMinute?: number;
+  /** When the secret was last replaced. */
+  rotatedAt?: Date;
 }
 
 export type InviteKind = 'register';
@@ -31,6 +39,10 @@ export interface KeyStore {
   listByHost(host: string): Promise<KeyRecord[]>;
   /** False when the host has no key with that id. */
   delete(host: string, id: string): Promise<boolean>;
+  /** Sets `disabled`; the updated key, or undefined when the host has no key with that id. */
+  setDisabled(host: string, id: string, disabled: boolean): Promise<KeyRecord | undefined>;
+  /** Replaces the secret's hash; the updated key, or undefined when the host has no key with that id. */
+  replaceSecret(host: string, id: string, secretHash: Uint8Array, rotatedAt: Date): Promise<KeyRecord | undefined>;
 }
 
 export interface InviteStore {
@@ -40,6 +52,8 @@ export interface InviteStore {
   findValid(token: string, now: Date): Promise<InviteRecord | undefined>;
   /** Invites that expired before `before`; returns how many were removed. */
   deleteExpired(before: Date): Promise<number>;
+  /** Newest first: invites of `hosts` created at or after `since`, at most `limit`. */
+  listCreated(query: TimeRangeQuery): Promise<InviteRecord[]>;
 }
 
 export interface Store {
@@ -49,9 +63,97 @@ export interface Store {
   readonly expiresInvitesItself: boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
+  usage: KeyUsageStore;
+  rateCounters: RateCounterStore;
+  audit: AuditStore;
+  /** Whether the database is reachable for writes as far as the driver knows now (no I/O). */
+  isAvailable(): boolean;
 }
 
 /** A unique key (id or token) was already taken. */
 export class StoreConflict extends Error {
   override readonly name = 'StoreConflict';
+}
+
+/** What a listing of events of some hosts since some time asks for. */
+export interface TimeRangeQuery {
+  hosts: readonly string[];
+  /** Inclusive; undefined: no lower bound. */
+  since: Date | undefined;
+  limit: number;
+}
+
+/** A key's use, summed over every server instance. */
+export interface KeyUsage {
+  count: number;
+  lastUsedAt: Date | undefined;
+}
+
+/** One instance's figures for one key since that instance started. */
+export interface KeyUsageFigures {
+  keyId: string;
+  count: number;
+  lastUsedAt: Date;
+}
+
+/**
+ * Key use, counted per server instance: each instance writes only its own documents (a `$set`
+ * of its cumulative figures), so no two writers ever update the same document.
+ */
+export interface KeyUsageStore {
+  write(instanceId: string, figures: readonly KeyUsageFigures[]): Promise<void>;
+  /** Summed over every instance; keys never used are absent. */
+  totals(keyIds: readonly string[]): Promise<Map<string, KeyUsage>>;
+  /** Forgets a deleted key's figures. */
+  deleteKey(keyId: string): Promise<void>;
+}
+
+/** One instance's count of events in one rate-limit scope (e.g. `key:ID`) and window. */
+export interface RateCount {
+  /** What the scope limits, e.g. `key` or `address`; the scope starts with it. */
+  kind: string;
+  scope: string;
+  /** The window's number: its start time divided by its length. */
+  window: number;
+  count: number;
+}
+
+/** Rate-limit counts shared between instances, each instance writing only its own documents. */
+export interface RateCounterStore {
+  /** Writes this instance's counts (each its total so far for that scope and window). */
+  write(instanceId: string, counts: readonly RateCount[], expiresAt: Date): Promise<void>;
+  /**
+   * The other instances' counts in `window`, summed per scope: every scope of the given
+   * kinds, and the listed scopes.
+   */
+  readOthers(instanceId: string, window: number, select: { kinds: readonly string[]; scopes: readonly string[] }): Promise<Map<string, number>>;
+  /** Removes counts that expired before `before`. */
+  deleteExpired(before: Date): Promise<number>;
+}
+
+export type AuditAction =
+  | 'key_created'
+  | 'key_deleted'
+  | 'key_disabled'
+  | 'key_enabled'
+  | 'key_rotated'
+  | 'invite_created'
+  | 'invite_revoked'
+  | 'invite_redeemed';
+
+/** Something done to a key or an invite. Never holds a key's secret or the admin token. */
+export interface AuditRecord {
+  at: Date;
+  action: AuditAction;
+  /** `admin` or `key:ID`. */
+  actor: string;
+  host: string;
+  keyId: string | undefined;
+  inviteToken: string | undefined;
+}
+
+export interface AuditStore {
+  insert(event: AuditRecord): Promise<void>;
+  /** Newest first. */
+  list(query: TimeRangeQuery): Promise<AuditRecord[]>;
 }
