@@ -1,20 +1,19 @@
+import { createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { startEmbeddedDb, type EmbeddedDb } from '../embedded/embedded-db.js';
-import { createAdminAuthenticator } from '../service/admin-authenticator.js';
+import { randomToken } from '../domain/random-token.js';
 import { startExpirySweeper } from '../service/expiry-sweeper.js';
-import { createInviteService } from '../service/invite-service.js';
-import { createKeyAdminService } from '../service/key-admin-service.js';
-import { createKeyAuthenticator } from '../service/key-authenticator.js';
-import { createCachedKeyLookup } from '../service/key-lookup.js';
 import { openMongoStore } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
-import { connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
+import { CLIENT_ADDRESS, clientAddressOf } from '../transport/client-address.js';
+import { authFailureInterceptor, connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
 import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
 import { listenOnePort } from '../transport/one-port-server.js';
 import { plainRoutes } from '../transport/plain-routes.js';
 import { loadOrCreateAdminToken } from './admin-token-file.js';
+import { buildServices } from './build-services.js';
 import { redactUrl, type Logger } from './logger.js';
 
 export interface AppDeps {
@@ -34,9 +33,19 @@ export interface App {
   databaseUri: string;
   adminTokenPath: string | undefined;
   close(): Promise<void>;
+  /** Writes this instance's usage and rate-limit counts now and reads the other instances'. */
+  syncCounters(): Promise<void>;
+  /** Whether the database is reachable, as far as the driver knows now (no I/O): for readiness. */
+  databaseAvailable(): boolean;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** How long the server waits at start for a database that is not up yet. */
+const DATABASE_START_TIMEOUT_MS = 30_000;
+/** Largest RPC request message accepted; larger ones get RESOURCE_EXHAUSTED. */
+export const MAX_RPC_MESSAGE_BYTES = 64 * 1024;
+/** A failing background write is logged at most this often (it is retried meanwhile). */
+const BACKGROUND_ERROR_LOG_INTERVAL_MS = 30_000;
 
 export async function startApp(config: Config, deps: AppDeps): Promise<App> {
   const { logger } = deps;
@@ -63,6 +72,8 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
         uri: databaseUri,
         database: config.mongodbDatabase,
         expiredRetentionSeconds: config.expiredInviteRetentionSeconds,
+        serverSelectionTimeoutMS: config.databaseTimeoutMs,
+        startTimeoutMs: DATABASE_START_TIMEOUT_MS,
         onCommand: deps.onDatabaseCommand,
       });
       const opened = store;
@@ -90,14 +101,23 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     }
 
     const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error');
-    const keyLookup = createCachedKeyLookup(store.keys);
-    const invites = createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(keyLookup), hosts: config.hosts, now });
-    const keyAdmin = createKeyAdminService({ keys: store.keys, keyLookup, hosts: config.hosts, now });
+    let lastBackgroundLog = 0;
+    const onBackgroundError = (err: unknown) => {
+      if (Date.now() - lastBackgroundLog < BACKGROUND_ERROR_LOG_INTERVAL_MS) return;
+      lastBackgroundLog = Date.now();
+      logger.warn({ err }, 'writing usage or rate-limit counts failed; retrying in the background');
+    };
+    const instanceId = randomToken(6);
+    const services = buildServices({ store, config, adminToken, now, instanceId, onBackgroundError });
+    cleanups.push(() => services.stop());
+    const clientAddress = clientAddressOf(config.trustedProxies);
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
-      routes: connectRoutes({ invites, keyAdmin, adminAuthenticator: createAdminAuthenticator(adminToken) }),
-      interceptors: [errorMappingInterceptor(onUnexpected)],
-      fallback: plainRoutes({ invites, onUnexpected }) as ConnectNodeAdapterOptions['fallback'],
+      routes: connectRoutes(services),
+      interceptors: [errorMappingInterceptor(onUnexpected), authFailureInterceptor(services.authFailureGuard)],
+      readMaxBytes: MAX_RPC_MESSAGE_BYTES,
+      contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, clientAddress(req as HttpRequest)),
+      fallback: plainRoutes({ invites: services.invites, onUnexpected, authFailureGuard: services.authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
     }) as (req: HttpRequest, res: HttpResponse) => void;
     const handler = (req: HttpRequest, res: HttpResponse) => {
       const started = process.hrtime.bigint();
@@ -109,9 +129,17 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     };
     const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress });
     cleanups.push(() => server.close(config.shutdownTimeoutSeconds * 1000));
-    logger.info({ port: server.port, hosts: [...config.hosts.keys()] }, 'invites server listening');
+    logger.info({ port: server.port, hosts: [...config.hosts.keys()], instanceId }, 'invites server listening');
 
-    return { port: server.port, databaseUri, adminTokenPath, close: cleanup };
+    const available = store;
+    return {
+      port: server.port,
+      databaseUri,
+      adminTokenPath,
+      close: cleanup,
+      syncCounters: () => services.syncCounters(),
+      databaseAvailable: () => available.isAvailable(),
+    };
   } catch (err) {
     await cleanup();
     throw err;

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDurationSeconds } from '../domain/duration.js';
+import proxyAddr from 'proxy-addr';
+import { parseDurationMillis, parseDurationSeconds } from '../domain/duration.js';
 
 export interface HostConfig {
   /** The XMPP domain, e.g. `example.com`. */
@@ -25,6 +26,18 @@ export interface Config {
   expiredInviteRetentionSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutSeconds: number;
+  /** Invites per minute per key, for keys without their own limit. */
+  keyRateLimitPerMinute: number;
+  /** Refused credentials per minute per client address before it is refused outright. */
+  authFailuresPerMinute: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, ...). */
+  trustedProxies: string[];
+  /** How long a request waits for an unreachable database before it fails (503). */
+  databaseTimeoutMs: number;
+  /** How often instances share their rate-limit counts. */
+  rateLimitSyncMs: number;
+  /** How often key use figures are written. */
+  usageFlushMs: number;
 }
 
 /** The environment variables the service reads, and the config-file field each overrides. */
@@ -40,6 +53,12 @@ export const ENVIRONMENT_VARIABLES = {
   INVITES_EXPIRED_RETENTION: 'expiredInviteRetention',
   LOG_LEVEL: 'logLevel',
   INVITES_SHUTDOWN_TIMEOUT: 'shutdownTimeout',
+  INVITES_KEY_RATE_LIMIT: 'keyRateLimit',
+  INVITES_AUTH_FAILURE_LIMIT: 'authFailureLimit',
+  INVITES_TRUSTED_PROXIES: 'trustedProxies',
+  INVITES_DB_TIMEOUT: 'databaseTimeout',
+  INVITES_RATE_LIMIT_SYNC: 'rateLimitSync',
+  INVITES_USAGE_FLUSH: 'usageFlush',
 } as const;
 
 export class ConfigError extends Error {
@@ -56,6 +75,29 @@ const duration = z.union([z.number().int().nonnegative(), z.string()]).transform
 });
 
 const positiveDuration = duration.refine((s) => s > 0, 'must be longer than 0 seconds');
+
+const millis = (min: number, max: number) =>
+  z.union([z.number().int(), z.string()]).transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDurationMillis(value);
+    if (ms === undefined || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" must be a duration from ${min} ms to ${max / 1000} s, e.g. 250ms or 2s` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const perMinute = z.coerce.number().int('must be a whole number').min(1).max(1_000_000);
+
+const proxyList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean))
+  .superRefine((list, ctx) => {
+    try {
+      proxyAddr.compile(list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}: use addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal` });
+    }
+  });
 
 const hostName = z
   .string()
@@ -89,6 +131,12 @@ const fileSchema = z.strictObject({
   expiredInviteRetention: duration.default(7 * 86400),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   shutdownTimeout: positiveDuration.default(10),
+  keyRateLimit: perMinute.default(60),
+  authFailureLimit: perMinute.default(30),
+  trustedProxies: proxyList.default([]),
+  databaseTimeout: millis(50, 60_000).default(500),
+  rateLimitSync: millis(10, 10_000).default(250),
+  usageFlush: millis(10, 600_000).default(5000),
 });
 
 /** `example.com=https://example.com,chat.example.org=https://chat.example.org` */
@@ -163,5 +211,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fi
     expiredInviteRetentionSeconds: c.expiredInviteRetention,
     logLevel: c.logLevel,
     shutdownTimeoutSeconds: c.shutdownTimeout,
+    keyRateLimitPerMinute: c.keyRateLimit,
+    authFailuresPerMinute: c.authFailureLimit,
+    trustedProxies: c.trustedProxies,
+    databaseTimeoutMs: c.databaseTimeout,
+    rateLimitSyncMs: c.rateLimitSync,
+    usageFlushMs: c.usageFlush,
   };
 }

@@ -10,3 +10,15 @@ export function parseDurationSeconds(text: string): number | undefined {
   const seconds = Number(m[1]) * UNIT_SECONDS[(m[2] || 's').toLowerCase()]!;
   return Number.isSafeInteger(seconds) ? seconds : undefined;
 }
+
+/**
+ * Parses a short duration such as `250ms`, `2s` or `1m` into milliseconds; a bare number is
+ * milliseconds. Returns undefined for anything else.
+ */
+export function parseDurationMillis(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*(ms|[smh]?)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = (m[2] || 'ms').toLowerCase();
+  const ms = Number(m[1]) * (unit === 'ms' ? 1 : UNIT_SECONDS[unit]! * 1000);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}

@@ -5,6 +5,7 @@ import type { InviteRecord, InviteStore } from '../store/store.js';
 import { StoreConflict } from '../store/store.js';
 import { inviteUri, landingPageUrl } from './invite-links.js';
 import type { KeyAuthenticator, PresentedCredential } from './key-authenticator.js';
+import type { KeyRateLimit } from './key-rate-limit.js';
 
 /** mod_invites' token size: 18 random bytes, 24 base64url characters. */
 export const INVITE_TOKEN_BYTES = 18;
@@ -19,6 +20,8 @@ export interface InviteServiceDeps {
   keyAuthenticator: KeyAuthenticator;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
+  /** Invites per minute per key. */
+  keyRateLimit: KeyRateLimit;
 }
 
 export interface InviteService {
@@ -40,6 +43,7 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       if (!host) {
         throw new DomainError('failed_precondition', `host "${key.host}" of this key is no longer configured on the server`);
       }
+      deps.keyRateLimit.take(key);
       // A collision of 144 random bits will not happen, but if it did the client must not see it.
       for (let attempt = 0; ; attempt++) {
         const createdAt = deps.now();

@@ -1,25 +1,52 @@
 import type { HostConfig } from '../config/config.js';
-import { generateApiKey, isKeyId } from '../domain/api-key.js';
+import { generateApiKey, isKeyId, KEY_SECRET_BYTES } from '../domain/api-key.js';
 import { DomainError, unknownHost } from '../domain/errors.js';
+import { randomToken } from '../domain/random-token.js';
 import { hashSecret } from '../domain/secret-hash.js';
-import type { KeyRecord, KeyStore } from '../store/store.js';
+import type { KeyRecord, KeyStore, KeyUsage } from '../store/store.js';
 import { StoreConflict } from '../store/store.js';
+import { ADMIN_ACTOR, type AuditLog } from './audit-log.js';
 import type { KeyLookup } from './key-lookup.js';
 
 export const MAX_KEY_NAME_LENGTH = 200;
+export const MAX_KEY_LIFETIME_SECONDS = 3650 * 86400;
+export const MAX_KEY_RATE_LIMIT_PER_MINUTE = 100_000;
 
 export interface KeyAdminServiceDeps {
   keys: KeyStore;
   keyLookup: Pick<KeyLookup, 'invalidate'>;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
+  audit: AuditLog;
+  /** Use figures summed over every instance, and forgetting a deleted key's. */
+  usage: { totals(keyIds: readonly string[]): Promise<Map<string, KeyUsage>>; forget(keyId: string): Promise<void> };
+  /** The invites-per-minute limit of keys without their own. */
+  defaultRateLimitPerMinute: number;
+}
+
+export interface CreateKeyOptions {
+  /** Seconds from now until the key stops working; undefined: never. */
+  expiresInSeconds?: number;
+  /** Invites per minute; undefined or 0: the server's default. */
+  rateLimitPerMinute?: number;
+}
+
+/** A key as the admin sees it: its record, its effective limit and its use so far. */
+export interface KeyDescription extends KeyRecord {
+  effectiveRateLimitPerMinute: number;
+  useCount: number;
+  lastUsedAt: Date | undefined;
 }
 
 export interface KeyAdminService {
   /** Returns the stored record and the full key `ID/SECRET`, which is never available again. */
-  createKey(host: string, name: string): Promise<{ key: KeyRecord; fullKey: string }>;
-  listKeys(host: string): Promise<KeyRecord[]>;
+  createKey(host: string, name: string, options?: CreateKeyOptions): Promise<{ key: KeyDescription; fullKey: string }>;
+  listKeys(host: string): Promise<KeyDescription[]>;
   deleteKey(host: string, id: string): Promise<void>;
+  disableKey(host: string, id: string): Promise<KeyDescription>;
+  enableKey(host: string, id: string): Promise<KeyDescription>;
+  /** A new secret for the same id; the old one stops working. Returns the new full key. */
+  rotateKey(host: string, id: string): Promise<{ key: KeyDescription; fullKey: string }>;
 }
 
 const keyNotFound = () => new DomainError('not_found', 'key not found');
@@ -31,9 +58,27 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
     if (!config) throw unknownHost(host, [...deps.hosts.keys()]);
     return config;
   };
+  const describe = (key: KeyRecord, usage?: KeyUsage): KeyDescription => ({
+    ...key,
+    effectiveRateLimitPerMinute: key.rateLimitPerMinute ?? deps.defaultRateLimitPerMinute,
+    useCount: usage?.count ?? 0,
+    lastUsedAt: usage?.lastUsedAt,
+  });
+  const describeWithUsage = async (key: KeyRecord) => describe(key, (await deps.usage.totals([key.id])).get(key.id));
+  const audit = (action: 'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated', key: { host: string; id: string }, at?: Date) =>
+    deps.audit.record({ action, actor: ADMIN_ACTOR, host: key.host, keyId: key.id, at });
+  const setDisabled = async (hostName: string, id: string, disabled: boolean) => {
+    const host = configuredHost(hostName);
+    if (!isKeyId(id)) throw keyNotFound();
+    const key = await deps.keys.setDisabled(host.name, id, disabled);
+    deps.keyLookup.invalidate(id);
+    if (!key) throw keyNotFound();
+    await audit(disabled ? 'key_disabled' : 'key_enabled', key);
+    return describeWithUsage(key);
+  };
 
   return {
-    async createKey(hostName, name) {
+    async createKey(hostName, name, options = {}) {
       const host = configuredHost(hostName);
       if (name.length > MAX_KEY_NAME_LENGTH) {
         throw new DomainError('invalid_argument', `name is too long: at most ${MAX_KEY_NAME_LENGTH} characters`);
@@ -41,25 +86,42 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
       if (/\p{Cc}/u.test(name)) {
         throw new DomainError('invalid_argument', 'name must not contain control characters such as newlines or tabs');
       }
+      const { expiresInSeconds, rateLimitPerMinute } = options;
+      if (expiresInSeconds !== undefined && !(expiresInSeconds >= 1 && expiresInSeconds <= MAX_KEY_LIFETIME_SECONDS)) {
+        throw new DomainError('invalid_argument', `expires_in must be between 1 second and ${MAX_KEY_LIFETIME_SECONDS / 86400} days`);
+      }
+      if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0 && rateLimitPerMinute <= MAX_KEY_RATE_LIMIT_PER_MINUTE)) {
+        throw new DomainError('invalid_argument', `rate_limit_per_minute must be between 1 and ${MAX_KEY_RATE_LIMIT_PER_MINUTE} (0 for the server's default)`);
+      }
       for (let attempt = 0; ; attempt++) {
         const generated = generateApiKey();
+        const createdAt = deps.now();
         const key: KeyRecord = {
           id: generated.id,
           host: host.name,
           name: name.trim(),
           secretHash: hashSecret(generated.secret),
-          createdAt: deps.now(),
+          createdAt,
+          expiresAt: expiresInSeconds !== undefined ? new Date(createdAt.getTime() + Math.round(expiresInSeconds * 1000)) : undefined,
+          disabled: false,
+          rateLimitPerMinute: rateLimitPerMinute || undefined,
         };
         try {
           await deps.keys.insert(key);
-          return { key, fullKey: generated.full };
         } catch (err) {
           if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
+          continue;
         }
+        // A negative entry cached for this id (someone tried it before) must not hide the new key.
+        deps.keyLookup.invalidate(key.id);
+        await audit('key_created', key, key.createdAt);
+        return { key: describe(key), fullKey: generated.full };
       }
     },
     async listKeys(hostName) {
-      return deps.keys.listByHost(configuredHost(hostName).name);
+      const keys = await deps.keys.listByHost(configuredHost(hostName).name);
+      const usage = await deps.usage.totals(keys.map((k) => k.id));
+      return keys.map((k) => describe(k, usage.get(k.id)));
     },
     async deleteKey(hostName, id) {
       const host = configuredHost(hostName);
@@ -67,6 +129,20 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
       const deleted = await deps.keys.delete(host.name, id);
       deps.keyLookup.invalidate(id);
       if (!deleted) throw keyNotFound();
+      await audit('key_deleted', { host: host.name, id });
+      await deps.usage.forget(id);
+    },
+    disableKey: (host, id) => setDisabled(host, id, true),
+    enableKey: (host, id) => setDisabled(host, id, false),
+    async rotateKey(hostName, id) {
+      const host = configuredHost(hostName);
+      if (!isKeyId(id)) throw keyNotFound();
+      const secret = randomToken(KEY_SECRET_BYTES);
+      const key = await deps.keys.replaceSecret(host.name, id, hashSecret(secret), deps.now());
+      deps.keyLookup.invalidate(id);
+      if (!key) throw keyNotFound();
+      await audit('key_rotated', key, key.rotatedAt);
+      return { key: await describeWithUsage(key), fullKey: `${id}/${secret}` };
     },
   };
 }

@@ -18,7 +18,15 @@ export interface KeyAuthenticator {
   authenticate(credential: PresentedCredential): Promise<KeyRecord>;
 }
 
-export function createKeyAuthenticator(keys: KeyLookup): KeyAuthenticator {
+export interface KeyAuthenticatorOptions {
+  now?: () => Date;
+  /** Told of every request a key authenticates (use count, last use). */
+  usage?: { record(keyId: string, at: Date): void };
+}
+
+/** Disabled and expired keys are refused exactly like unknown ones. */
+export function createKeyAuthenticator(keys: KeyLookup, options: KeyAuthenticatorOptions = {}): KeyAuthenticator {
+  const now = options.now ?? (() => new Date());
   return {
     async authenticate(credential) {
       if (credential.kind === 'none') throw missingKey();
@@ -28,6 +36,9 @@ export function createKeyAuthenticator(keys: KeyLookup): KeyAuthenticator {
       const key = await keys.find(parsed.id);
       const matches = secretMatches(parsed.secret, key?.secretHash ?? DECOY_HASH);
       if (!key || !matches) throw invalidKey();
+      const at = now();
+      if (key.disabled || (key.expiresAt && key.expiresAt <= at)) throw invalidKey();
+      options.usage?.record(key.id, at);
       return key;
     },
   };

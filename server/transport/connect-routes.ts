@@ -1,17 +1,22 @@
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import type { AdminAuthenticator } from '../service/admin-authenticator.js';
+import type { AuditService } from '../service/audit-service.js';
+import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
 import type { InviteService as InviteDomainService } from '../service/invite-service.js';
 import type { KeyAdminService } from '../service/key-admin-service.js';
 import { credentialFromHeader } from './bearer-credential.js';
 import { toConnectError } from './error-codes.js';
-import { apiKeyMessage, inviteMessage } from './proto-mapping.js';
+import { CLIENT_ADDRESS } from './client-address.js';
+import { apiKeyMessage, auditEventMessage, inviteMessage } from './proto-mapping.js';
 
 export interface RouteServices {
   invites: InviteDomainService;
   keyAdmin: KeyAdminService;
   adminAuthenticator: AdminAuthenticator;
+  audit: AuditService;
 }
 
 /** Maps every error a handler throws through the one error vocabulary. */
@@ -23,6 +28,15 @@ export function errorMappingInterceptor(onUnexpected: (err: unknown) => void): I
       throw toConnectError(err, onUnexpected);
     }
   };
+}
+
+/**
+ * Counts refused credentials per client address and refuses an address that has too many,
+ * for every RPC (see AuthFailureGuard). Placed after errorMappingInterceptor, so it sees
+ * the domain errors.
+ */
+export function authFailureInterceptor(guard: AuthFailureGuard): Interceptor {
+  return (next) => (req) => guard.run({ address: req.contextValues.get(CLIENT_ADDRESS) }, req.header.has('authorization'), () => next(req));
 }
 
 export function connectRoutes(services: RouteServices) {
@@ -37,7 +51,10 @@ export function connectRoutes(services: RouteServices) {
     router.service(KeyAdmin, {
       async createKey(req, ctx) {
         requireAdmin(ctx.requestHeader);
-        const { key, fullKey } = await services.keyAdmin.createKey(req.host, req.name);
+        const { key, fullKey } = await services.keyAdmin.createKey(req.host, req.name, {
+          expiresInSeconds: req.expiresIn ? Number(req.expiresIn.seconds) + req.expiresIn.nanos / 1e9 : undefined,
+          rateLimitPerMinute: req.rateLimitPerMinute,
+        });
         return { key: apiKeyMessage(key), fullKey };
       },
       async listKeys(req, ctx) {
@@ -49,6 +66,28 @@ export function connectRoutes(services: RouteServices) {
         requireAdmin(ctx.requestHeader);
         await services.keyAdmin.deleteKey(req.host, req.id);
         return {};
+      },
+      async disableKey(req, ctx) {
+        requireAdmin(ctx.requestHeader);
+        return { key: apiKeyMessage(await services.keyAdmin.disableKey(req.host, req.id)) };
+      },
+      async enableKey(req, ctx) {
+        requireAdmin(ctx.requestHeader);
+        return { key: apiKeyMessage(await services.keyAdmin.enableKey(req.host, req.id)) };
+      },
+      async rotateKey(req, ctx) {
+        requireAdmin(ctx.requestHeader);
+        const { key, fullKey } = await services.keyAdmin.rotateKey(req.host, req.id);
+        return { key: apiKeyMessage(key), fullKey };
+      },
+      async listAudit(req, ctx) {
+        requireAdmin(ctx.requestHeader);
+        const { events, truncated } = await services.audit.listAudit({
+          host: req.host,
+          since: req.since ? timestampDate(req.since) : undefined,
+          pageSize: req.pageSize,
+        });
+        return { events: events.map(auditEventMessage), truncated };
       },
     });
   };

@@ -2,6 +2,7 @@ import { toJson } from '@bufbuild/protobuf';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { InviteSchema } from '../../gen/invites/v1/invite_pb.js';
 import { DomainError } from '../domain/errors.js';
+import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
 import type { InviteService } from '../service/invite-service.js';
 import type { PresentedCredential } from '../service/key-authenticator.js';
 import { credentialFromHeader } from './bearer-credential.js';
@@ -51,7 +52,12 @@ function wwwAuthenticate(reason: string): OutgoingHttpHeaders {
  * `GET /invites_api`, as Prosody's mod_invites_api answers it: 201 + Location, or 303 with
  * `redirect`. A thin adapter over the same service call the CreateInvite RPC makes.
  */
-export function invitesApiRoute(deps: { invites: InviteService; onUnexpected: (err: unknown) => void }) {
+export function invitesApiRoute(deps: {
+  invites: InviteService;
+  onUnexpected: (err: unknown) => void;
+  authFailureGuard?: AuthFailureGuard;
+  clientAddress?: (req: HttpRequest) => string | undefined;
+}) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const cors = corsHeaders(req);
     if (req.method === 'OPTIONS') {
@@ -66,7 +72,10 @@ export function invitesApiRoute(deps: { invites: InviteService; onUnexpected: (e
     try {
       const query = queryOf(req.url);
       const redirect = wantsRedirect(query);
-      const invite = await deps.invites.createInvite(credentialOf(req, query));
+      const credential = credentialOf(req, query);
+      const create = () => deps.invites.createInvite(credential);
+      const client = { address: deps.clientAddress?.(req) };
+      const invite = await (deps.authFailureGuard ? deps.authFailureGuard.run(client, credential.kind !== 'none', create) : create());
       const headers = { ...cors, location: invite.landingPageUrl };
       if (wantsJson(req)) {
         sendJson(res, redirect ? 303 : 201, toJson(InviteSchema, inviteMessage(invite)), headers);

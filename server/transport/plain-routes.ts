@@ -1,11 +1,15 @@
 import { invitesApiRoute, INVITES_API_PATH } from './invites-api-route.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import type { InviteService } from '../service/invite-service.js';
+import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
 import { sendJson } from './plain-responses.js';
 
 export interface PlainRouteDeps {
   invites: InviteService;
   onUnexpected: (err: unknown) => void;
+  /** Counts refused credentials per client address (see AuthFailureGuard). */
+  authFailureGuard?: AuthFailureGuard;
+  clientAddress?: (req: HttpRequest) => string | undefined;
 }
 
 function pathOf(url: string | undefined): string {

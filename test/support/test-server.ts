@@ -39,6 +39,9 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     INVITES_ADMIN_TOKEN: adminToken,
     INVITES_HOSTS: 'localhost=http://localhost:8080,example.com=https://example.com',
     LOG_LEVEL: 'info',
+    // Generous limits, so tests of other things are not rate limited; limit tests set their own.
+    INVITES_KEY_RATE_LIMIT: '100000',
+    INVITES_AUTH_FAILURE_LIMIT: '100000',
     ...env,
   });
   const logs: string[] = [];
@@ -48,7 +51,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       cb();
     },
   });
-  const app = await startApp(config, { logger: pino({ level: 'info' }, sink), embeddedDbBinary: defaultEmbeddedDbBinary() });
+  const app = await startApp(config, { logger: pino({ level: config.logLevel }, sink), embeddedDbBinary: defaultEmbeddedDbBinary() });
   return {
     app,
     url: `http://127.0.0.1:${app.port}`,

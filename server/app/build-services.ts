@@ -1,0 +1,91 @@
+import type { Config } from '../config/config.js';
+import { createAdminAuthenticator, type AdminAuthenticator } from '../service/admin-authenticator.js';
+import { createAuditLog, type AuditLog } from '../service/audit-log.js';
+import { createAuditService, type AuditService } from '../service/audit-service.js';
+import { createAuthFailureGuard, type AuthFailureGuard } from '../service/auth-failure-guard.js';
+import { createInviteService, type InviteService } from '../service/invite-service.js';
+import { createKeyAdminService, type KeyAdminService } from '../service/key-admin-service.js';
+import { createKeyAuthenticator } from '../service/key-authenticator.js';
+import { createCachedKeyLookup } from '../service/key-lookup.js';
+import { createKeyRateLimit, KEY_RATE_KIND } from '../service/key-rate-limit.js';
+import { startSharedRateLimiter, type SharedRateLimiter } from '../service/shared-rate-limiter.js';
+import { startUsageRecorder, type UsageRecorder } from '../service/usage-recorder.js';
+import type { Store } from '../store/store.js';
+
+export interface Services {
+  invites: InviteService;
+  keyAdmin: KeyAdminService;
+  audit: AuditService;
+  adminAuthenticator: AdminAuthenticator;
+  authFailureGuard: AuthFailureGuard;
+  /** For services that record key or invite events (revocations, redemptions). */
+  auditLog: AuditLog;
+  rateLimiter: SharedRateLimiter;
+  usage: UsageRecorder;
+  /** Writes this instance's counters now (usage, rate limits) and reads the others'. */
+  syncCounters(): Promise<void>;
+  /** Stops the background work after writing what is counted. */
+  stop(): Promise<void>;
+}
+
+export interface BuildServicesOptions {
+  store: Store;
+  config: Pick<Config, 'hosts' | 'keyRateLimitPerMinute' | 'authFailuresPerMinute' | 'rateLimitSyncMs' | 'usageFlushMs'>;
+  adminToken: string;
+  now: () => Date;
+  /** This server process, among those sharing the database. */
+  instanceId: string;
+  /** Background writes that failed (they are retried). */
+  onBackgroundError: (err: unknown) => void;
+}
+
+/** The services of one server instance over a store, with their background counters. */
+export function buildServices(options: BuildServicesOptions): Services {
+  const { store, config, now } = options;
+  const usage = startUsageRecorder({ store: store.usage, instanceId: options.instanceId, flushIntervalMs: config.usageFlushMs, onError: options.onBackgroundError });
+  const rateLimiter = startSharedRateLimiter({
+    store: store.rateCounters,
+    instanceId: options.instanceId,
+    windowMs: 60_000,
+    syncIntervalMs: config.rateLimitSyncMs,
+    readAllOfKinds: [KEY_RATE_KIND],
+    maxScopes: 100_000,
+    now: () => now().getTime(),
+    onError: options.onBackgroundError,
+  });
+  const keyLookup = createCachedKeyLookup(store.keys);
+  const auditLog = createAuditLog({ store: store.audit, now });
+  const invites = createInviteService({
+    invites: store.invites,
+    keyAuthenticator: createKeyAuthenticator(keyLookup, { now, usage }),
+    hosts: config.hosts,
+    now,
+    keyRateLimit: createKeyRateLimit({ limiter: rateLimiter, defaultPerMinute: config.keyRateLimitPerMinute }),
+  });
+  const keyAdmin = createKeyAdminService({
+    keys: store.keys,
+    keyLookup,
+    hosts: config.hosts,
+    now,
+    audit: auditLog,
+    usage,
+    defaultRateLimitPerMinute: config.keyRateLimitPerMinute,
+  });
+  return {
+    invites,
+    keyAdmin,
+    audit: createAuditService({ audit: store.audit, invites: store.invites, hosts: config.hosts }),
+    adminAuthenticator: createAdminAuthenticator(options.adminToken),
+    authFailureGuard: createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute }),
+    auditLog,
+    rateLimiter,
+    usage,
+    async syncCounters() {
+      await Promise.all([usage.flush(), rateLimiter.sync()]);
+    },
+    async stop() {
+      const results = await Promise.allSettled([usage.stop(), rateLimiter.stop()]);
+      for (const r of results) if (r.status === 'rejected') options.onBackgroundError(r.reason);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { AuditAction, AuditRecord, AuditStore } from '../store/store.js';
+
+/** What a service reports to the audit trail; the time is added when it is not given. */
+export interface AuditEvent {
+  action: AuditAction;
+  /** `admin`, or `key:ID` for an API key. */
+  actor: string;
+  host: string;
+  keyId?: string;
+  inviteToken?: string;
+  at?: Date;
+}
+
+/** The audit trail services write to (key changes; invite revocations and redemptions). */
+export interface AuditLog {
+  /** Resolves once the event is stored. */
+  record(event: AuditEvent): Promise<void>;
+}
+
+export const ADMIN_ACTOR = 'admin';
+export const keyActor = (keyId: string) => `key:${keyId}`;
+
+export function createAuditLog(deps: { store: Pick<AuditStore, 'insert'>; now: () => Date }): AuditLog {
+  return {
+    async record(event) {
+      const record: AuditRecord = {
+        at: event.at ?? deps.now(),
+        action: event.action,
+        actor: event.actor,
+        host: event.host,
+        keyId: event.keyId,
+        inviteToken: event.inviteToken,
+      };
+      await deps.store.insert(record);
+    },
+  };
+}

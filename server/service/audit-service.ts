@@ -1,0 +1,52 @@
+import { DomainError, unknownHost } from '../domain/errors.js';
+import type { AuditRecord, AuditStore, InviteStore } from '../store/store.js';
+import { ADMIN_ACTOR, keyActor } from './audit-log.js';
+
+export const DEFAULT_AUDIT_PAGE = 100;
+export const MAX_AUDIT_PAGE = 1000;
+
+export interface AuditQuery {
+  /** Empty: every configured host. */
+  host: string;
+  since: Date | undefined;
+  /** 0: the default page size. */
+  pageSize: number;
+}
+
+export interface AuditService {
+  /** Newest first; `truncated` when more events matched than the page holds. */
+  listAudit(query: AuditQuery): Promise<{ events: AuditRecord[]; truncated: boolean }>;
+}
+
+/**
+ * The audit trail: the `audit` collection merged with invite creations read from the invites
+ * themselves (each holds its key and time), so creating an invite stays one database write.
+ */
+export function createAuditService(deps: { audit: Pick<AuditStore, 'list'>; invites: Pick<InviteStore, 'listCreated'>; hosts: ReadonlyMap<string, unknown> }): AuditService {
+  return {
+    async listAudit(query) {
+      let hosts = [...deps.hosts.keys()];
+      if (query.host) {
+        const host = query.host.toLowerCase();
+        if (!deps.hosts.has(host)) throw unknownHost(query.host, hosts);
+        hosts = [host];
+      }
+      if (query.pageSize > MAX_AUDIT_PAGE) throw new DomainError('invalid_argument', `page_size must be at most ${MAX_AUDIT_PAGE}`);
+      if (query.since && Number.isNaN(query.since.getTime())) throw new DomainError('invalid_argument', 'since is not a valid time');
+      const pageSize = query.pageSize || DEFAULT_AUDIT_PAGE;
+      // One more than the page, to tell whether there is more.
+      const range = { hosts, since: query.since, limit: pageSize + 1 };
+      const [recorded, invites] = await Promise.all([deps.audit.list(range), deps.invites.listCreated(range)]);
+      const created: AuditRecord[] = invites.map((i) => ({
+        at: i.createdAt,
+        action: 'invite_created',
+        actor: i.keyId ? keyActor(i.keyId) : i.source === ADMIN_ACTOR ? ADMIN_ACTOR : i.source,
+        host: i.host,
+        keyId: i.keyId,
+        inviteToken: i.token,
+      }));
+      const events = [...recorded, ...created].sort((a, b) => b.at.getTime() - a.at.getTime());
+      return { events: events.slice(0, pageSize), truncated: events.length > pageSize };
+    },
+  };
+}
