@@ -14,6 +14,8 @@ export interface EmbeddedDbOptions {
   dataDir: string;
   startTimeoutMs?: number;
   onLog?: (line: string) => void;
+  /** A fixed port on 127.0.0.1 (e.g. to restart on the same address); default: any free one. */
+  port?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
   if (!existsSync(options.binary)) {
     throw new Error(`the embedded database is not built (${options.binary} is missing): run "npm run build:db"`);
   }
-  const child = spawn(options.binary, ['--listen', '127.0.0.1:0', '--data-dir', options.dataDir, '--exit-on-stdin-eof'], {
+  const child = spawn(options.binary, ['--listen', `127.0.0.1:${options.port ?? 0}`, '--data-dir', options.dataDir, '--exit-on-stdin-eof'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

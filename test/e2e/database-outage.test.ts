@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { MongoClient } from 'mongodb';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
+import { defaultEmbeddedDbBinary } from '../../server/app/package-root.js';
+import { startEmbeddedDb, type EmbeddedDb } from '../../server/embedded/embedded-db.js';
+import { request } from '../support/http-request.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/** Polls `check` every 100 ms until it returns true, for at most `ms`. */
+async function eventually(ms: number, check: () => Promise<boolean> | boolean): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('database outage: fail fast with 503/UNAVAILABLE, recover without a restart', function () {
+  // This suite runs its own engine, since it stops and restarts it.
+  let dir: string;
+  let engine: EmbeddedDb;
+  let server: TestServer;
+  let client: MongoClient;
+  let key: string;
+  const name = 'outage';
+
+  const startEngine = (port?: number) => startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir, port });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'invites-outage-'));
+    engine = await startEngine();
+    client = await MongoClient.connect(engine.uri, { serverSelectionTimeoutMS: 20_000 });
+    server = await startTestServer({}, { database: { uri: engine.uri, name, client, drop: async () => {} } });
+    const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
+    key = (await admin.createKey({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
+  });
+  after(async () => {
+    await server?.stop();
+    await client?.close();
+    await engine?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers within 1 s with 503 + Retry-After while the database is down, reports not ready, and works again once it is back', async () => {
+    const before = await request(server.url, { path: `/invites_api?key=${key}` });
+    assert.equal(before.status, 201);
+    const earlier = String(before.headers.location).split('?')[1];
+    assert.equal(server.app.databaseAvailable(), true);
+
+    const port = Number(new URL(engine.uri).port);
+    await engine.stop();
+
+    const rpc = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
+    const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
+    const timings: number[] = [];
+    const timed = async <T>(call: () => Promise<T>) => {
+      const t = performance.now();
+      try {
+        return await call();
+      } finally {
+        timings.push(performance.now() - t);
+      }
+    };
+    // The first requests find the key in the cache and fail at the insert; after 1 s the key
+    // lookup itself needs the database. Both must fail fast and the same way.
+    for (const wait of [0, 1100]) {
+      await new Promise((r) => setTimeout(r, wait));
+      const res = await timed(() => request(server.url, { path: `/invites_api?key=${key}` }));
+      assert.equal(res.status, 503, res.body);
+      assert.equal(res.headers['retry-after'], '2');
+      assert.deepEqual(JSON.parse(res.body), { error: 'unavailable', message: 'the database is not reachable right now: try again in a few seconds' });
+      const err = await timed(() => rpc.createInvite({}, { headers: { authorization: `Bearer ${key}` } }).catch((e) => e));
+      assert.ok(err instanceof ConnectError);
+      assert.equal(err.code, Code.Unavailable);
+      assert.equal(err.metadata.get('retry-after'), '2');
+      const listErr = await timed(() => admin.listKeys({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } }).catch((e) => e));
+      assert.equal((listErr as ConnectError).code, Code.Unavailable);
+    }
+    assert.ok(Math.max(...timings) < 1000, `every request failed within 1 s: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`);
+    assert.ok(await eventually(5000, () => !server.app.databaseAvailable()), 'the server reports the database unavailable');
+    assert.ok(!server.logs.some((l) => /"level":50/.test(l) && /unexpected error/.test(l)), 'an outage is not logged as an unexpected error');
+
+    engine = await startEngine(port);
+    const recovered = await eventually(20_000, async () => (await request(server.url, { path: `/invites_api?key=${key}` })).status === 201);
+    assert.ok(recovered, 'creates work again without a restart');
+    assert.ok(await eventually(5000, () => server.app.databaseAvailable()), 'and the server reports the database available');
+    const kept = await client.db(name).collection('invites').findOne({ _id: earlier as never });
+    assert.ok(kept, 'the invite made before the outage is still there');
+  });
+});
