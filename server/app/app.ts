@@ -10,6 +10,10 @@ import type { Store } from '../store/store.js';
 import { CLIENT_ADDRESS, clientAddressOf } from '../transport/client-address.js';
 import { authFailureInterceptor, connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
 import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
+import { rpcRequestGuard } from '../transport/rpc-request-guard.js';
+import { reportUnparsableMessagesAsInvalid } from '../transport/unparsable-message-errors.js';
+import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import { listenOnePort } from '../transport/one-port-server.js';
 import { plainRoutes } from '../transport/plain-routes.js';
 import { loadOrCreateAdminToken } from './admin-token-file.js';
@@ -119,12 +123,15 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, clientAddress(req as HttpRequest)),
       fallback: plainRoutes({ invites: services.invites, onUnexpected, authFailureGuard: services.authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
     }) as (req: HttpRequest, res: HttpResponse) => void;
+    const answeredUnservableRpc = rpcRequestGuard([InviteService, KeyAdmin]);
     const handler = (req: HttpRequest, res: HttpResponse) => {
       const started = process.hrtime.bigint();
       res.once('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         logger.info({ method: req.method, url: redactUrl(req.url), status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
       });
+      if (answeredUnservableRpc(req, res)) return;
+      reportUnparsableMessagesAsInvalid(req, res);
       adapter(req, res);
     };
     const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress });

@@ -56,9 +56,17 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       if (--inFlight === 0) onIdle?.();
     };
     res.once('finish', finish);
-    res.once('close', finish);
-    // While draining, tell HTTP/1.1 clients not to reuse the connection.
-    if (draining && 'shouldKeepAlive' in res) res.shouldKeepAlive = false;
+    // A complete answer to an HTTP/2 request the client is still sending (e.g. a message over
+    // the size limit): tell it to stop (RFC 9113 8.1), or it waits for flow control forever.
+    if (req instanceof http2.Http2ServerRequest) {
+      const stream = req.stream;
+      // After the response's trailers (the compatibility layer sends them on this same event).
+      stream.once('wantTrailers', () =>
+        setImmediate(() => {
+          if (!stream.readableEnded && !stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+        }),
+      );
+    }
     options.handler(req, res);
   };
 
