@@ -21,14 +21,15 @@ export function rateLimitAddress(address: string): string {
 /**
  * Finds a request's client address: the socket's peer, or, when that peer is one of the
  * trusted proxies, the right-most X-Forwarded-For entry not added by a trusted proxy.
- * With no trusted proxies, X-Forwarded-For is ignored (anyone could write it).
+ * With no trusted proxies, X-Forwarded-For is ignored (anyone could write it); an entry that
+ * is not an IP address is not believed either (the peer is counted instead).
  */
 export function clientAddressOf(trustedProxies: readonly string[]): (req: HttpRequest) => string | undefined {
   const trust = proxyAddr.compile([...trustedProxies]);
   return (req) => {
     const peer = req.socket?.remoteAddress;
     if (peer === undefined) return undefined;
-    const address = trustedProxies.length === 0 ? peer : proxyAddr(req as Parameters<typeof proxyAddr>[0], trust);
-    return rateLimitAddress(address);
+    const forwarded = trustedProxies.length === 0 ? peer : proxyAddr(req as Parameters<typeof proxyAddr>[0], trust);
+    return rateLimitAddress(ipaddr.isValid(forwarded) ? forwarded : peer);
   };
 }

@@ -20,5 +20,6 @@ describe('client addresses', () => {
     assert.equal(viaProxy(req('10.0.0.5', '203.0.113.7')), '203.0.113.7');
     assert.equal(viaProxy(req('10.0.0.5', '1.1.1.1, 203.0.113.7, 10.0.0.9')), '203.0.113.7', 'the right-most untrusted hop, not what the client wrote first');
     assert.equal(viaProxy(req('10.0.0.5')), '10.0.0.5');
+    assert.equal(viaProxy(req('10.0.0.5', 'not-an-address')), '10.0.0.5', 'garbage is not believed');
   });
 });
