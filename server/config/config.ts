@@ -8,6 +8,8 @@ export interface HostConfig {
   /** Where the landing pages live, without a trailing slash. */
   publicBaseUrl: string;
   inviteTtlSeconds: number;
+  /** The longest lifetime a CreateInvite may ask for; longer is refused, not shortened. */
+  maxInviteTtlSeconds: number;
   /** Landing page URL with `{token}` and `{host}` placeholders. */
   landingPageTemplate: string;
 }
@@ -37,6 +39,7 @@ export const ENVIRONMENT_VARIABLES = {
   INVITES_ADMIN_TOKEN: 'adminToken',
   INVITES_HOSTS: 'hosts',
   INVITES_INVITE_TTL: 'inviteTtl',
+  INVITES_MAX_INVITE_TTL: 'maxInviteTtl',
   INVITES_EXPIRED_RETENTION: 'expiredInviteRetention',
   LOG_LEVEL: 'logLevel',
   INVITES_SHUTDOWN_TIMEOUT: 'shutdownTimeout',
@@ -71,6 +74,7 @@ const hostSchema = z.object({
   name: hostName,
   publicBaseUrl: baseUrl,
   inviteTtl: positiveDuration.optional(),
+  maxInviteTtl: positiveDuration.optional(),
   landingPage: z.string().includes('{token}', { message: 'must contain the {token} placeholder' }).optional(),
 });
 
@@ -86,6 +90,7 @@ const fileSchema = z.strictObject({
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   hosts: z.array(hostSchema).min(1, 'at least one host is needed').default([{ name: 'localhost', publicBaseUrl: 'http://localhost:8080' }]),
   inviteTtl: positiveDuration.default(7 * 86400),
+  maxInviteTtl: positiveDuration.default(30 * 86400),
   expiredInviteRetention: duration.default(7 * 86400),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   shutdownTimeout: positiveDuration.default(10),
@@ -145,10 +150,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fi
   const hosts = new Map<string, HostConfig>();
   for (const h of c.hosts) {
     if (hosts.has(h.name)) throw new ConfigError(`invalid configuration:\n  hosts: "${h.name}" is listed twice`);
+    const inviteTtlSeconds = h.inviteTtl ?? c.inviteTtl;
+    const maxInviteTtlSeconds = h.maxInviteTtl ?? c.maxInviteTtl;
+    if (inviteTtlSeconds > maxInviteTtlSeconds) {
+      throw new ConfigError(
+        `invalid configuration:\n  hosts (${h.name}): the invite lifetime (inviteTtl, ${inviteTtlSeconds}s) is longer than the maximum (maxInviteTtl, ${maxInviteTtlSeconds}s)`,
+      );
+    }
     hosts.set(h.name, {
       name: h.name,
       publicBaseUrl: h.publicBaseUrl,
-      inviteTtlSeconds: h.inviteTtl ?? c.inviteTtl,
+      inviteTtlSeconds,
+      maxInviteTtlSeconds,
       landingPageTemplate: h.landingPage ?? `${h.publicBaseUrl}/invite?{token}`,
     });
   }
