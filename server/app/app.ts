@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { startEmbeddedDb, type EmbeddedDb } from '../embedded/embedded-db.js';
 import { createAdminAuthenticator } from '../service/admin-authenticator.js';
+import { createCallerAuthenticator } from '../service/caller-authenticator.js';
 import { startExpirySweeper } from '../service/expiry-sweeper.js';
+import { createInviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import { createInviteService } from '../service/invite-service.js';
 import { createKeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
@@ -82,13 +84,21 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     }
 
     const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error');
-    const invites = createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(store.keys), hosts: config.hosts, now });
+    const keyAuthenticator = createKeyAuthenticator(store.keys);
+    const adminAuthenticator = createAdminAuthenticator(adminToken);
+    const invites = createInviteService({ invites: store.invites, keyAuthenticator, adminAuthenticator, hosts: config.hosts, now });
+    const inviteLifecycle = createInviteLifecycleService({
+      invites: store.invites,
+      callers: createCallerAuthenticator(keyAuthenticator, adminAuthenticator),
+      hosts: config.hosts,
+      now,
+    });
     const keyAdmin = createKeyAdminService({ keys: store.keys, hosts: config.hosts, now });
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
-      routes: connectRoutes({ invites, keyAdmin, adminAuthenticator: createAdminAuthenticator(adminToken) }),
+      routes: connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle }),
       interceptors: [errorMappingInterceptor(onUnexpected)],
-      fallback: plainRoutes({ invites, onUnexpected }) as ConnectNodeAdapterOptions['fallback'],
+      fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected }) as ConnectNodeAdapterOptions['fallback'],
     }) as (req: HttpRequest, res: HttpResponse) => void;
     const handler = (req: HttpRequest, res: HttpResponse) => {
       const started = process.hrtime.bigint();

@@ -10,3 +10,12 @@ export function parseDurationSeconds(text: string): number | undefined {
   const seconds = Number(m[1]) * UNIT_SECONDS[(m[2] || 's').toLowerCase()]!;
   return Number.isSafeInteger(seconds) ? seconds : undefined;
 }
+
+/** Seconds as the largest unit that divides them exactly: `30d`, `36h`, `90s`. */
+export function formatDurationSeconds(seconds: number): string {
+  for (const unit of ['w', 'd', 'h', 'm'] as const) {
+    const size = UNIT_SECONDS[unit]!;
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}

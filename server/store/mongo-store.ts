@@ -1,5 +1,5 @@
-import { Binary, MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
-import type { InviteRecord, KeyRecord, Store } from './store.js';
+import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Filter, type IndexDescription } from 'mongodb';
+import type { InviteRecord, InviteUsage, KeyRecord, Store } from './store.js';
 import { StoreConflict } from './store.js';
 
 interface KeyDocument {
@@ -18,6 +18,27 @@ interface InviteDocument {
   expiresAt: Date;
   source: string;
   keyId: string | null;
+  // Absent on invites stored before invites had options: read as single-use, no roles/groups/note.
+  maxUses?: number;
+  roles?: string[];
+  groups?: string[];
+  note?: string;
+}
+
+/**
+ * A claim on one use of an invite, `_id` `TOKEN:USE`: the unique `_id` makes each use claimable
+ * exactly once, on every engine. `kind: 'void'` is a use taken by a revocation. The revocation
+ * itself is `_id` `TOKEN:revoked`, `kind: 'revoked'`.
+ */
+interface RedemptionDocument {
+  _id: string;
+  token: string;
+  kind: 'use' | 'void' | 'revoked';
+  use?: number;
+  account?: string;
+  at: Date;
+  /** The invite's expiry, so claims are removed along with their invite. */
+  inviteExpiresAt: Date;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -26,8 +47,13 @@ const NOT_IMPLEMENTED = 238;
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
 // "unique key id" and "unique invite token" index; these are what the queries need besides.
 const KEY_INDEXES: IndexDescription[] = [{ name: 'keys_by_host_newest', key: { host: 1, createdAt: -1 } }];
-const INVITE_INDEXES: IndexDescription[] = [{ name: 'invites_by_host_newest', key: { host: 1, createdAt: -1 } }];
+const INVITE_INDEXES: IndexDescription[] = [
+  { name: 'invites_by_host_newest', key: { host: 1, createdAt: -1 } },
+  { name: 'invites_by_key_newest', key: { keyId: 1, createdAt: -1 } },
+];
 const INVITE_EXPIRY_INDEX = 'invites_by_expiry';
+const REDEMPTION_INDEXES: IndexDescription[] = [{ name: 'redemptions_by_token', key: { token: 1 } }];
+const REDEMPTION_EXPIRY_INDEX = 'redemptions_by_expiry';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -58,7 +84,18 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   expiresAt: d.expiresAt,
   source: d.source,
   keyId: d.keyId ?? undefined,
+  maxUses: d.maxUses ?? 1,
+  roles: d.roles ?? [],
+  groups: d.groups ?? [],
+  note: d.note ?? '',
 });
+
+/** True when every write error of an unordered bulk insert is a duplicate key. */
+function onlyDuplicates(err: unknown): boolean {
+  if (!(err instanceof MongoBulkWriteError)) return isDuplicateKey(err);
+  const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
+}
 
 /**
  * Creates the indexes and waits for them. The TTL index is tried first; an engine without
@@ -67,13 +104,16 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
 async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean> {
   await db.collection('keys').createIndexes(KEY_INDEXES);
   await db.collection('invites').createIndexes(INVITE_INDEXES);
+  await db.collection('redemptions').createIndexes(REDEMPTION_INDEXES);
   const invites = db.collection('invites');
   try {
     await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
+    await db.collection('redemptions').createIndex({ inviteExpiresAt: 1 }, { name: REDEMPTION_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
     return true;
   } catch (err) {
     if (!(err instanceof MongoServerError) || err.code !== NOT_IMPLEMENTED) throw err;
     await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX });
+    await db.collection('redemptions').createIndex({ inviteExpiresAt: 1 }, { name: REDEMPTION_EXPIRY_INDEX });
     return false;
   }
 }
@@ -100,6 +140,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
 function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
+  const redemptions: Collection<RedemptionDocument> = db.collection('redemptions');
   return {
     expiresInvitesItself,
     keys: {
@@ -141,6 +182,10 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
             expiresAt: invite.expiresAt,
             source: invite.source,
             keyId: invite.keyId ?? null,
+            maxUses: invite.maxUses,
+            roles: invite.roles,
+            groups: invite.groups,
+            note: invite.note,
           });
         } catch (err) {
           if (isDuplicateKey(err)) throw new StoreConflict('invite token is taken');
@@ -153,7 +198,80 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
       },
       async deleteExpired(before) {
         const result = await invites.deleteMany({ expiresAt: { $lt: before } });
+        await redemptions.deleteMany({ inviteExpiresAt: { $lt: before } });
         return result.deletedCount;
+      },
+      async find(token) {
+        const doc = await invites.findOne({ _id: token });
+        return doc ? toInviteRecord(doc) : undefined;
+      },
+      async list(query, after, limit) {
+        const filter: Filter<InviteDocument> = {};
+        if (query.host !== undefined) filter.host = query.host;
+        if (query.keyId !== undefined) filter.keyId = query.keyId;
+        if (query.expiresAfter !== undefined || query.expiresAtOrBefore !== undefined) {
+          filter.expiresAt = {
+            ...(query.expiresAfter !== undefined ? { $gt: query.expiresAfter } : {}),
+            ...(query.expiresAtOrBefore !== undefined ? { $lte: query.expiresAtOrBefore } : {}),
+          };
+        }
+        if (after) filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.token } }];
+        const docs = await invites.find(filter).sort({ createdAt: -1, _id: 1 }).limit(limit).toArray();
+        return docs.map(toInviteRecord);
+      },
+      async claimUse(redemption, inviteExpiresAt) {
+        try {
+          await redemptions.insertOne({
+            _id: `${redemption.token}:${redemption.use}`,
+            token: redemption.token,
+            kind: 'use',
+            use: redemption.use,
+            account: redemption.account,
+            at: redemption.redeemedAt,
+            inviteExpiresAt,
+          });
+          return true;
+        } catch (err) {
+          if (isDuplicateKey(err)) return false;
+          throw err;
+        }
+      },
+      async revoke(invite, at) {
+        const base = { token: invite.token, at, inviteExpiresAt: invite.expiresAt };
+        // The marker first, so a redeem that finds no free use can tell "revoked" from "used up".
+        try {
+          await redemptions.insertOne({ _id: `${invite.token}:revoked`, kind: 'revoked', ...base });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+        const taken = new Set(
+          (await redemptions.find({ token: invite.token, kind: { $ne: 'revoked' } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
+        );
+        const voids: RedemptionDocument[] = [];
+        for (let use = 1; use <= invite.maxUses; use++) {
+          const _id = `${invite.token}:${use}`;
+          if (!taken.has(_id)) voids.push({ _id, kind: 'void', use, ...base });
+        }
+        if (voids.length === 0) return;
+        try {
+          // A redeem may claim some of these meanwhile: its duplicate is expected, and that use is its.
+          await redemptions.insertMany(voids, { ordered: false });
+        } catch (err) {
+          if (!onlyDuplicates(err)) throw err;
+        }
+      },
+      async usage(tokens) {
+        const result = new Map<string, InviteUsage>();
+        if (tokens.length === 0) return result;
+        const docs = await redemptions.find({ token: { $in: [...tokens] }, kind: { $in: ['use', 'revoked'] } }).toArray();
+        for (const d of docs) {
+          let entry = result.get(d.token);
+          if (!entry) result.set(d.token, (entry = { redemptions: [], revokedAt: undefined }));
+          if (d.kind === 'revoked') entry.revokedAt = d.at;
+          else entry.redemptions.push({ token: d.token, use: d.use!, account: d.account!, redeemedAt: d.at });
+        }
+        for (const entry of result.values()) entry.redemptions.sort((a, b) => a.use - b.use);
+        return result;
       },
     },
     async ping() {

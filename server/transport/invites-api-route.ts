@@ -9,6 +9,7 @@ import { corsHeaders } from './cors.js';
 import { classifyError } from './error-codes.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { sendError, sendJson } from './plain-responses.js';
+import { inviteOptionsFromQuery } from './invite-options-query.js';
 import { inviteMessage } from './proto-mapping.js';
 
 export const INVITES_API_PATH = '/invites_api';
@@ -66,7 +67,7 @@ export function invitesApiRoute(deps: { invites: InviteService; onUnexpected: (e
     try {
       const query = queryOf(req.url);
       const redirect = wantsRedirect(query);
-      const invite = await deps.invites.createInvite(credentialOf(req, query));
+      const invite = await deps.invites.createInvite(credentialOf(req, query), inviteOptionsFromQuery(query));
       const headers = { ...cors, location: invite.landingPageUrl };
       if (wantsJson(req)) {
         sendJson(res, redirect ? 303 : 201, toJson(InviteSchema, inviteMessage(invite)), headers);

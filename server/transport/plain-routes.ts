@@ -1,10 +1,13 @@
 import { invitesApiRoute, INVITES_API_PATH } from './invites-api-route.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import type { InviteService } from '../service/invite-service.js';
+import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
+import { landingPageRoute, LANDING_PAGE_PATH } from './landing-page-route.js';
 import { sendJson } from './plain-responses.js';
 
 export interface PlainRouteDeps {
   invites: InviteService;
+  inviteLifecycle: InviteLifecycleService;
   onUnexpected: (err: unknown) => void;
 }
 
@@ -15,7 +18,10 @@ function pathOf(url: string | undefined): string {
 
 /** The non-RPC routes, served from the Connect adapter's fallback. */
 export function plainRoutes(deps: PlainRouteDeps) {
-  const routes = new Map<string, (req: HttpRequest, res: HttpResponse) => Promise<void>>([[INVITES_API_PATH, invitesApiRoute(deps)]]);
+  const routes = new Map<string, (req: HttpRequest, res: HttpResponse) => Promise<void>>([
+    [INVITES_API_PATH, invitesApiRoute(deps)],
+    [LANDING_PAGE_PATH, landingPageRoute(deps)],
+  ]);
   return (req: HttpRequest, res: HttpResponse): void => {
     const route = routes.get(pathOf(req.url));
     if (!route) {

@@ -13,7 +13,7 @@ const key = (id: string, host: string, createdAt: Date, name = ''): KeyRecord =>
   createdAt,
 });
 
-const invite = (token: string, expiresAt: Date, host = 'example.com'): InviteRecord => ({
+const invite = (token: string, expiresAt: Date, host = 'example.com', maxUses = 1): InviteRecord => ({
   token,
   host,
   kind: 'register',
@@ -21,6 +21,10 @@ const invite = (token: string, expiresAt: Date, host = 'example.com'): InviteRec
   expiresAt,
   source: 'api/token/AAAAAAAAAAAA',
   keyId: 'AAAAAAAAAAAA',
+  maxUses,
+  roles: [],
+  groups: [],
+  note: '',
 });
 
 interface Subject {

@@ -3,6 +3,8 @@ import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import { loadConfig } from '../../server/config/config.js';
 import { createAdminAuthenticator } from '../../server/service/admin-authenticator.js';
+import { createCallerAuthenticator } from '../../server/service/caller-authenticator.js';
+import { createInviteLifecycleService } from '../../server/service/invite-lifecycle-service.js';
 import { createInviteService } from '../../server/service/invite-service.js';
 import { createKeyAdminService } from '../../server/service/key-admin-service.js';
 import { createKeyAuthenticator } from '../../server/service/key-authenticator.js';
@@ -18,9 +20,12 @@ export function routerHarness(options: { store?: Store; now?: () => Date; env?: 
   const now = options.now ?? (() => new Date());
   const config = loadConfig({ INVITES_HOSTS: 'example.com=https://example.com,chat.example.org=https://invite.example.org', ...options.env });
   const unexpected: unknown[] = [];
-  const invites = createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(store.keys), hosts: config.hosts, now });
+  const keyAuthenticator = createKeyAuthenticator(store.keys);
+  const adminAuthenticator = createAdminAuthenticator(ADMIN_TOKEN);
+  const invites = createInviteService({ invites: store.invites, keyAuthenticator, adminAuthenticator, hosts: config.hosts, now });
+  const inviteLifecycle = createInviteLifecycleService({ invites: store.invites, callers: createCallerAuthenticator(keyAuthenticator, adminAuthenticator), hosts: config.hosts, now });
   const keyAdmin = createKeyAdminService({ keys: store.keys, hosts: config.hosts, now });
-  const transport = createRouterTransport(connectRoutes({ invites, keyAdmin, adminAuthenticator: createAdminAuthenticator(ADMIN_TOKEN) }), {
+  const transport = createRouterTransport(connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle }), {
     router: { interceptors: [errorMappingInterceptor((err) => unexpected.push(err))] },
   });
   return {
