@@ -23,6 +23,7 @@ interface InviteDocument {
 
 const DUPLICATE_KEY = 11000;
 const NOT_IMPLEMENTED = 238;
+const INDEX_OPTIONS_CONFLICT = 85;
 
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
 // "unique key id" and "unique invite token" index; these are what the queries need besides.
@@ -79,6 +80,11 @@ async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean>
     await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
     return true;
   } catch (err) {
+    if (err instanceof MongoServerError && err.code === INDEX_OPTIONS_CONFLICT) {
+      // The retention setting changed since the index was made: update it in place.
+      await db.command({ collMod: 'invites', index: { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds } });
+      return true;
+    }
     if (!(err instanceof MongoServerError) || err.code !== NOT_IMPLEMENTED) throw err;
     await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX });
     return false;
