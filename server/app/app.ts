@@ -9,6 +9,7 @@ import { createInviteLifecycleService } from '../service/invite-lifecycle-servic
 import { createInviteService } from '../service/invite-service.js';
 import { createKeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
+import { createCachedKeyLookup } from '../service/key-lookup.js';
 import { openMongoStore } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
 import { connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   now?: () => Date;
   /** A store to use instead of opening one from the config (tests). */
   store?: Store;
+  /** Called for every command sent to the database (benchmarks count them). */
+  onDatabaseCommand?: (commandName: string) => void;
 }
 
 export interface App {
@@ -58,7 +61,12 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
         databaseUri = db.uri;
         logger.info({ dataDir: config.dataDir }, 'embedded database started');
       }
-      store = await openMongoStore({ uri: databaseUri, database: config.mongodbDatabase, expiredRetentionSeconds: config.expiredInviteRetentionSeconds });
+      store = await openMongoStore({
+        uri: databaseUri,
+        database: config.mongodbDatabase,
+        expiredRetentionSeconds: config.expiredInviteRetentionSeconds,
+        onCommand: deps.onDatabaseCommand,
+      });
       const opened = store;
       cleanups.push(() => opened.close());
     }
@@ -84,7 +92,8 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     }
 
     const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error');
-    const keyAuthenticator = createKeyAuthenticator(store.keys);
+    const keyLookup = createCachedKeyLookup(store.keys);
+    const keyAuthenticator = createKeyAuthenticator(keyLookup);
     const adminAuthenticator = createAdminAuthenticator(adminToken);
     const invites = createInviteService({ invites: store.invites, keyAuthenticator, adminAuthenticator, hosts: config.hosts, now });
     const inviteLifecycle = createInviteLifecycleService({
@@ -93,7 +102,7 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       hosts: config.hosts,
       now,
     });
-    const keyAdmin = createKeyAdminService({ keys: store.keys, hosts: config.hosts, now });
+    const keyAdmin = createKeyAdminService({ keys: store.keys, keyLookup, hosts: config.hosts, now });
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
       routes: connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle }),

@@ -1,4 +1,5 @@
 import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Filter, type IndexDescription } from 'mongodb';
+import { createGroupCommit } from './group-commit.js';
 import type { InviteRecord, InviteUsage, KeyRecord, Store } from './store.js';
 import { StoreConflict } from './store.js';
 
@@ -43,6 +44,7 @@ interface RedemptionDocument {
 
 const DUPLICATE_KEY = 11000;
 const NOT_IMPLEMENTED = 238;
+const INDEX_OPTIONS_CONFLICT = 85;
 
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
 // "unique key id" and "unique invite token" index; these are what the queries need besides.
@@ -62,6 +64,12 @@ export interface MongoStoreOptions {
   expiredRetentionSeconds: number;
   /** Ms before a request fails when the database can't be reached. */
   serverSelectionTimeoutMS?: number;
+  /** Invite inserts written together at most (see group-commit.ts). */
+  maxInsertBatch?: number;
+  /** Invite insert batches in flight at once. */
+  maxInsertsInFlight?: number;
+  /** Called with the name of every command sent (monitoring). */
+  onCommand?: (commandName: string) => void;
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -90,32 +98,42 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   note: d.note ?? '',
 });
 
-/** True when every write error of an unordered bulk insert is a duplicate key. */
+/** True when an unordered bulk insert failed only on duplicate keys (and was otherwise durably written). */
 function onlyDuplicates(err: unknown): boolean {
   if (!(err instanceof MongoBulkWriteError)) return isDuplicateKey(err);
-  const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  if (err.result?.getWriteConcernError()) return false;
+  const errors = err.result?.getWriteErrors() ?? [];
   return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
 }
 
 /**
- * Creates the indexes and waits for them. The TTL index is tried first; an engine without
- * TTL support (the embedded one) gets a plain index and the service sweeps expired invites.
+ * A TTL index on `field`, updated in place when the retention setting changed. False when the
+ * engine has no TTL indexes (the embedded one): then a plain index, and the service sweeps.
  */
-async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean> {
-  await db.collection('keys').createIndexes(KEY_INDEXES);
-  await db.collection('invites').createIndexes(INVITE_INDEXES);
-  await db.collection('redemptions').createIndexes(REDEMPTION_INDEXES);
-  const invites = db.collection('invites');
+async function ensureExpiryIndex(db: Db, collection: string, field: string, name: string, retentionSeconds: number): Promise<boolean> {
   try {
-    await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
-    await db.collection('redemptions').createIndex({ inviteExpiresAt: 1 }, { name: REDEMPTION_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
+    await db.collection(collection).createIndex({ [field]: 1 }, { name, expireAfterSeconds: retentionSeconds });
     return true;
   } catch (err) {
+    if (err instanceof MongoServerError && err.code === INDEX_OPTIONS_CONFLICT) {
+      await db.command({ collMod: collection, index: { name, expireAfterSeconds: retentionSeconds } });
+      return true;
+    }
     if (!(err instanceof MongoServerError) || err.code !== NOT_IMPLEMENTED) throw err;
-    await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX });
-    await db.collection('redemptions').createIndex({ inviteExpiresAt: 1 }, { name: REDEMPTION_EXPIRY_INDEX });
+    await db.collection(collection).createIndex({ [field]: 1 }, { name });
     return false;
   }
+}
+
+/** Creates the indexes and waits for them; true when the database expires invites (and their redemptions) itself. */
+async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean> {
+  // One index per command: FerretDB v1 panics on a createIndexes of several that all exist already.
+  for (const [collection, indexes] of [['keys', KEY_INDEXES], ['invites', INVITE_INDEXES], ['redemptions', REDEMPTION_INDEXES]] as const) {
+    for (const index of indexes) await db.collection(collection).createIndexes([index]);
+  }
+  const invitesExpire = await ensureExpiryIndex(db, 'invites', 'expiresAt', INVITE_EXPIRY_INDEX, retentionSeconds);
+  const redemptionsExpire = await ensureExpiryIndex(db, 'redemptions', 'inviteExpiresAt', REDEMPTION_EXPIRY_INDEX, retentionSeconds);
+  return invitesExpire && redemptionsExpire;
 }
 
 export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
@@ -125,22 +143,70 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     writeConcern: { w: 'majority', journal: true },
     readConcern: { level: 'majority' },
     retryWrites: true,
+    monitorCommands: options.onCommand !== undefined,
   });
+  if (options.onCommand) {
+    const onCommand = options.onCommand;
+    client.on('commandStarted', (event) => onCommand(event.commandName));
+  }
   await client.connect();
   try {
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
-    return createMongoStore(client, db, expiresInvitesItself);
+    return createMongoStore(client, db, expiresInvitesItself, options);
   } catch (err) {
     await client.close();
     throw err;
   }
 }
 
-function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean): Store {
+/**
+ * Outcome per document of an unordered insertMany: every document not named in writeErrors
+ * was written. A write-concern failure leaves durability unknown, so it fails them all.
+ */
+export function insertOutcomes(err: unknown, count: number): Array<Error | undefined> {
+  if (!(err instanceof MongoBulkWriteError) || err.result?.getWriteConcernError()) throw err;
+  const outcomes: Array<Error | undefined> = new Array(count).fill(undefined);
+  for (const writeError of err.result.getWriteErrors()) {
+    outcomes[writeError.index] =
+      writeError.code === DUPLICATE_KEY ? new StoreConflict('invite token is taken') : new Error(`insert failed: ${writeError.errmsg ?? writeError.code}`);
+  }
+  return outcomes;
+}
+
+function toInviteDocument(invite: InviteRecord): InviteDocument {
+  return {
+    _id: invite.token,
+    host: invite.host,
+    kind: invite.kind,
+    createdAt: invite.createdAt,
+    expiresAt: invite.expiresAt,
+    source: invite.source,
+    keyId: invite.keyId ?? null,
+    maxUses: invite.maxUses,
+    roles: invite.roles,
+    groups: invite.groups,
+    note: invite.note,
+  };
+}
+
+function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
   const redemptions: Collection<RedemptionDocument> = db.collection('redemptions');
+  // Concurrent creates share one insertMany; each caller still waits for its own document.
+  const inviteInserts = createGroupCommit<InviteDocument>({
+    maxBatch: options.maxInsertBatch ?? 256,
+    maxInFlight: options.maxInsertsInFlight ?? 2,
+    async write(docs) {
+      try {
+        await invites.insertMany(docs, { ordered: false });
+        return docs.map(() => undefined);
+      } catch (err) {
+        return insertOutcomes(err, docs.length);
+      }
+    },
+  });
   return {
     expiresInvitesItself,
     keys: {
@@ -172,26 +238,7 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
       },
     },
     invites: {
-      async insert(invite) {
-        try {
-          await invites.insertOne({
-            _id: invite.token,
-            host: invite.host,
-            kind: invite.kind,
-            createdAt: invite.createdAt,
-            expiresAt: invite.expiresAt,
-            source: invite.source,
-            keyId: invite.keyId ?? null,
-            maxUses: invite.maxUses,
-            roles: invite.roles,
-            groups: invite.groups,
-            note: invite.note,
-          });
-        } catch (err) {
-          if (isDuplicateKey(err)) throw new StoreConflict('invite token is taken');
-          throw err;
-        }
-      },
+      insert: (invite) => inviteInserts.submit(toInviteDocument(invite)),
       async findValid(token, now) {
         const doc = await invites.findOne({ _id: token, expiresAt: { $gt: now } });
         return doc ? toInviteRecord(doc) : undefined;

@@ -112,6 +112,18 @@ for (const subject of subjects) {
       await assert.rejects(store.invites.insert(invite('tok-1', new Date(Date.now() + 60_000))), StoreConflict);
     });
 
+    it('stores concurrent inserts independently: a duplicate fails alone', async () => {
+      const exp = new Date(Date.now() + 60_000);
+      await store.invites.insert(invite('taken', exp));
+      const tokens = Array.from({ length: 30 }, (_, i) => (i === 7 ? 'taken' : `t-${i}`));
+      const results = await Promise.allSettled(tokens.map((t) => store.invites.insert(invite(t, exp))));
+      results.forEach((r, i) => {
+        if (i === 7) assert.ok(r.status === 'rejected' && r.reason instanceof StoreConflict);
+        else assert.equal(r.status, 'fulfilled');
+      });
+      for (const t of tokens) assert.ok(await store.invites.findValid(t, new Date()), t);
+    });
+
     it('removes only invites that expired before the given time', async () => {
       await store.invites.insert(invite('old', new Date('2026-01-01T00:00:00Z')));
       await store.invites.insert(invite('new', new Date('2026-03-01T00:00:00Z')));
@@ -240,7 +252,7 @@ for (const subject of subjects) {
   });
 }
 
-describe('mongo store: invites stored before invites had options', () => {
+describe('mongo store: an existing database', () => {
   let db: TestDatabase;
   let store: Store;
   before(async () => {
@@ -250,6 +262,16 @@ describe('mongo store: invites stored before invites had options', () => {
   after(async () => {
     await store.close();
     await db.drop();
+  });
+
+  it('opens again on a database it has already set up, as a restart or a second instance does', async () => {
+    const again = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      await again.ping();
+      assert.deepEqual(await again.invites.list({ host: 'nobody.example' }, undefined, 1), []);
+    } finally {
+      await again.close();
+    }
   });
 
   it('reads them as single-use, with no roles, groups or note', async () => {

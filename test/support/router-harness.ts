@@ -8,6 +8,7 @@ import { createInviteLifecycleService } from '../../server/service/invite-lifecy
 import { createInviteService } from '../../server/service/invite-service.js';
 import { createKeyAdminService } from '../../server/service/key-admin-service.js';
 import { createKeyAuthenticator } from '../../server/service/key-authenticator.js';
+import { createCachedKeyLookup } from '../../server/service/key-lookup.js';
 import { createMemoryStore } from '../../server/store/memory-store.js';
 import type { Store } from '../../server/store/store.js';
 import { connectRoutes, errorMappingInterceptor } from '../../server/transport/connect-routes.js';
@@ -20,11 +21,12 @@ export function routerHarness(options: { store?: Store; now?: () => Date; env?: 
   const now = options.now ?? (() => new Date());
   const config = loadConfig({ INVITES_HOSTS: 'example.com=https://example.com,chat.example.org=https://invite.example.org', ...options.env });
   const unexpected: unknown[] = [];
-  const keyAuthenticator = createKeyAuthenticator(store.keys);
+  const keyLookup = createCachedKeyLookup(store.keys);
+  const keyAuthenticator = createKeyAuthenticator(keyLookup);
   const adminAuthenticator = createAdminAuthenticator(ADMIN_TOKEN);
   const invites = createInviteService({ invites: store.invites, keyAuthenticator, adminAuthenticator, hosts: config.hosts, now });
   const inviteLifecycle = createInviteLifecycleService({ invites: store.invites, callers: createCallerAuthenticator(keyAuthenticator, adminAuthenticator), hosts: config.hosts, now });
-  const keyAdmin = createKeyAdminService({ keys: store.keys, hosts: config.hosts, now });
+  const keyAdmin = createKeyAdminService({ keys: store.keys, keyLookup, hosts: config.hosts, now });
   const transport = createRouterTransport(connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle }), {
     router: { interceptors: [errorMappingInterceptor((err) => unexpected.push(err))] },
   });
