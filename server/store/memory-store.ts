@@ -47,6 +47,9 @@ export function createMemoryStore(): Store {
       },
     },
     async ping() {},
+    async missingIndexes() {
+      return [];
+    },
     async close() {},
   };
 }

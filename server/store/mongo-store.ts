@@ -22,6 +22,7 @@ interface InviteDocument {
 
 const DUPLICATE_KEY = 11000;
 const NOT_IMPLEMENTED = 238;
+const NAMESPACE_NOT_FOUND = 26;
 
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
 // "unique key id" and "unique invite token" index; these are what the queries need besides.
@@ -158,6 +159,21 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
     },
     async ping() {
       await db.command({ ping: 1 });
+    },
+    async missingIndexes() {
+      const present = async (c: Collection<never>) => {
+        try {
+          return (await c.listIndexes().toArray()).map((i) => String(i.name));
+        } catch (err) {
+          if (err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND) return [];
+          throw err;
+        }
+      };
+      const [keyIndexes, inviteIndexes] = await Promise.all([present(db.collection('keys')), present(db.collection('invites'))]);
+      return [
+        ...KEY_INDEXES.map((i) => i.name!).filter((n) => !keyIndexes.includes(n)),
+        ...[...INVITE_INDEXES.map((i) => i.name!), INVITE_EXPIRY_INDEX].filter((n) => !inviteIndexes.includes(n)),
+      ];
     },
     async close() {
       await client.close();

@@ -7,6 +7,7 @@ import type { KeyAdminService } from '../service/key-admin-service.js';
 import { credentialFromHeader } from './bearer-credential.js';
 import { toConnectError } from './error-codes.js';
 import { apiKeyMessage, inviteMessage } from './proto-mapping.js';
+import { noteKeyId } from './request-facts.js';
 
 export interface RouteServices {
   invites: InviteDomainService;
@@ -31,6 +32,7 @@ export function connectRoutes(services: RouteServices) {
     router.service(InviteService, {
       async createInvite(_req, ctx) {
         const invite = await services.invites.createInvite(credentialFromHeader(ctx.requestHeader.get('authorization')));
+        noteKeyId(ctx.values, invite.keyId);
         return { invite: inviteMessage(invite) };
       },
     });
