@@ -119,5 +119,23 @@ for (const subject of subjects) {
     it('answers a ping', async () => {
       await store.ping();
     });
+
+    it('has every index it needs once open', async () => {
+      assert.deepEqual(await store.missingIndexes(), []);
+    });
   });
 }
+
+describe('mongo store: index readiness', () => {
+  it('names an index that was dropped after start', async () => {
+    const db = await createTestDatabase();
+    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      await db.client.db(db.name).collection('invites').dropIndex('invites_by_host_newest');
+      assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest']);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
