@@ -17,9 +17,12 @@ export interface DescriptorIndex {
   extensionNumbersOf(extendee: string): number[] | undefined;
 }
 
+// DescFile.name drops the `.proto` suffix; reflection speaks in full file names.
+const fileName = (file: DescFile) => file.proto.name;
+
 function addWithImports(file: DescFile, into: Map<string, DescFile>) {
-  if (into.has(file.name)) return;
-  into.set(file.name, file);
+  if (into.has(fileName(file))) return;
+  into.set(fileName(file), file);
   for (const dep of file.dependencies) addWithImports(dep, into);
 }
 
@@ -29,8 +32,8 @@ export function createDescriptorIndex(services: readonly DescService[]): Descrip
   const registry: Registry = createRegistry(...files.values());
   const encoded = new Map<string, Uint8Array>();
   const bytesOf = (file: DescFile) => {
-    let bytes = encoded.get(file.name);
-    if (!bytes) encoded.set(file.name, (bytes = toBinary(FileDescriptorProtoSchema, file.proto)));
+    let bytes = encoded.get(fileName(file));
+    if (!bytes) encoded.set(fileName(file), (bytes = toBinary(FileDescriptorProtoSchema, file.proto)));
     return bytes;
   };
   const withImports = (file: DescFile) => {
