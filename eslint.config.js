@@ -12,8 +12,14 @@ export default tseslint.config(
     },
   },
   {
-    // Tests talk to clients not written here (@grpc/grpc-js with proto-loader), which are untyped.
-    files: ['test/**/*.ts'],
+    // The bin/ launchers are plain Node ESM.
+    files: ['**/*.js'],
+    languageOptions: { globals: { URL: 'readonly', process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // Tests and benchmarks talk to clients not written here (@grpc/grpc-js with proto-loader,
+    // child-process messages), which are untyped.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

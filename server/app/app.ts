@@ -11,6 +11,7 @@ import { createInviteService } from '../service/invite-service.js';
 import { createKeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
 import { createHealthMonitor, type HealthMonitor } from '../service/health-monitor.js';
+import { createCachedKeyLookup } from '../service/key-lookup.js';
 import { openMongoStore } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
 import { connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   now?: () => Date;
   /** A store to use instead of opening one from the config (tests). */
   store?: Store;
+  /** Called for every command sent to the database (benchmarks count them). */
+  onDatabaseCommand?: (commandName: string) => void;
 }
 
 export interface App {
@@ -91,7 +94,12 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
         databaseUri = db.uri;
         logger.info({ dataDir: config.dataDir }, 'embedded database started');
       }
-      store = await openMongoStore({ uri: databaseUri, database: config.mongodbDatabase, expiredRetentionSeconds: config.expiredInviteRetentionSeconds });
+      store = await openMongoStore({
+        uri: databaseUri,
+        database: config.mongodbDatabase,
+        expiredRetentionSeconds: config.expiredInviteRetentionSeconds,
+        onCommand: deps.onDatabaseCommand,
+      });
       const opened = store;
       cleanups.push(() => opened.close());
     }
@@ -130,8 +138,9 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     cleanups.push(async () => monitor.stop());
 
     const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error');
-    const invites = countedInvites(createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(store.keys), hosts: config.hosts, now }), metrics.invitesCreated);
-    const keyAdmin = createKeyAdminService({ keys: store.keys, hosts: config.hosts, now });
+    const keyLookup = createCachedKeyLookup(store.keys);
+    const invites = countedInvites(createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(keyLookup), hosts: config.hosts, now }), metrics.invitesCreated);
+    const keyAdmin = createKeyAdminService({ keys: store.keys, keyLookup, hosts: config.hosts, now });
     const facts = createRequestFactsTable();
     const operationalRoutes = [
       ...probeRoutes({ monitor, version: serverVersion(), startedAt: now(), now }),

@@ -4,11 +4,13 @@ import { DomainError, unknownHost } from '../domain/errors.js';
 import { hashSecret } from '../domain/secret-hash.js';
 import type { KeyRecord, KeyStore } from '../store/store.js';
 import { StoreConflict } from '../store/store.js';
+import type { KeyLookup } from './key-lookup.js';
 
 export const MAX_KEY_NAME_LENGTH = 200;
 
 export interface KeyAdminServiceDeps {
   keys: KeyStore;
+  keyLookup: Pick<KeyLookup, 'invalidate'>;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
 }
@@ -62,7 +64,9 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
     async deleteKey(hostName, id) {
       const host = configuredHost(hostName);
       if (!isKeyId(id)) throw keyNotFound();
-      if (!(await deps.keys.delete(host.name, id))) throw keyNotFound();
+      const deleted = await deps.keys.delete(host.name, id);
+      deps.keyLookup.invalidate(id);
+      if (!deleted) throw keyNotFound();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { Binary, MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
+import { createGroupCommit } from './group-commit.js';
 import type { InviteRecord, KeyRecord, Store } from './store.js';
 import { StoreConflict } from './store.js';
 
@@ -23,6 +24,7 @@ interface InviteDocument {
 const DUPLICATE_KEY = 11000;
 const NOT_IMPLEMENTED = 238;
 const NAMESPACE_NOT_FOUND = 26;
+const INDEX_OPTIONS_CONFLICT = 85;
 
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
 // "unique key id" and "unique invite token" index; these are what the queries need besides.
@@ -37,6 +39,12 @@ export interface MongoStoreOptions {
   expiredRetentionSeconds: number;
   /** Ms before a request fails when the database can't be reached. */
   serverSelectionTimeoutMS?: number;
+  /** Invite inserts written together at most (see group-commit.ts). */
+  maxInsertBatch?: number;
+  /** Invite insert batches in flight at once. */
+  maxInsertsInFlight?: number;
+  /** Called with the name of every command sent (monitoring). */
+  onCommand?: (commandName: string) => void;
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -73,6 +81,11 @@ async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean>
     await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
     return true;
   } catch (err) {
+    if (err instanceof MongoServerError && err.code === INDEX_OPTIONS_CONFLICT) {
+      // The retention setting changed since the index was made: update it in place.
+      await db.command({ collMod: 'invites', index: { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds } });
+      return true;
+    }
     if (!(err instanceof MongoServerError) || err.code !== NOT_IMPLEMENTED) throw err;
     await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX });
     return false;
@@ -86,21 +99,65 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     writeConcern: { w: 'majority', journal: true },
     readConcern: { level: 'majority' },
     retryWrites: true,
+    monitorCommands: options.onCommand !== undefined,
   });
+  if (options.onCommand) {
+    const onCommand = options.onCommand;
+    client.on('commandStarted', (event) => onCommand(event.commandName));
+  }
   await client.connect();
   try {
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
-    return createMongoStore(client, db, expiresInvitesItself);
+    return createMongoStore(client, db, expiresInvitesItself, options);
   } catch (err) {
     await client.close();
     throw err;
   }
 }
 
-function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean): Store {
+/**
+ * Outcome per document of an unordered insertMany: every document not named in writeErrors
+ * was written. A write-concern failure leaves durability unknown, so it fails them all.
+ */
+export function insertOutcomes(err: unknown, count: number): Array<Error | undefined> {
+  if (!(err instanceof MongoBulkWriteError) || err.result?.getWriteConcernError()) throw err;
+  const outcomes: Array<Error | undefined> = new Array(count).fill(undefined);
+  for (const writeError of err.result.getWriteErrors()) {
+    outcomes[writeError.index] =
+      writeError.code === DUPLICATE_KEY ? new StoreConflict('invite token is taken') : new Error(`insert failed: ${writeError.errmsg ?? writeError.code}`);
+  }
+  return outcomes;
+}
+
+function toInviteDocument(invite: InviteRecord): InviteDocument {
+  return {
+    _id: invite.token,
+    host: invite.host,
+    kind: invite.kind,
+    createdAt: invite.createdAt,
+    expiresAt: invite.expiresAt,
+    source: invite.source,
+    keyId: invite.keyId ?? null,
+  };
+}
+
+function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
+  // Concurrent creates share one insertMany; each caller still waits for its own document.
+  const inviteInserts = createGroupCommit<InviteDocument>({
+    maxBatch: options.maxInsertBatch ?? 256,
+    maxInFlight: options.maxInsertsInFlight ?? 2,
+    async write(docs) {
+      try {
+        await invites.insertMany(docs, { ordered: false });
+        return docs.map(() => undefined);
+      } catch (err) {
+        return insertOutcomes(err, docs.length);
+      }
+    },
+  });
   return {
     expiresInvitesItself,
     keys: {
@@ -132,22 +189,7 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
       },
     },
     invites: {
-      async insert(invite) {
-        try {
-          await invites.insertOne({
-            _id: invite.token,
-            host: invite.host,
-            kind: invite.kind,
-            createdAt: invite.createdAt,
-            expiresAt: invite.expiresAt,
-            source: invite.source,
-            keyId: invite.keyId ?? null,
-          });
-        } catch (err) {
-          if (isDuplicateKey(err)) throw new StoreConflict('invite token is taken');
-          throw err;
-        }
-      },
+      insert: (invite) => inviteInserts.submit(toInviteDocument(invite)),
       async findValid(token, now) {
         const doc = await invites.findOne({ _id: token, expiresAt: { $gt: now } });
         return doc ? toInviteRecord(doc) : undefined;

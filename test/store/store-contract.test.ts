@@ -108,6 +108,18 @@ for (const subject of subjects) {
       await assert.rejects(store.invites.insert(invite('tok-1', new Date(Date.now() + 60_000))), StoreConflict);
     });
 
+    it('stores concurrent inserts independently: a duplicate fails alone', async () => {
+      const exp = new Date(Date.now() + 60_000);
+      await store.invites.insert(invite('taken', exp));
+      const tokens = Array.from({ length: 30 }, (_, i) => (i === 7 ? 'taken' : `t-${i}`));
+      const results = await Promise.allSettled(tokens.map((t) => store.invites.insert(invite(t, exp))));
+      results.forEach((r, i) => {
+        if (i === 7) assert.ok(r.status === 'rejected' && r.reason instanceof StoreConflict);
+        else assert.equal(r.status, 'fulfilled');
+      });
+      for (const t of tokens) assert.ok(await store.invites.findValid(t, new Date()), t);
+    });
+
     it('removes only invites that expired before the given time', async () => {
       await store.invites.insert(invite('old', new Date('2026-01-01T00:00:00Z')));
       await store.invites.insert(invite('new', new Date('2026-03-01T00:00:00Z')));

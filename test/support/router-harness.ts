@@ -6,6 +6,7 @@ import { createAdminAuthenticator } from '../../server/service/admin-authenticat
 import { createInviteService } from '../../server/service/invite-service.js';
 import { createKeyAdminService } from '../../server/service/key-admin-service.js';
 import { createKeyAuthenticator } from '../../server/service/key-authenticator.js';
+import { createCachedKeyLookup } from '../../server/service/key-lookup.js';
 import { createMemoryStore } from '../../server/store/memory-store.js';
 import type { Store } from '../../server/store/store.js';
 import { connectRoutes, errorMappingInterceptor } from '../../server/transport/connect-routes.js';
@@ -18,8 +19,9 @@ export function routerHarness(options: { store?: Store; now?: () => Date; env?: 
   const now = options.now ?? (() => new Date());
   const config = loadConfig({ INVITES_HOSTS: 'example.com=https://example.com,chat.example.org=https://invite.example.org', ...options.env });
   const unexpected: unknown[] = [];
-  const invites = createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(store.keys), hosts: config.hosts, now });
-  const keyAdmin = createKeyAdminService({ keys: store.keys, hosts: config.hosts, now });
+  const keyLookup = createCachedKeyLookup(store.keys);
+  const invites = createInviteService({ invites: store.invites, keyAuthenticator: createKeyAuthenticator(keyLookup), hosts: config.hosts, now });
+  const keyAdmin = createKeyAdminService({ keys: store.keys, keyLookup, hosts: config.hosts, now });
   const transport = createRouterTransport(connectRoutes({ invites, keyAdmin, adminAuthenticator: createAdminAuthenticator(ADMIN_TOKEN) }), {
     router: { interceptors: [errorMappingInterceptor((err) => unexpected.push(err))] },
   });

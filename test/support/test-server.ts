@@ -25,8 +25,9 @@ export interface TestServer {
  * A real server on port 0 with its own database and data directory.
  * `env` holds extra environment settings (e.g. INVITES_HOSTS).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+export async function startTestServer(env: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<TestServer> {
+  // A second instance may share the first one's database (the first one drops it).
+  const database = options.database ?? (await createTestDatabase());
   const dataDir = await mkdtemp(join(tmpdir(), 'invites-test-data-'));
   const adminToken = env.INVITES_ADMIN_TOKEN ?? randomToken(32);
   const config = loadConfig({
@@ -58,7 +59,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     logs,
     async stop() {
       await app.close();
-      await database.drop();
+      if (!options.database) await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,188 @@
+// npm run bench: the create paths side by side with the database's own insert rate.
+// BENCH_REQUESTS (per measurement, default 3000), BENCH_FILL (invites stored before the
+// "full collection" run, default 1000000), MONGODB_URI to use another database.
+import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
+import { MongoClient } from 'mongodb';
+import { InviteService } from '../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin } from '../gen/invites/v1/key_admin_pb.js';
+import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
+import { startEmbeddedDb } from '../server/embedded/embedded-db.js';
+import { runLoad, type LoadResult } from './load.js';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const FILL = Number(process.env.BENCH_FILL ?? 1_000_000);
+const ADMIN_TOKEN = randomBytes(32).toString('base64url');
+const DB_NAME = `bench_${Date.now()}`;
+
+interface Row extends LoadResult {
+  name: string;
+  concurrency: number;
+  baseline?: number;
+  ratio?: number;
+  note?: string;
+}
+const rows: Row[] = [];
+
+function inviteDoc() {
+  const now = new Date();
+  return {
+    _id: randomBytes(18).toString('base64url'),
+    host: 'localhost',
+    kind: 'register',
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + 7 * 86400_000),
+    source: 'api/token/AAAAAAAAAAAA',
+    keyId: 'AAAAAAAAAAAA',
+  };
+}
+
+async function autocannonLoad(url: string, connections: number, amount: number, headers: Record<string, string> = {}): Promise<LoadResult> {
+  const started = performance.now();
+  const r = await autocannon({ url, connections, amount, headers, timeout: 10 });
+  const seconds = (performance.now() - started) / 1000;
+  return { requests: amount, errors: r.errors + r.timeouts + r.non2xx, seconds, rps: amount / seconds, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+function startServer(env: Record<string, string>) {
+  const child = fork(fileURLToPath(new URL('./bench-server.ts', import.meta.url)), [], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    execArgv: ['--import', 'tsx'],
+  });
+  const ask = (type: string) =>
+    new Promise<any>((resolve) => {
+      const on = (m: any) => {
+        if (m.type === type) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      child.send({ type });
+    });
+  const ready = new Promise<number>((resolve, reject) => {
+    child.on('message', (m: any) => m.type === 'ready' && resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { ready, commands: async () => (await ask('commands')).commands as number, stop: () => child.send({ type: 'stop' }), child };
+}
+
+async function main() {
+  let uri = process.env.MONGODB_URI;
+  let stopDb = async () => {};
+  let dir: string | undefined;
+  if (!uri) {
+    dir = await mkdtemp(join(os.tmpdir(), 'invites-bench-'));
+    const db = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
+    uri = db.uri;
+    stopDb = () => db.stop();
+  }
+  const engine = uri.startsWith('mongodb://127.0.0.1') && !process.env.MONGODB_URI ? 'embedded FerretDB/SQLite' : 'MongoDB at MONGODB_URI';
+  const client = await MongoClient.connect(uri, { writeConcern: { w: 'majority', journal: true } });
+  const server = startServer({ MONGODB_URI: uri, MONGODB_DATABASE: DB_NAME, INVITES_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0', INVITES_BIND: '127.0.0.1', LOG_LEVEL: 'warn' });
+  try {
+    const port = await server.ready;
+    const base = `http://127.0.0.1:${port}`;
+    const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: base, httpVersion: '1.1' }));
+    const { fullKey } = await admin.createKey({ host: 'localhost', name: 'bench' }, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const auth = { authorization: `Bearer ${fullKey}` };
+    const baselineColl = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('baseline');
+    const baseline = new Map<number, number>();
+
+    const measure = async (name: string, concurrency: number, load: () => Promise<LoadResult>, note?: string) => {
+      const result = await load();
+      const b = baseline.get(concurrency);
+      const row: Row = { name, concurrency, ...result, baseline: b, ratio: b ? result.rps / b : undefined, note };
+      rows.push(row);
+      console.log(
+        `${name.padEnd(34)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
+          (row.ratio !== undefined ? `  ${row.ratio.toFixed(2)}× baseline` : '') +
+          (note ? `  (${note})` : ''),
+      );
+      return row;
+    };
+
+    console.log(`invites benchmark: ${REQUESTS} requests per measurement, ${engine}, ${os.cpus().length} × ${os.cpus()[0]?.model}\n`);
+    // Warm-up: JIT, connection pools, the key cache.
+    await runLoad(8, 300, () => baselineColl.insertOne(inviteDoc()));
+    await autocannonLoad(`${base}/invites_api`, 8, 300, auth);
+
+    for (const c of [1, 32, 128]) {
+      const row = await measure('baseline: driver insertOne', c, () => runLoad(c, REQUESTS, () => baselineColl.insertOne(inviteDoc())));
+      baseline.set(c, row.rps);
+    }
+    const empty = await measure('GET /invites_api (HTTP/1.1)', 1, () => autocannonLoad(`${base}/invites_api`, 1, REQUESTS, auth));
+    const get32 = await measure('GET /invites_api (HTTP/1.1)', 32, () => autocannonLoad(`${base}/invites_api`, 32, REQUESTS, auth));
+    await measure('GET /invites_api (HTTP/1.1)', 128, () => autocannonLoad(`${base}/invites_api`, 128, REQUESTS, auth));
+    void empty;
+
+    const connect = createClient(InviteService, createConnectTransport({ baseUrl: base, httpVersion: '1.1' }));
+    const grpc = createClient(InviteService, createGrpcTransport({ baseUrl: base }));
+    for (const c of [1, 32]) await measure('CreateInvite (Connect, HTTP/1.1)', c, () => runLoad(c, REQUESTS, () => connect.createInvite({}, { headers: auth })));
+    for (const c of [1, 32]) await measure('CreateInvite (gRPC, h2c)', c, () => runLoad(c, REQUESTS, () => grpc.createInvite({}, { headers: auth })));
+
+    const badKey = `${fullKey.split('/')[0]}/${'A'.repeat(36)}`;
+    await autocannonLoad(`${base}/invites_api`, 4, 100, {}); // warm the negative path
+    const before = await server.commands();
+    const bad = await measure('bad key → 401', 32, async () => {
+      const r = await autocannon({ url: `${base}/invites_api?key=${badKey}`, connections: 32, amount: REQUESTS, timeout: 10 });
+      return { requests: REQUESTS, errors: r.errors + r.timeouts + (REQUESTS - (r.statusCodeStats?.['401']?.count ?? 0)), seconds: r.duration, rps: REQUESTS / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
+    });
+    const badCommands = (await server.commands()) - before;
+    bad.note = `${badCommands} database commands for ${REQUESTS} requests`;
+    console.log(`  → ${bad.note}`);
+
+    // The same create rate once the collection is big.
+    const invites = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('invites');
+    const have = await invites.estimatedDocumentCount();
+    if (FILL > have) {
+      const t = performance.now();
+      process.stdout.write(`\nfilling the invites collection to ${FILL} documents...`);
+      for (let n = have; n < FILL; ) {
+        const batch = Array.from({ length: Math.min(10_000, FILL - n) }, inviteDoc);
+        await invites.insertMany(batch, { ordered: false });
+        n += batch.length;
+      }
+      console.log(` ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+    }
+    const full = await measure(`GET /invites_api, ${FILL} stored`, 32, () => autocannonLoad(`${base}/invites_api`, 32, REQUESTS, auth));
+    const flatness = full.rps / get32.rps;
+    console.log(`  → create rate with ${FILL} stored / empty collection: ${flatness.toFixed(2)}`);
+
+    const errors = rows.reduce((n, r) => n + r.errors, 0);
+    const result = {
+      date: new Date().toISOString(),
+      cpu: { model: os.cpus()[0]?.model, cores: os.cpus().length },
+      node: process.version,
+      engine,
+      requestsPerMeasurement: REQUESTS,
+      rows,
+      badKeyDatabaseCommands: badCommands,
+      fullCollection: { stored: FILL, ratioToEmpty: flatness },
+      errors,
+    };
+    const file = join(fileURLToPath(new URL('./results/', import.meta.url)), `${result.date.replace(/[:.]/g, '-')}.json`);
+    await writeFile(file, JSON.stringify(result, null, 2) + '\n');
+    console.log(`\nfigures written to ${file}`);
+    if (errors > 0) {
+      console.error(`${errors} requests failed: the benchmark fails`);
+      process.exitCode = 1;
+    }
+  } finally {
+    server.stop();
+    await new Promise((r) => server.child.once('exit', r));
+    await client.db(DB_NAME).dropDatabase().catch(() => {});
+    await client.close();
+    await stopDb();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
