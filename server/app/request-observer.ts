@@ -53,7 +53,7 @@ export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRe
     const started = process.hrtime.bigint();
     const facts = deps.facts.start(req);
     let trailerStatus: string | undefined;
-    captureGrpcStatus(res, (status) => (trailerStatus = status));
+    if (String(req.headers['content-type']).startsWith('application/grpc')) captureGrpcStatus(res, (status) => (trailerStatus = status));
     let observed = false;
     /** `finished`: the response was sent in full; false when the connection or stream closed first. */
     const observe = (finished: boolean) => {
