@@ -4,6 +4,7 @@ import { toCliFailure, usageFailure, type CliFailure } from './cli-failure.js';
 /** A hostile or broken server must not be able to drive the terminal with escape sequences. */
 const printable = (text: string) => text.replace(/\p{Cc}/gu, ' ');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shape of oclif's own FlagOutput/ArgOutput
 type Output = { [name: string]: any };
 
 /**

@@ -50,6 +50,7 @@ const FLAG_PARSE_ERROR = /^Parsing --(\S+) \n\t([\s\S]*?)(\nSee more help with -
  */
 export function usageFailure(err: unknown): CliFailure {
   if (err instanceof CliFailure) return err;
+  // eslint-disable-next-line no-control-regex -- strips the ANSI colours oclif puts in its messages
   const raw = (err instanceof Error ? err.message : String(err)).replace(/\x1b\[[0-9;]*m/g, '');
   let text: string;
   const flag = FLAG_PARSE_ERROR.exec(raw);

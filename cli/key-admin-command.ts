@@ -5,7 +5,8 @@ import { createKeyAdminClient, type KeyAdminClient } from './key-admin-client.js
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
 
-const serverUrlFlag = Flags.custom<string>({
+/** --url: an http(s) server URL, without a trailing slash. */
+export const serverUrlFlag = Flags.custom<string>({
   async parse(input) {
     if (!URL.canParse(input) || !/^https?:$/.test(new URL(input).protocol)) {
       throw new Error(`must be an http:// or https:// URL such as ${DEFAULT_SERVER_URL}, not "${input}"`);

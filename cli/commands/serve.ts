@@ -15,12 +15,20 @@ Stops gracefully on SIGTERM or SIGINT. Exit codes: 0 after a clean shutdown, 78 
     },
     { description: 'Use a config file:', command: '<%= config.bin %> <%= command.id %> --config /etc/invites/config.yaml' },
     {
+      description: 'Check what a config file and the environment add up to (the admin token and database password masked):',
+      command: '<%= config.bin %> <%= command.id %> --config /etc/invites/config.yaml --print-config',
+    },
+    {
       description: 'Use an external MongoDB:',
       command: 'MONGODB_URI=mongodb://db.internal:27017 INVITES_HOSTS=example.com=https://example.com <%= config.bin %> <%= command.id %>',
     },
   ];
   static override flags = {
     config: Flags.string({ char: 'c', description: 'a YAML or JSON config file', env: 'INVITES_CONFIG', helpValue: 'FILE' }),
+    'print-config': Flags.boolean({
+      description: 'print the effective configuration (file + environment, secrets masked) as a config file, and exit',
+    }),
+    json: Flags.boolean({ description: 'with --print-config: print it as JSON', dependsOn: ['print-config'] }),
   };
 
   async run(): Promise<void> {
@@ -28,7 +36,8 @@ Stops gracefully on SIGTERM or SIGINT. Exit codes: 0 after a clean shutdown, 78 
     // Loaded here, not at the top: oclif loads every command file to list them, and the server's
     // dependencies (MongoDB driver, pino, ...) would slow down every keys command by a second.
     const { runServer } = await import('../../server/app/run-server.js');
-    const code = await runServer({ env: process.env, configPath: flags.config, pretty: Boolean(process.stdout.isTTY) });
+    const printConfig = flags['print-config'] ? (flags.json ? 'json' : 'yaml') : undefined;
+    const code = await runServer({ env: process.env, configPath: flags.config, pretty: Boolean(process.stdout.isTTY), printConfig });
     // Like server/main.ts: exit with the server's own code once it has shut down.
     this.exit(code);
   }

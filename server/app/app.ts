@@ -1,5 +1,8 @@
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import { join } from 'node:path';
+import { InviteService as InviteServiceDesc } from '../../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin as KeyAdminDesc } from '../../gen/invites/v1/key_admin_pb.js';
+import { Health } from '../../gen/health/v1/health_pb.js';
 import type { Config } from '../config/config.js';
 import { startEmbeddedDb, type EmbeddedDb } from '../embedded/embedded-db.js';
 import { createAdminAuthenticator } from '../service/admin-authenticator.js';
@@ -9,15 +12,25 @@ import { createInviteLifecycleService } from '../service/invite-lifecycle-servic
 import { createInviteService } from '../service/invite-service.js';
 import { createKeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
+import { createHealthMonitor, type HealthMonitor } from '../service/health-monitor.js';
 import { createCachedKeyLookup } from '../service/key-lookup.js';
 import { openMongoStore } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
 import { connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
+import { grpcHealthRoutes } from '../transport/grpc-health-routes.js';
+import { METRICS_PATH, metricsRoute } from '../transport/metrics-route.js';
+import { probeRoutes } from '../transport/probe-routes.js';
+import { reflectionRoutes } from '../transport/reflection-routes.js';
+import { createRequestFactsTable, rpcOutcomeInterceptor } from '../transport/request-facts.js';
 import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
 import { listenOnePort } from '../transport/one-port-server.js';
 import { plainRoutes } from '../transport/plain-routes.js';
 import { loadOrCreateAdminToken } from './admin-token-file.js';
-import { redactUrl, type Logger } from './logger.js';
+import { countedInvites } from './counted-invites.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { observeRequests } from './request-observer.js';
+import { serverVersion } from './server-version.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -35,10 +48,32 @@ export interface App {
   /** Where the data lives: the configured URI or the embedded engine's. */
   databaseUri: string;
   adminTokenPath: string | undefined;
+  /** This server's metrics (its own registry), e.g. for a redeem path to count uses. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+const KEY_COUNT_CACHE_MS = 10_000;
+
+/** What reflection lists and gRPC health reports on, besides the whole server (""). */
+const SERVED_SERVICES = [InviteServiceDesc, KeyAdminDesc];
+
+function startHealthMonitor(store: Store, config: Config, logger: Logger, metrics: Metrics): HealthMonitor {
+  const intervalMs = config.healthCheckIntervalSeconds * 1000;
+  return createHealthMonitor({
+    ping: () => store.ping(),
+    missingIndexes: () => store.missingIndexes(),
+    intervalMs,
+    timeoutMs: Math.min(intervalMs, 5000),
+    onRoundTrip: (seconds) => metrics.databaseRoundTrip.observe(seconds),
+    onChange: (snapshot, err) => {
+      metrics.databaseUp.set(snapshot.serving ? 1 : 0);
+      if (snapshot.serving) logger.info('database healthy: serving');
+      else logger.warn({ problem: snapshot.problem, ...(err ? { err } : {}) }, 'database unhealthy: not serving');
+    },
+  });
+}
 
 export async function startApp(config: Config, deps: AppDeps): Promise<App> {
   const { logger } = deps;
@@ -91,11 +126,24 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       cleanups.push(stop);
     }
 
+    const metrics = createMetrics({
+      hosts: [...config.hosts.keys()],
+      countKeysByHost: async () => {
+        const hosts = [...config.hosts.keys()];
+        return new Map(await Promise.all(hosts.map(async (h) => [h, (await store.keys.listByHost(h)).length] as const)));
+      },
+      keyCountCacheMs: KEY_COUNT_CACHE_MS,
+      processMetrics: true,
+    });
+    const monitor = startHealthMonitor(store, config, logger, metrics);
+    await monitor.start();
+    cleanups.push(async () => monitor.stop());
+
     const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error');
     const keyLookup = createCachedKeyLookup(store.keys);
     const keyAuthenticator = createKeyAuthenticator(keyLookup);
     const adminAuthenticator = createAdminAuthenticator(adminToken);
-    const invites = createInviteService({ invites: store.invites, keyAuthenticator, adminAuthenticator, hosts: config.hosts, now });
+    const invites = countedInvites(createInviteService({ invites: store.invites, keyAuthenticator, adminAuthenticator, hosts: config.hosts, now }), metrics.invitesCreated);
     const inviteLifecycle = createInviteLifecycleService({
       invites: store.invites,
       callers: createCallerAuthenticator(keyAuthenticator, adminAuthenticator),
@@ -103,25 +151,30 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       now,
     });
     const keyAdmin = createKeyAdminService({ keys: store.keys, keyLookup, hosts: config.hosts, now });
+    const facts = createRequestFactsTable();
+    const operationalRoutes = [
+      ...probeRoutes({ monitor, version: serverVersion(), startedAt: now(), now }),
+      ...(config.metricsEnabled ? [[METRICS_PATH, metricsRoute(async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }))] as const] : []),
+    ];
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
-      routes: connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle }),
-      interceptors: [errorMappingInterceptor(onUnexpected)],
-      fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected }) as ConnectNodeAdapterOptions['fallback'],
+      routes: (router) => {
+        connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle })(router);
+        grpcHealthRoutes({ monitor, services: SERVED_SERVICES.map((s) => s.typeName) })(router);
+        reflectionRoutes([...SERVED_SERVICES, Health])(router);
+      },
+      interceptors: [rpcOutcomeInterceptor(), errorMappingInterceptor(onUnexpected)],
+      contextValues: facts.contextValues as ConnectNodeAdapterOptions['contextValues'],
+      fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected, facts, operationalRoutes }) as ConnectNodeAdapterOptions['fallback'],
     }) as (req: HttpRequest, res: HttpResponse) => void;
-    const handler = (req: HttpRequest, res: HttpResponse) => {
-      const started = process.hrtime.bigint();
-      res.once('finish', () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        logger.info({ method: req.method, url: redactUrl(req.url), status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
-      });
-      adapter(req, res);
-    };
+    const handler = observeRequests({ logger, metrics, facts }, adapter);
     const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress });
     cleanups.push(() => server.close(config.shutdownTimeoutSeconds * 1000));
+    // Runs before the drain above: health turns NOT_SERVING and Watch streams end, so they don't hold it up.
+    cleanups.push(async () => monitor.stop());
     logger.info({ port: server.port, hosts: [...config.hosts.keys()] }, 'invites server listening');
 
-    return { port: server.port, databaseUri, adminTokenPath, close: cleanup };
+    return { port: server.port, databaseUri, adminTokenPath, metrics, close: cleanup };
   } catch (err) {
     await cleanup();
     throw err;

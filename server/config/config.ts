@@ -27,6 +27,10 @@ export interface Config {
   expiredInviteRetentionSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutSeconds: number;
+  /** How often the database is pinged for health, readiness and the round-trip metric. */
+  healthCheckIntervalSeconds: number;
+  /** Serve Prometheus metrics at GET /metrics. */
+  metricsEnabled: boolean;
 }
 
 /** The environment variables the service reads, and the config-file field each overrides. */
@@ -43,6 +47,8 @@ export const ENVIRONMENT_VARIABLES = {
   INVITES_EXPIRED_RETENTION: 'expiredInviteRetention',
   LOG_LEVEL: 'logLevel',
   INVITES_SHUTDOWN_TIMEOUT: 'shutdownTimeout',
+  INVITES_HEALTH_INTERVAL: 'healthCheckInterval',
+  INVITES_METRICS: 'metrics',
 } as const;
 
 export class ConfigError extends Error {
@@ -59,6 +65,16 @@ const duration = z.union([z.number().int().nonnegative(), z.string()]).transform
 });
 
 const positiveDuration = duration.refine((s) => s > 0, 'must be longer than 0 seconds');
+
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
+const flag = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+  const b = typeof value === 'boolean' ? value : BOOLEAN_WORDS[value.trim().toLowerCase()];
+  if (b === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not true or false (or 1/0, yes/no, on/off)` });
+    return z.NEVER;
+  }
+  return b;
+});
 
 const hostName = z
   .string()
@@ -94,6 +110,8 @@ const fileSchema = z.strictObject({
   expiredInviteRetention: duration.default(7 * 86400),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   shutdownTimeout: positiveDuration.default(10),
+  healthCheckInterval: positiveDuration.default(2),
+  metrics: flag.default(true),
 });
 
 /** `example.com=https://example.com,chat.example.org=https://chat.example.org` */
@@ -176,5 +194,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fi
     expiredInviteRetentionSeconds: c.expiredInviteRetention,
     logLevel: c.logLevel,
     shutdownTimeoutSeconds: c.shutdownTimeout,
+    healthCheckIntervalSeconds: c.healthCheckInterval,
+    metricsEnabled: c.metrics,
   };
 }

@@ -102,6 +102,9 @@ export function createMemoryStore(): Store {
       },
     },
     async ping() {},
+    async missingIndexes() {
+      return [];
+    },
     async close() {},
   };
 }

@@ -44,6 +44,7 @@ interface RedemptionDocument {
 
 const DUPLICATE_KEY = 11000;
 const NOT_IMPLEMENTED = 238;
+const NAMESPACE_NOT_FOUND = 26;
 const INDEX_OPTIONS_CONFLICT = 85;
 
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
@@ -323,6 +324,26 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
     },
     async ping() {
       await db.command({ ping: 1 });
+    },
+    async missingIndexes() {
+      const present = async (c: Collection<never>) => {
+        try {
+          return (await c.listIndexes().toArray()).map((i) => String(i.name));
+        } catch (err) {
+          if (err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND) return [];
+          throw err;
+        }
+      };
+      const [keyIndexes, inviteIndexes, redemptionIndexes] = await Promise.all([
+        present(db.collection('keys')),
+        present(db.collection('invites')),
+        present(db.collection('redemptions')),
+      ]);
+      return [
+        ...KEY_INDEXES.map((i) => i.name!).filter((n) => !keyIndexes.includes(n)),
+        ...[...INVITE_INDEXES.map((i) => i.name!), INVITE_EXPIRY_INDEX].filter((n) => !inviteIndexes.includes(n)),
+        ...[...REDEMPTION_INDEXES.map((i) => i.name!), REDEMPTION_EXPIRY_INDEX].filter((n) => !redemptionIndexes.includes(n)),
+      ];
     },
     async close() {
       await client.close();

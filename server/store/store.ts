@@ -99,6 +99,8 @@ export interface Store {
   /** True when the database removes expired invites by itself (a TTL index). */
   readonly expiresInvitesItself: boolean;
   ping(): Promise<void>;
+  /** Names of the indexes the store needs that the database does not have (empty when ready). */
+  missingIndexes(): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import type { KeyAdminService } from '../service/key-admin-service.js';
 import { credentialFromHeader } from './bearer-credential.js';
 import { toConnectError } from './error-codes.js';
 import { apiKeyMessage, inviteMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from './proto-mapping.js';
+import { noteKeyId } from './request-facts.js';
 
 export interface RouteServices {
   invites: InviteDomainService;
@@ -33,6 +34,7 @@ export function connectRoutes(services: RouteServices) {
     router.service(InviteService, {
       async createInvite(req, ctx) {
         const invite = await services.invites.createInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req);
+        noteKeyId(ctx.values, invite.keyId);
         return { invite: inviteMessage(invite) };
       },
       async getInvite(req) {

@@ -11,6 +11,7 @@ import type { HttpRequest, HttpResponse } from './http-types.js';
 import { sendError, sendJson } from './plain-responses.js';
 import { inviteOptionsFromQuery } from './invite-options-query.js';
 import { inviteMessage } from './proto-mapping.js';
+import type { RequestFactsTable } from './request-facts.js';
 
 export const INVITES_API_PATH = '/invites_api';
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
@@ -52,7 +53,7 @@ function wwwAuthenticate(reason: string): OutgoingHttpHeaders {
  * `GET /invites_api`, as Prosody's mod_invites_api answers it: 201 + Location, or 303 with
  * `redirect`. A thin adapter over the same service call the CreateInvite RPC makes.
  */
-export function invitesApiRoute(deps: { invites: InviteService; onUnexpected: (err: unknown) => void }) {
+export function invitesApiRoute(deps: { invites: InviteService; onUnexpected: (err: unknown) => void; facts?: RequestFactsTable }) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const cors = corsHeaders(req);
     if (req.method === 'OPTIONS') {
@@ -68,6 +69,8 @@ export function invitesApiRoute(deps: { invites: InviteService; onUnexpected: (e
       const query = queryOf(req.url);
       const redirect = wantsRedirect(query);
       const invite = await deps.invites.createInvite(credentialOf(req, query), inviteOptionsFromQuery(query));
+      const facts = deps.facts?.of(req);
+      if (facts) facts.keyId = invite.keyId;
       const headers = { ...cors, location: invite.landingPageUrl };
       if (wantsJson(req)) {
         sendJson(res, redirect ? 303 : 201, toJson(InviteSchema, inviteMessage(invite)), headers);

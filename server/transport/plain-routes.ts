@@ -4,11 +4,16 @@ import type { InviteService } from '../service/invite-service.js';
 import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import { landingPageRoute, LANDING_PAGE_PATH } from './landing-page-route.js';
 import { sendJson } from './plain-responses.js';
+import type { RequestFactsTable } from './request-facts.js';
 
 export interface PlainRouteDeps {
   invites: InviteService;
   inviteLifecycle: InviteLifecycleService;
   onUnexpected: (err: unknown) => void;
+  /** Where a matched route is noted for the request's log line and metrics. */
+  facts?: RequestFactsTable;
+  /** Probes, metrics: routes that serve operators rather than users. */
+  operationalRoutes?: ReadonlyArray<readonly [string, (req: HttpRequest, res: HttpResponse) => Promise<void>]>;
 }
 
 function pathOf(url: string | undefined): string {
@@ -22,8 +27,11 @@ export function plainRoutes(deps: PlainRouteDeps) {
     [INVITES_API_PATH, invitesApiRoute(deps)],
     [LANDING_PAGE_PATH, landingPageRoute(deps)],
   ]);
+  for (const [path, route] of deps.operationalRoutes ?? []) routes.set(path, route);
   return (req: HttpRequest, res: HttpResponse): void => {
     const route = routes.get(pathOf(req.url));
+    const facts = deps.facts?.of(req);
+    if (route && facts) Object.assign(facts, { kind: 'http', route: pathOf(req.url) });
     if (!route) {
       sendJson(res, 404, { error: 'not_found', message: `no such path: ${pathOf(req.url).slice(0, 200)}` });
       return;

@@ -249,6 +249,10 @@ for (const subject of subjects) {
     it('answers a ping', async () => {
       await store.ping();
     });
+
+    it('has every index it needs once open', async () => {
+      assert.deepEqual(await store.missingIndexes(), []);
+    });
   });
 }
 
@@ -287,5 +291,21 @@ describe('mongo store: an existing database', () => {
     });
     const found = await store.invites.find('legacy-token');
     assert.deepEqual([found?.maxUses, found?.roles, found?.groups, found?.note], [1, [], [], '']);
+  });
+});
+
+describe('mongo store: index readiness', () => {
+  it('names an index that was dropped after start', async () => {
+    const db = await createTestDatabase();
+    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      await db.client.db(db.name).collection('invites').dropIndex('invites_by_host_newest');
+      assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest']);
+      await db.client.db(db.name).collection('redemptions').dropIndex('redemptions_by_token');
+      assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest', 'redemptions_by_token']);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 });
