@@ -72,6 +72,14 @@ describe('GET /invite?TOKEN, the landing page, over real HTTP', function () {
     assert.equal(revokedPage.headers['referrer-policy'], 'no-referrer');
   });
 
+  it('keeps the invite token out of the request log', async () => {
+    const { invite } = await invites.createInvite({}, key);
+    assert.equal((await get(`/invite?${invite!.token}`)).status, 200);
+    const logs = server.logs.join('\n');
+    assert.match(logs, /"route":"\/invite"/, 'landing page requests are logged');
+    assert.ok(!logs.includes(invite!.token), 'the token is not');
+  });
+
   it('answers unknown, missing and garbage tokens with the 404 page, reflecting none of it', async () => {
     for (const path of ['/invite?AAAAAAAAAAAAAAAAAAAAAAAA', '/invite', '/invite?', '/invite?%3Cscript%3Ealert(1)%3C/script%3E', '/invite?<b>x</b>']) {
       const res = await get(path);
