@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -53,3 +54,12 @@ export function sourceLoadOptions(): Interfaces.LoadOptions {
 
 /** A stack trace line: the CLI must never print one. */
 export const STACK_LINE = /^\s+at .+\(.*:\d+:\d+\)$|^\s+at \S+:\d+:\d+$/m;
+
+/** Exactly one line on stderr, no stack trace, nothing on stdout. */
+export function assertOneErrorLine(result: CliResult, code: number, pattern: RegExp): void {
+  assert.equal(result.code, code, `exit code; stderr: ${result.stderr}`);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /^Error: [^\n]+\n$/);
+  assert.match(result.stderr, pattern);
+  assert.doesNotMatch(result.stderr, STACK_LINE);
+}

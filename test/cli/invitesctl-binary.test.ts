@@ -5,18 +5,10 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { closedPort, PACKAGE_ROOT, runInvitesctl, STACK_LINE, type CliResult } from './cli-harness.js';
+import { assertOneErrorLine, closedPort, PACKAGE_ROOT, runInvitesctl, type CliResult } from './cli-harness.js';
 
 const FULL_KEY = /^([A-Za-z0-9_-]{12})\/[A-Za-z0-9_-]{36}$/;
 
-/** Exactly one line on stderr, no stack trace, nothing on stdout. */
-function assertOneErrorLine(result: CliResult, code: number, pattern: RegExp): void {
-  assert.equal(result.code, code, `exit code; stderr: ${result.stderr}`);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, /^Error: [^\n]+\n$/);
-  assert.match(result.stderr, pattern);
-  assert.doesNotMatch(result.stderr, STACK_LINE);
-}
 
 describe('invitesctl (the real binary against a real server)', function () {
   this.timeout(60_000);

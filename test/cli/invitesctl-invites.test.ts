@@ -7,17 +7,10 @@ import { settings, type Interfaces } from '@oclif/core';
 import { runCommand } from '@oclif/test';
 import type { InviteJson } from '../../cli/invite-output.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { PACKAGE_ROOT, runInvitesctl, sourceLoadOptions, STACK_LINE, type CliResult } from './cli-harness.js';
+import { assertOneErrorLine, PACKAGE_ROOT, runInvitesctl, sourceLoadOptions, type CliResult } from './cli-harness.js';
 
 const LANDING_URL = /^https:\/\/example\.com\/invite\?([A-Za-z0-9_-]{24})$/;
 
-function assertOneErrorLine(result: CliResult, code: number, pattern: RegExp): void {
-  assert.equal(result.code, code, `exit code; stderr: ${result.stderr}`);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, /^Error: [^\n]+\n$/);
-  assert.match(result.stderr, pattern);
-  assert.doesNotMatch(result.stderr, STACK_LINE);
-}
 
 describe('invitesctl invites:create, invites:list, invites:revoke (the real binary against a real server)', function () {
   this.timeout(60_000);
