@@ -1,24 +1,34 @@
-import { createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import { join } from 'node:path';
+import { InviteService as InviteServiceDesc } from '../../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin as KeyAdminDesc } from '../../gen/invites/v1/key_admin_pb.js';
+import { Health } from '../../gen/health/v1/health_pb.js';
 import type { Config } from '../config/config.js';
 import { startEmbeddedDb, type EmbeddedDb } from '../embedded/embedded-db.js';
 import { randomToken } from '../domain/random-token.js';
 import { startExpirySweeper } from '../service/expiry-sweeper.js';
+import { createHealthMonitor, type HealthMonitor } from '../service/health-monitor.js';
 import { openMongoStore } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
 import { CLIENT_ADDRESS, clientAddressOf } from '../transport/client-address.js';
 import { authFailureInterceptor, connectRoutes, errorMappingInterceptor } from '../transport/connect-routes.js';
+import { grpcHealthRoutes } from '../transport/grpc-health-routes.js';
+import { METRICS_PATH, metricsRoute } from '../transport/metrics-route.js';
+import { probeRoutes } from '../transport/probe-routes.js';
+import { reflectionRoutes } from '../transport/reflection-routes.js';
+import { createRequestFactsTable, rpcOutcomeInterceptor } from '../transport/request-facts.js';
 import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
-import { rpcRequestGuard } from '../transport/rpc-request-guard.js';
-import { reportUnparsableMessagesAsInvalid } from '../transport/unparsable-message-errors.js';
-import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
-import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import { listenOnePort } from '../transport/one-port-server.js';
 import { plainRoutes } from '../transport/plain-routes.js';
+import { rpcRequestGuard } from '../transport/rpc-request-guard.js';
+import { reportUnparsableMessagesAsInvalid } from '../transport/unparsable-message-errors.js';
 import { loadOrCreateAdminToken } from './admin-token-file.js';
 import { buildServices } from './build-services.js';
-import { redactUrl, type Logger } from './logger.js';
+import { countedInvites } from './counted-invites.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { observeRequests } from './request-observer.js';
+import { serverVersion } from './server-version.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -36,20 +46,42 @@ export interface App {
   /** Where the data lives: the configured URI or the embedded engine's. */
   databaseUri: string;
   adminTokenPath: string | undefined;
+  /** This server's metrics (its own registry), e.g. for a redeem path to count uses. */
+  metrics: Metrics;
   close(): Promise<void>;
   /** Writes this instance's usage and rate-limit counts now and reads the other instances'. */
   syncCounters(): Promise<void>;
-  /** Whether the database is reachable, as far as the driver knows now (no I/O): for readiness. */
+  /** Whether the database is reachable, as far as the driver knows now (no I/O). */
   databaseAvailable(): boolean;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+const KEY_COUNT_CACHE_MS = 10_000;
 /** How long the server waits at start for a database that is not up yet. */
 const DATABASE_START_TIMEOUT_MS = 30_000;
 /** Largest RPC request message accepted; larger ones get RESOURCE_EXHAUSTED. */
 export const MAX_RPC_MESSAGE_BYTES = 64 * 1024;
 /** A failing background write is logged at most this often (it is retried meanwhile). */
 const BACKGROUND_ERROR_LOG_INTERVAL_MS = 30_000;
+
+/** What reflection lists and gRPC health reports on, besides the whole server (""). */
+const SERVED_SERVICES = [InviteServiceDesc, KeyAdminDesc];
+
+function startHealthMonitor(store: Store, config: Config, logger: Logger, metrics: Metrics): HealthMonitor {
+  const intervalMs = config.healthCheckIntervalSeconds * 1000;
+  return createHealthMonitor({
+    ping: () => store.ping(),
+    missingIndexes: () => store.missingIndexes(),
+    intervalMs,
+    timeoutMs: Math.min(intervalMs, 5000),
+    onRoundTrip: (seconds) => metrics.databaseRoundTrip.observe(seconds),
+    onChange: (snapshot, err) => {
+      metrics.databaseUp.set(snapshot.serving ? 1 : 0);
+      if (snapshot.serving) logger.info('database healthy: serving');
+      else logger.warn({ problem: snapshot.problem, ...(err ? { err } : {}) }, 'database unhealthy: not serving');
+    },
+  });
+}
 
 export async function startApp(config: Config, deps: AppDeps): Promise<App> {
   const { logger } = deps;
@@ -104,6 +136,19 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       cleanups.push(stop);
     }
 
+    const metrics = createMetrics({
+      hosts: [...config.hosts.keys()],
+      countKeysByHost: async () => {
+        const hosts = [...config.hosts.keys()];
+        return new Map(await Promise.all(hosts.map(async (h) => [h, (await store.keys.listByHost(h)).length] as const)));
+      },
+      keyCountCacheMs: KEY_COUNT_CACHE_MS,
+      processMetrics: true,
+    });
+    const monitor = startHealthMonitor(store, config, logger, metrics);
+    await monitor.start();
+    cleanups.push(async () => monitor.stop());
+
     const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error');
     let lastBackgroundLog = 0;
     const onBackgroundError = (err: unknown) => {
@@ -114,38 +159,47 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     const instanceId = randomToken(6);
     const services = buildServices({ store, config, adminToken, now, instanceId, onBackgroundError });
     cleanups.push(() => services.stop());
+    const { keyAdmin, adminAuthenticator, inviteLifecycle, audit, authFailureGuard } = services;
+    const invites = countedInvites(services.invites, metrics.invitesCreated);
     const clientAddress = clientAddressOf(config.trustedProxies);
+    const facts = createRequestFactsTable();
+    const operationalRoutes = [
+      ...probeRoutes({ monitor, version: serverVersion(), startedAt: now(), now }),
+      ...(config.metricsEnabled ? [[METRICS_PATH, metricsRoute(async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }))] as const] : []),
+    ];
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
-      routes: connectRoutes(services),
-      interceptors: [errorMappingInterceptor(onUnexpected), authFailureInterceptor(services.authFailureGuard)],
+      routes: (router) => {
+        connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle, audit })(router);
+        grpcHealthRoutes({ monitor, services: SERVED_SERVICES.map((s) => s.typeName) })(router);
+        reflectionRoutes([...SERVED_SERVICES, Health])(router);
+      },
+      interceptors: [rpcOutcomeInterceptor(), errorMappingInterceptor(onUnexpected), authFailureInterceptor(authFailureGuard)],
       readMaxBytes: MAX_RPC_MESSAGE_BYTES,
-      contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, clientAddress(req as HttpRequest)),
-      fallback: plainRoutes({ invites: services.invites, onUnexpected, authFailureGuard: services.authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
+      contextValues: ((req: HttpRequest) => facts.contextValues(req).set(CLIENT_ADDRESS, clientAddress(req))) as ConnectNodeAdapterOptions['contextValues'],
+      fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected, facts, operationalRoutes, authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
     }) as (req: HttpRequest, res: HttpResponse) => void;
-    const answeredUnservableRpc = rpcRequestGuard([InviteService, KeyAdmin]);
-    const handler = (req: HttpRequest, res: HttpResponse) => {
-      const started = process.hrtime.bigint();
-      res.once('finish', () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        logger.info({ method: req.method, url: redactUrl(req.url), status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
-      });
+    const answeredUnservableRpc = rpcRequestGuard([...SERVED_SERVICES, Health]);
+    const handler = observeRequests({ logger, metrics, facts }, (req, res) => {
       if (answeredUnservableRpc(req, res)) return;
       reportUnparsableMessagesAsInvalid(req, res);
       adapter(req, res);
-    };
+    });
     const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress });
     cleanups.push(() => server.close(config.shutdownTimeoutSeconds * 1000));
+    // Runs before the drain above: health turns NOT_SERVING and Watch streams end, so they don't hold it up.
+    cleanups.push(async () => monitor.stop());
     logger.info({ port: server.port, hosts: [...config.hosts.keys()], instanceId }, 'invites server listening');
 
-    const available = store;
+    const opened = store;
     return {
       port: server.port,
       databaseUri,
       adminTokenPath,
+      metrics,
       close: cleanup,
       syncCounters: () => services.syncCounters(),
-      databaseAvailable: () => available.isAvailable(),
+      databaseAvailable: () => opened.isAvailable(),
     };
   } catch (err) {
     await cleanup();

@@ -3,6 +3,8 @@ import { createAdminAuthenticator, type AdminAuthenticator } from '../service/ad
 import { createAuditLog, type AuditLog } from '../service/audit-log.js';
 import { createAuditService, type AuditService } from '../service/audit-service.js';
 import { createAuthFailureGuard, type AuthFailureGuard } from '../service/auth-failure-guard.js';
+import { createCallerAuthenticator } from '../service/caller-authenticator.js';
+import { createInviteLifecycleService, type InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import { createInviteService, type InviteService } from '../service/invite-service.js';
 import { createKeyAdminService, type KeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
@@ -14,11 +16,11 @@ import type { Store } from '../store/store.js';
 
 export interface Services {
   invites: InviteService;
+  inviteLifecycle: InviteLifecycleService;
   keyAdmin: KeyAdminService;
   audit: AuditService;
   adminAuthenticator: AdminAuthenticator;
   authFailureGuard: AuthFailureGuard;
-  /** For services that record key or invite events (revocations, redemptions). */
   auditLog: AuditLog;
   rateLimiter: SharedRateLimiter;
   usage: UsageRecorder;
@@ -42,7 +44,7 @@ export interface BuildServicesOptions {
 /** The services of one server instance over a store, with their background counters. */
 export function buildServices(options: BuildServicesOptions): Services {
   const { store, config, now } = options;
-  const usage = startUsageRecorder({ store: store.usage, instanceId: options.instanceId, flushIntervalMs: config.usageFlushMs, onError: options.onBackgroundError });
+  const usage = startUsageRecorder({ store: store.keyUsage, instanceId: options.instanceId, flushIntervalMs: config.usageFlushMs, onError: options.onBackgroundError });
   const rateLimiter = startSharedRateLimiter({
     store: store.rateCounters,
     instanceId: options.instanceId,
@@ -54,13 +56,23 @@ export function buildServices(options: BuildServicesOptions): Services {
     onError: options.onBackgroundError,
   });
   const keyLookup = createCachedKeyLookup(store.keys);
+  const keyAuthenticator = createKeyAuthenticator(keyLookup, { now, usage });
+  const adminAuthenticator = createAdminAuthenticator(options.adminToken);
   const auditLog = createAuditLog({ store: store.audit, now });
   const invites = createInviteService({
     invites: store.invites,
-    keyAuthenticator: createKeyAuthenticator(keyLookup, { now, usage }),
+    keyAuthenticator,
+    adminAuthenticator,
     hosts: config.hosts,
     now,
     keyRateLimit: createKeyRateLimit({ limiter: rateLimiter, defaultPerMinute: config.keyRateLimitPerMinute }),
+  });
+  const inviteLifecycle = createInviteLifecycleService({
+    invites: store.invites,
+    callers: createCallerAuthenticator(keyAuthenticator, adminAuthenticator),
+    hosts: config.hosts,
+    now,
+    audit: auditLog,
   });
   const keyAdmin = createKeyAdminService({
     keys: store.keys,
@@ -73,9 +85,10 @@ export function buildServices(options: BuildServicesOptions): Services {
   });
   return {
     invites,
+    inviteLifecycle,
     keyAdmin,
     audit: createAuditService({ audit: store.audit, invites: store.invites, hosts: config.hosts }),
-    adminAuthenticator: createAdminAuthenticator(options.adminToken),
+    adminAuthenticator,
     authFailureGuard: createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute }),
     auditLog,
     rateLimiter,

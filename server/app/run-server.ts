@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { formatConfig } from '../config/print-config.js';
 import { startApp } from './app.js';
 import { createLogger } from './logger.js';
 import { defaultEmbeddedDbBinary } from './package-root.js';
@@ -9,11 +10,14 @@ export interface RunServerOptions {
   configPath?: string;
   /** Pretty logs (a terminal) or JSON lines. */
   pretty: boolean;
+  /** Print the effective configuration (secrets masked) to stdout and exit instead of serving. */
+  printConfig?: 'yaml' | 'json';
 }
 
 /**
  * Runs the server until SIGTERM/SIGINT, then shuts down gracefully. Resolves with the exit
- * code: 0 after a clean shutdown, 78 for bad configuration, 1 when it could not start.
+ * code: 0 after a clean shutdown (or a printed config), 78 for bad configuration, 1 when it
+ * could not start.
  */
 export async function runServer(options: RunServerOptions): Promise<number> {
   let config;
@@ -27,6 +31,10 @@ export async function runServer(options: RunServerOptions): Promise<number> {
       return 78;
     }
     throw err;
+  }
+  if (options.printConfig) {
+    process.stdout.write(formatConfig(config, options.printConfig));
+    return 0;
   }
   const logger = createLogger(config.logLevel, options.pretty);
   let app;

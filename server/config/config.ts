@@ -9,6 +9,8 @@ export interface HostConfig {
   /** Where the landing pages live, without a trailing slash. */
   publicBaseUrl: string;
   inviteTtlSeconds: number;
+  /** The longest lifetime a CreateInvite may ask for; longer is refused, not shortened. */
+  maxInviteTtlSeconds: number;
   /** Landing page URL with `{token}` and `{host}` placeholders. */
   landingPageTemplate: string;
 }
@@ -26,6 +28,10 @@ export interface Config {
   expiredInviteRetentionSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutSeconds: number;
+  /** How often the database is pinged for health, readiness and the round-trip metric. */
+  healthCheckIntervalSeconds: number;
+  /** Serve Prometheus metrics at GET /metrics. */
+  metricsEnabled: boolean;
   /** Invites per minute per key, for keys without their own limit. */
   keyRateLimitPerMinute: number;
   /** Refused credentials per minute per client address before it is refused outright. */
@@ -50,9 +56,12 @@ export const ENVIRONMENT_VARIABLES = {
   INVITES_ADMIN_TOKEN: 'adminToken',
   INVITES_HOSTS: 'hosts',
   INVITES_INVITE_TTL: 'inviteTtl',
+  INVITES_MAX_INVITE_TTL: 'maxInviteTtl',
   INVITES_EXPIRED_RETENTION: 'expiredInviteRetention',
   LOG_LEVEL: 'logLevel',
   INVITES_SHUTDOWN_TIMEOUT: 'shutdownTimeout',
+  INVITES_HEALTH_INTERVAL: 'healthCheckInterval',
+  INVITES_METRICS: 'metrics',
   INVITES_KEY_RATE_LIMIT: 'keyRateLimit',
   INVITES_AUTH_FAILURE_LIMIT: 'authFailureLimit',
   INVITES_TRUSTED_PROXIES: 'trustedProxies',
@@ -76,6 +85,15 @@ const duration = z.union([z.number().int().nonnegative(), z.string()]).transform
 
 const positiveDuration = duration.refine((s) => s > 0, 'must be longer than 0 seconds');
 
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
+const flag = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+  const b = typeof value === 'boolean' ? value : BOOLEAN_WORDS[value.trim().toLowerCase()];
+  if (b === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not true or false (or 1/0, yes/no, on/off)` });
+    return z.NEVER;
+  }
+  return b;
+});
 const millis = (min: number, max: number) =>
   z.union([z.number().int(), z.string()]).transform((value, ctx) => {
     const ms = typeof value === 'number' ? value : parseDurationMillis(value);
@@ -113,6 +131,7 @@ const hostSchema = z.object({
   name: hostName,
   publicBaseUrl: baseUrl,
   inviteTtl: positiveDuration.optional(),
+  maxInviteTtl: positiveDuration.optional(),
   landingPage: z.string().includes('{token}', { message: 'must contain the {token} placeholder' }).optional(),
 });
 
@@ -128,9 +147,12 @@ const fileSchema = z.strictObject({
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   hosts: z.array(hostSchema).min(1, 'at least one host is needed').default([{ name: 'localhost', publicBaseUrl: 'http://localhost:8080' }]),
   inviteTtl: positiveDuration.default(7 * 86400),
+  maxInviteTtl: positiveDuration.default(30 * 86400),
   expiredInviteRetention: duration.default(7 * 86400),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   shutdownTimeout: positiveDuration.default(10),
+  healthCheckInterval: positiveDuration.default(2),
+  metrics: flag.default(true),
   keyRateLimit: perMinute.default(60),
   authFailureLimit: perMinute.default(30),
   trustedProxies: proxyList.default([]),
@@ -193,10 +215,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fi
   const hosts = new Map<string, HostConfig>();
   for (const h of c.hosts) {
     if (hosts.has(h.name)) throw new ConfigError(`invalid configuration:\n  hosts: "${h.name}" is listed twice`);
+    const inviteTtlSeconds = h.inviteTtl ?? c.inviteTtl;
+    const maxInviteTtlSeconds = h.maxInviteTtl ?? c.maxInviteTtl;
+    if (inviteTtlSeconds > maxInviteTtlSeconds) {
+      throw new ConfigError(
+        `invalid configuration:\n  hosts (${h.name}): the invite lifetime (inviteTtl, ${inviteTtlSeconds}s) is longer than the maximum (maxInviteTtl, ${maxInviteTtlSeconds}s)`,
+      );
+    }
     hosts.set(h.name, {
       name: h.name,
       publicBaseUrl: h.publicBaseUrl,
-      inviteTtlSeconds: h.inviteTtl ?? c.inviteTtl,
+      inviteTtlSeconds,
+      maxInviteTtlSeconds,
       landingPageTemplate: h.landingPage ?? `${h.publicBaseUrl}/invite?{token}`,
     });
   }
@@ -211,6 +241,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fi
     expiredInviteRetentionSeconds: c.expiredInviteRetention,
     logLevel: c.logLevel,
     shutdownTimeoutSeconds: c.shutdownTimeout,
+    healthCheckIntervalSeconds: c.healthCheckInterval,
+    metricsEnabled: c.metrics,
     keyRateLimitPerMinute: c.keyRateLimit,
     authFailuresPerMinute: c.authFailureLimit,
     trustedProxies: c.trustedProxies,

@@ -22,3 +22,12 @@ export function parseDurationMillis(text: string): number | undefined {
   const ms = Number(m[1]) * (unit === 'ms' ? 1 : UNIT_SECONDS[unit]! * 1000);
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
+
+/** Seconds as the largest unit that divides them exactly: `30d`, `36h`, `90s`. */
+export function formatDurationSeconds(seconds: number): string {
+  for (const unit of ['w', 'd', 'h', 'm'] as const) {
+    const size = UNIT_SECONDS[unit]!;
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}

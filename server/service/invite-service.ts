@@ -1,49 +1,70 @@
 import type { HostConfig } from '../config/config.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, unknownHost } from '../domain/errors.js';
+import { validateInviteOptions, type InviteOptionsRequest } from '../domain/invite-options.js';
 import { randomToken } from '../domain/random-token.js';
 import type { InviteRecord, InviteStore } from '../store/store.js';
 import { StoreConflict } from '../store/store.js';
-import { inviteUri, landingPageUrl } from './invite-links.js';
+import type { AdminAuthenticator } from './admin-authenticator.js';
+import { createCallerAuthenticator, type Caller } from './caller-authenticator.js';
+import { describeInvite, type Invite } from './invite-view.js';
 import type { KeyAuthenticator, PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
+
+export type { Invite } from './invite-view.js';
 
 /** mod_invites' token size: 18 random bytes, 24 base64url characters. */
 export const INVITE_TOKEN_BYTES = 18;
 
-export interface Invite extends InviteRecord {
-  uri: string;
-  landingPageUrl: string;
-}
-
 export interface InviteServiceDeps {
   invites: InviteStore;
   keyAuthenticator: KeyAuthenticator;
+  /** Lets the admin token create invites too (on a host it names); without it only keys can. */
+  adminAuthenticator?: AdminAuthenticator;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
   /** Invites per minute per key. */
   keyRateLimit: KeyRateLimit;
 }
 
+/** The creation options, and `host`, which only the admin token may (and must) give. */
+export interface CreateInviteRequest extends InviteOptionsRequest {
+  host?: string | undefined;
+}
+
 export interface InviteService {
-  /** Creates and durably stores an invite on the host of the presented key. */
-  createInvite(credential: PresentedCredential): Promise<Invite>;
+  /** Creates and durably stores an invite on the host of the presented key (or the admin's chosen host). */
+  createInvite(credential: PresentedCredential, request?: CreateInviteRequest): Promise<Invite>;
+}
+
+/** The host an invite is created on: the key's own, or the one the admin names. */
+function hostFor(caller: Caller, requested: string, hosts: ReadonlyMap<string, HostConfig>): HostConfig {
+  if (caller.kind === 'admin') {
+    if (!requested) throw new DomainError('invalid_argument', 'host is required with the admin token, e.g. example.com');
+    const host = hosts.get(requested.toLowerCase());
+    if (!host) throw unknownHost(requested, [...hosts.keys()]);
+    return host;
+  }
+  const { key } = caller;
+  if (requested && requested.toLowerCase() !== key.host) {
+    throw new DomainError('invalid_argument', `host: an API key creates invites only on its own host (${key.host}); leave host empty`);
+  }
+  const host = hosts.get(key.host);
+  if (!host) {
+    throw new DomainError('failed_precondition', `host "${key.host}" of this key is no longer configured on the server`);
+  }
+  return host;
 }
 
 export function createInviteService(deps: InviteServiceDeps): InviteService {
-  const describe = (record: InviteRecord, host: HostConfig): Invite => ({
-    ...record,
-    uri: inviteUri(record.host, record.token),
-    landingPageUrl: landingPageUrl(host, record.token),
-  });
-
+  const callers = createCallerAuthenticator(deps.keyAuthenticator, deps.adminAuthenticator);
   return {
-    async createInvite(credential) {
-      const key = await deps.keyAuthenticator.authenticate(credential);
-      const host = deps.hosts.get(key.host);
-      if (!host) {
-        throw new DomainError('failed_precondition', `host "${key.host}" of this key is no longer configured on the server`);
-      }
-      deps.keyRateLimit.take(key);
+    async createInvite(credential, request = {}) {
+      const caller = await callers.authenticate(credential);
+      const host = hostFor(caller, request.host ?? '', deps.hosts);
+      const options = validateInviteOptions(request, host);
+      const key = caller.kind === 'key' ? caller.key : undefined;
+      // Invites per minute per key (the admin token is not limited).
+      if (key) deps.keyRateLimit.take(key);
       // A collision of 144 random bits will not happen, but if it did the client must not see it.
       for (let attempt = 0; ; attempt++) {
         const createdAt = deps.now();
@@ -52,13 +73,17 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
           host: host.name,
           kind: 'register',
           createdAt,
-          expiresAt: new Date(createdAt.getTime() + host.inviteTtlSeconds * 1000),
-          source: `api/token/${key.id}`,
-          keyId: key.id,
+          expiresAt: new Date(createdAt.getTime() + options.ttlSeconds * 1000),
+          source: key ? `api/token/${key.id}` : 'admin',
+          keyId: key?.id,
+          maxUses: options.maxUses,
+          roles: options.roles,
+          groups: options.groups,
+          note: options.note,
         };
         try {
           await deps.invites.insert(record);
-          return describe(record, host);
+          return describeInvite(record, host, undefined, createdAt);
         } catch (err) {
           if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
         }

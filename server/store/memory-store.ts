@@ -1,4 +1,4 @@
-import type { AuditRecord, InviteRecord, KeyRecord, KeyUsage, KeyUsageFigures, RateCount, Store, TimeRangeQuery } from './store.js';
+import type { AuditRecord, InviteCursor, InviteListQuery, InviteRecord, InviteUsage, KeyRecord, KeyUsage, KeyUsageFigures, RateCount, RedemptionRecord, Store, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
 
 /**
@@ -8,7 +8,11 @@ import { StoreConflict } from './store.js';
 export function createMemoryStore(): Store {
   const keys = new Map<string, KeyRecord>();
   const invites = new Map<string, InviteRecord>();
+  // Use claims by `token:use`: a redemption, or `void` when a revocation took the use.
+  const claims = new Map<string, RedemptionRecord | 'void'>();
+  const revocations = new Map<string, Date>();
   const copy = <T extends object>(v: T): T => ({ ...v });
+  const copyInvite = (i: InviteRecord): InviteRecord => ({ ...i, roles: [...i.roles], groups: [...i.groups] });
   const usage = new Map<string, KeyUsageFigures>();
   const rateCounts = new Map<string, RateCount & { instanceId: string; expiresAt: Date }>();
   const audit: AuditRecord[] = [];
@@ -50,28 +54,82 @@ export function createMemoryStore(): Store {
     invites: {
       async insert(invite) {
         if (invites.has(invite.token)) throw new StoreConflict('invite token is taken');
-        invites.set(invite.token, copy(invite));
+        invites.set(invite.token, copyInvite(invite));
       },
       async findValid(token, now) {
         const i = invites.get(token);
-        return i && i.expiresAt > now ? copy(i) : undefined;
+        return i && i.expiresAt > now ? copyInvite(i) : undefined;
       },
       async deleteExpired(before) {
         let n = 0;
-        for (const [token, i] of invites) if (i.expiresAt < before && invites.delete(token)) n++;
+        for (const [token, i] of invites) {
+          if (i.expiresAt < before && invites.delete(token)) {
+            n++;
+            revocations.delete(token);
+            for (let use = 1; use <= i.maxUses; use++) claims.delete(`${token}:${use}`);
+          }
+        }
         return n;
+      },
+      async find(token) {
+        const i = invites.get(token);
+        return i && copyInvite(i);
+      },
+      async list(query: InviteListQuery, after: InviteCursor | undefined, limit: number) {
+        const newestFirst = (a: InviteCursor, b: InviteCursor) =>
+          b.createdAt.getTime() - a.createdAt.getTime() || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0);
+        return [...invites.values()]
+          .filter(
+            (i) =>
+              (query.host === undefined || i.host === query.host) &&
+              (query.keyId === undefined || i.keyId === query.keyId) &&
+              (query.expiresAfter === undefined || i.expiresAt > query.expiresAfter) &&
+              (query.expiresAtOrBefore === undefined || i.expiresAt <= query.expiresAtOrBefore) &&
+              (after === undefined || newestFirst(after, i) < 0),
+          )
+          .sort(newestFirst)
+          .slice(0, limit)
+          .map(copyInvite);
+      },
+      async claimUse(redemption) {
+        const id = `${redemption.token}:${redemption.use}`;
+        if (claims.has(id)) return false;
+        claims.set(id, copy(redemption));
+        return true;
+      },
+      async revoke(invite, at) {
+        if (!revocations.has(invite.token)) revocations.set(invite.token, at);
+        for (let use = 1; use <= invite.maxUses; use++) {
+          const id = `${invite.token}:${use}`;
+          if (!claims.has(id)) claims.set(id, 'void');
+        }
+      },
+      async usage(tokens) {
+        const result = new Map<string, InviteUsage>();
+        for (const token of tokens) {
+          const redemptions = [...claims.values()]
+            .filter((c): c is RedemptionRecord => c !== 'void' && c.token === token)
+            .sort((x, y) => x.use - y.use)
+            .map(copy);
+          const revokedAt = revocations.get(token);
+          if (redemptions.length > 0 || revokedAt) result.set(token, { redemptions, revokedAt });
+        }
+        return result;
       },
       async listCreated(query) {
         return [...invites.values()]
           .filter((i) => inRange(query)({ host: i.host, at: i.createdAt }))
           .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
           .slice(0, query.limit)
-          .map(copy);
+          .map(copyInvite);
       },
     },
     async ping() {},
+    async missingIndexes() {
+      return [];
+    },
     async close() {},
-    usage: {
+    keyUsage: {
       async write(instanceId, figures) {
         for (const f of figures) usage.set(`${f.keyId}:${instanceId}`, copy(f));
       },

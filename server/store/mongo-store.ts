@@ -1,8 +1,8 @@
-import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
-import type { InviteRecord, KeyRecord, Store, TimeRangeQuery } from './store.js';
+import type { InviteRecord, InviteUsage, KeyRecord, Store, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
 
 interface KeyDocument {
@@ -25,16 +25,44 @@ interface InviteDocument {
   expiresAt: Date;
   source: string;
   keyId: string | null;
+  // Absent on invites stored before invites had options: read as single-use, no roles/groups/note.
+  maxUses?: number;
+  roles?: string[];
+  groups?: string[];
+  note?: string;
+}
+
+/**
+ * A claim on one use of an invite, `_id` `TOKEN:USE`: the unique `_id` makes each use claimable
+ * exactly once, on every engine. `kind: 'void'` is a use taken by a revocation. The revocation
+ * itself is `_id` `TOKEN:revoked`, `kind: 'revoked'`.
+ */
+interface RedemptionDocument {
+  _id: string;
+  token: string;
+  kind: 'use' | 'void' | 'revoked';
+  use?: number;
+  account?: string;
+  at: Date;
+  /** The invite's expiry, so claims are removed along with their invite. */
+  inviteExpiresAt: Date;
 }
 
 const DUPLICATE_KEY = 11000;
 const NOT_IMPLEMENTED = 238;
+const NAMESPACE_NOT_FOUND = 26;
+const INDEX_OPTIONS_CONFLICT = 85;
 
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
 // "unique key id" and "unique invite token" index; these are what the queries need besides.
 const KEY_INDEXES: IndexDescription[] = [{ name: 'keys_by_host_newest', key: { host: 1, createdAt: -1 } }];
-const INVITE_INDEXES: IndexDescription[] = [{ name: 'invites_by_host_newest', key: { host: 1, createdAt: -1 } }];
+const INVITE_INDEXES: IndexDescription[] = [
+  { name: 'invites_by_host_newest', key: { host: 1, createdAt: -1 } },
+  { name: 'invites_by_key_newest', key: { keyId: 1, createdAt: -1 } },
+];
 const INVITE_EXPIRY_INDEX = 'invites_by_expiry';
+const REDEMPTION_INDEXES: IndexDescription[] = [{ name: 'redemptions_by_token', key: { token: 1 } }];
+const REDEMPTION_EXPIRY_INDEX = 'redemptions_by_expiry';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -77,28 +105,48 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   expiresAt: d.expiresAt,
   source: d.source,
   keyId: d.keyId ?? undefined,
+  maxUses: d.maxUses ?? 1,
+  roles: d.roles ?? [],
+  groups: d.groups ?? [],
+  note: d.note ?? '',
 });
 
+/** True when an unordered bulk insert failed only on duplicate keys (and was otherwise durably written). */
+function onlyDuplicates(err: unknown): boolean {
+  if (!(err instanceof MongoBulkWriteError)) return isDuplicateKey(err);
+  if (err.result?.getWriteConcernError()) return false;
+  const errors = err.result?.getWriteErrors() ?? [];
+  return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
+}
+
 /**
- * Creates the indexes and waits for them. The TTL index is tried first; an engine without
- * TTL support (the embedded one) gets a plain index and the service sweeps expired invites.
+ * A TTL index on `field`, updated in place when the retention setting changed. False when the
+ * engine has no TTL indexes (the embedded one): then a plain index, and the service sweeps.
  */
-async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean> {
-  await db.collection('keys').createIndexes(KEY_INDEXES);
-  await db.collection('invites').createIndexes(INVITE_INDEXES);
-  // One index per call: the embedded engine panics on a repeated createIndexes of several.
-  for (const [collection, indexes] of Object.entries(SUPPORT_INDEXES)) {
-    for (const index of indexes) await db.collection(collection).createIndexes([index]);
-  }
-  const invites = db.collection('invites');
+async function ensureExpiryIndex(db: Db, collection: string, field: string, name: string, retentionSeconds: number): Promise<boolean> {
   try {
-    await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX, expireAfterSeconds: retentionSeconds });
+    await db.collection(collection).createIndex({ [field]: 1 }, { name, expireAfterSeconds: retentionSeconds });
     return true;
   } catch (err) {
+    if (err instanceof MongoServerError && err.code === INDEX_OPTIONS_CONFLICT) {
+      await db.command({ collMod: collection, index: { name, expireAfterSeconds: retentionSeconds } });
+      return true;
+    }
     if (!(err instanceof MongoServerError) || err.code !== NOT_IMPLEMENTED) throw err;
-    await invites.createIndex({ expiresAt: 1 }, { name: INVITE_EXPIRY_INDEX });
+    await db.collection(collection).createIndex({ [field]: 1 }, { name });
     return false;
   }
+}
+
+/** Creates the indexes and waits for them; true when the database expires invites (and their redemptions) itself. */
+async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean> {
+  // One index per command: FerretDB v1 panics on a createIndexes of several that all exist already.
+  for (const [collection, indexes] of [['keys', KEY_INDEXES], ['invites', INVITE_INDEXES], ['redemptions', REDEMPTION_INDEXES], ...Object.entries(SUPPORT_INDEXES)] as const) {
+    for (const index of indexes) await db.collection(collection).createIndexes([index]);
+  }
+  const invitesExpire = await ensureExpiryIndex(db, 'invites', 'expiresAt', INVITE_EXPIRY_INDEX, retentionSeconds);
+  const redemptionsExpire = await ensureExpiryIndex(db, 'redemptions', 'inviteExpiresAt', REDEMPTION_EXPIRY_INDEX, retentionSeconds);
+  return invitesExpire && redemptionsExpire;
 }
 
 export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
@@ -169,12 +217,17 @@ function toInviteDocument(invite: InviteRecord): InviteDocument {
     expiresAt: invite.expiresAt,
     source: invite.source,
     keyId: invite.keyId ?? null,
+    maxUses: invite.maxUses,
+    roles: invite.roles,
+    groups: invite.groups,
+    note: invite.note,
   };
 }
 
 function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions, isAvailable: () => boolean): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
+  const redemptions: Collection<RedemptionDocument> = db.collection('redemptions');
   // Concurrent creates share one insertMany; each caller still waits for its own document.
   const inviteInserts = createGroupCommit<InviteDocument>({
     maxBatch: options.maxInsertBatch ?? 256,
@@ -236,7 +289,80 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
       },
       async deleteExpired(before) {
         const result = await invites.deleteMany({ expiresAt: { $lt: before } });
+        await redemptions.deleteMany({ inviteExpiresAt: { $lt: before } });
         return result.deletedCount;
+      },
+      async find(token) {
+        const doc = await invites.findOne({ _id: token });
+        return doc ? toInviteRecord(doc) : undefined;
+      },
+      async list(query, after, limit) {
+        const filter: Filter<InviteDocument> = {};
+        if (query.host !== undefined) filter.host = query.host;
+        if (query.keyId !== undefined) filter.keyId = query.keyId;
+        if (query.expiresAfter !== undefined || query.expiresAtOrBefore !== undefined) {
+          filter.expiresAt = {
+            ...(query.expiresAfter !== undefined ? { $gt: query.expiresAfter } : {}),
+            ...(query.expiresAtOrBefore !== undefined ? { $lte: query.expiresAtOrBefore } : {}),
+          };
+        }
+        if (after) filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.token } }];
+        const docs = await invites.find(filter).sort({ createdAt: -1, _id: 1 }).limit(limit).toArray();
+        return docs.map(toInviteRecord);
+      },
+      async claimUse(redemption, inviteExpiresAt) {
+        try {
+          await redemptions.insertOne({
+            _id: `${redemption.token}:${redemption.use}`,
+            token: redemption.token,
+            kind: 'use',
+            use: redemption.use,
+            account: redemption.account,
+            at: redemption.redeemedAt,
+            inviteExpiresAt,
+          });
+          return true;
+        } catch (err) {
+          if (isDuplicateKey(err)) return false;
+          throw err;
+        }
+      },
+      async revoke(invite, at) {
+        const base = { token: invite.token, at, inviteExpiresAt: invite.expiresAt };
+        // The marker first, so a redeem that finds no free use can tell "revoked" from "used up".
+        try {
+          await redemptions.insertOne({ _id: `${invite.token}:revoked`, kind: 'revoked', ...base });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+        const taken = new Set(
+          (await redemptions.find({ token: invite.token, kind: { $ne: 'revoked' } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
+        );
+        const voids: RedemptionDocument[] = [];
+        for (let use = 1; use <= invite.maxUses; use++) {
+          const _id = `${invite.token}:${use}`;
+          if (!taken.has(_id)) voids.push({ _id, kind: 'void', use, ...base });
+        }
+        if (voids.length === 0) return;
+        try {
+          // A redeem may claim some of these meanwhile: its duplicate is expected, and that use is its.
+          await redemptions.insertMany(voids, { ordered: false });
+        } catch (err) {
+          if (!onlyDuplicates(err)) throw err;
+        }
+      },
+      async usage(tokens) {
+        const result = new Map<string, InviteUsage>();
+        if (tokens.length === 0) return result;
+        const docs = await redemptions.find({ token: { $in: [...tokens] }, kind: { $in: ['use', 'revoked'] } }).toArray();
+        for (const d of docs) {
+          let entry = result.get(d.token);
+          if (!entry) result.set(d.token, (entry = { redemptions: [], revokedAt: undefined }));
+          if (d.kind === 'revoked') entry.revokedAt = d.at;
+          else entry.redemptions.push({ token: d.token, use: d.use!, account: d.account!, redeemedAt: d.at });
+        }
+        for (const entry of result.values()) entry.redemptions.sort((a, b) => a.use - b.use);
+        return result;
       },
       async listCreated(query) {
         const docs = await invites.find(inRange(query, 'createdAt')).sort({ createdAt: -1, _id: 1 }).limit(query.limit).toArray();
@@ -246,10 +372,38 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
     async ping() {
       await db.command({ ping: 1 }).catch(mapDriverError);
     },
+    async missingIndexes() {
+      const present = async (c: Collection<never>) => {
+        try {
+          return (await c.listIndexes().toArray()).map((i) => String(i.name));
+        } catch (err) {
+          if (err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND) return [];
+          throw err;
+        }
+      };
+      const [keyIndexes, inviteIndexes, redemptionIndexes] = await Promise.all([
+        present(db.collection('keys')),
+        present(db.collection('invites')),
+        present(db.collection('redemptions')),
+      ]);
+      return [
+        ...KEY_INDEXES.map((i) => i.name!).filter((n) => !keyIndexes.includes(n)),
+        ...[...INVITE_INDEXES.map((i) => i.name!), INVITE_EXPIRY_INDEX].filter((n) => !inviteIndexes.includes(n)),
+        ...[...REDEMPTION_INDEXES.map((i) => i.name!), REDEMPTION_EXPIRY_INDEX].filter((n) => !redemptionIndexes.includes(n)),
+        ...(
+          await Promise.all(
+            Object.entries(SUPPORT_INDEXES).map(async ([collection, indexes]) => {
+              const names = await present(db.collection(collection));
+              return indexes.map((i) => i.name!).filter((n) => !names.includes(n));
+            }),
+          )
+        ).flat(),
+      ];
+    },
     async close() {
       await client.close();
     },
-    usage: withDriverErrorsMapped(usageStore(db)),
+    keyUsage: withDriverErrorsMapped(usageStore(db)),
     rateCounters: withDriverErrorsMapped(rateCounterStore(db)),
     audit: withDriverErrorsMapped(auditStore(db)),
     isAvailable,

@@ -3,6 +3,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import type { AdminAuthenticator } from '../service/admin-authenticator.js';
+import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import type { AuditService } from '../service/audit-service.js';
 import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
 import type { InviteService as InviteDomainService } from '../service/invite-service.js';
@@ -10,12 +11,14 @@ import type { KeyAdminService } from '../service/key-admin-service.js';
 import { credentialFromHeader } from './bearer-credential.js';
 import { toConnectError } from './error-codes.js';
 import { CLIENT_ADDRESS } from './client-address.js';
-import { apiKeyMessage, auditEventMessage, inviteMessage } from './proto-mapping.js';
+import { apiKeyMessage, auditEventMessage, inviteMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from './proto-mapping.js';
+import { noteKeyId } from './request-facts.js';
 
 export interface RouteServices {
   invites: InviteDomainService;
   keyAdmin: KeyAdminService;
   adminAuthenticator: AdminAuthenticator;
+  inviteLifecycle: InviteLifecycleService;
   audit: AuditService;
 }
 
@@ -43,9 +46,30 @@ export function connectRoutes(services: RouteServices) {
   const requireAdmin = (headers: Headers) => services.adminAuthenticator.authenticate(credentialFromHeader(headers.get('authorization')));
   return (router: ConnectRouter) => {
     router.service(InviteService, {
-      async createInvite(_req, ctx) {
-        const invite = await services.invites.createInvite(credentialFromHeader(ctx.requestHeader.get('authorization')));
+      async createInvite(req, ctx) {
+        const invite = await services.invites.createInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req);
+        noteKeyId(ctx.values, invite.keyId);
         return { invite: inviteMessage(invite) };
+      },
+      async getInvite(req) {
+        return { invite: publicInviteMessage(await services.inviteLifecycle.getInvite(req.token)) };
+      },
+      async listInvites(req, ctx) {
+        const { invites, nextPageToken } = await services.inviteLifecycle.listInvites(credentialFromHeader(ctx.requestHeader.get('authorization')), {
+          host: req.host,
+          status: statusFromMessage(req.status),
+          pageSize: req.pageSize,
+          pageToken: req.pageToken,
+        });
+        return { invites: invites.map(inviteMessage), nextPageToken };
+      },
+      async revokeInvite(req, ctx) {
+        const invite = await services.inviteLifecycle.revokeInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.host);
+        return { invite: inviteMessage(invite) };
+      },
+      async redeemInvite(req, ctx) {
+        const { invite, redemption } = await services.inviteLifecycle.redeemInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.account);
+        return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
       },
     });
     router.service(KeyAdmin, {

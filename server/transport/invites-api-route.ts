@@ -10,7 +10,9 @@ import { corsHeaders } from './cors.js';
 import { classifyError } from './error-codes.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { sendError, sendJson } from './plain-responses.js';
+import { inviteOptionsFromQuery } from './invite-options-query.js';
 import { inviteMessage } from './proto-mapping.js';
+import type { RequestFactsTable } from './request-facts.js';
 
 export const INVITES_API_PATH = '/invites_api';
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
@@ -55,6 +57,7 @@ function wwwAuthenticate(reason: string): OutgoingHttpHeaders {
 export function invitesApiRoute(deps: {
   invites: InviteService;
   onUnexpected: (err: unknown) => void;
+  facts?: RequestFactsTable;
   authFailureGuard?: AuthFailureGuard;
   clientAddress?: (req: HttpRequest) => string | undefined;
 }) {
@@ -73,9 +76,12 @@ export function invitesApiRoute(deps: {
       const query = queryOf(req.url);
       const redirect = wantsRedirect(query);
       const credential = credentialOf(req, query);
-      const create = () => deps.invites.createInvite(credential);
+      const options = inviteOptionsFromQuery(query);
+      const create = () => deps.invites.createInvite(credential, options);
       const client = { address: deps.clientAddress?.(req) };
       const invite = await (deps.authFailureGuard ? deps.authFailureGuard.run(client, credential.kind !== 'none', create) : create());
+      const facts = deps.facts?.of(req);
+      if (facts) facts.keyId = invite.keyId;
       const headers = { ...cors, location: invite.landingPageUrl };
       if (wantsJson(req)) {
         sendJson(res, redirect ? 303 : 201, toJson(InviteSchema, inviteMessage(invite)), headers);

@@ -1,13 +1,40 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { AuditAction, AuditEventSchema, type AuditEvent } from '../../gen/invites/v1/audit_pb.js';
-import { InviteSchema, InviteType, type Invite as InviteMessage } from '../../gen/invites/v1/invite_pb.js';
+import {
+  InviteSchema,
+  InviteStatus,
+  InviteType,
+  PublicInviteSchema,
+  RedemptionSchema,
+  type Invite as InviteMessage,
+  type PublicInvite as PublicInviteMessage,
+  type Redemption,
+} from '../../gen/invites/v1/invite_pb.js';
 import { ApiKeySchema, type ApiKey } from '../../gen/invites/v1/key_admin_pb.js';
+import type { InviteStatus as DomainInviteStatus } from '../domain/invite-status.js';
 import type { Invite } from '../service/invite-service.js';
 import type { KeyDescription } from '../service/key-admin-service.js';
-import type { AuditRecord } from '../store/store.js';
+import type { PublicInvite } from '../service/invite-view.js';
+import type { AuditRecord, RedemptionRecord } from '../store/store.js';
 
 const TYPE_OF_KIND: Record<Invite['kind'], InviteType> = { register: InviteType.REGISTER };
+
+const STATUS_MESSAGE: Record<DomainInviteStatus, InviteStatus> = {
+  valid: InviteStatus.VALID,
+  expired: InviteStatus.EXPIRED,
+  used_up: InviteStatus.USED_UP,
+  revoked: InviteStatus.REVOKED,
+};
+
+/** The domain status of a filter; UNSPECIFIED (any) is undefined. */
+export function statusFromMessage(status: InviteStatus): DomainInviteStatus | undefined {
+  return (Object.keys(STATUS_MESSAGE) as DomainInviteStatus[]).find((s) => STATUS_MESSAGE[s] === status);
+}
+
+export function redemptionMessage(r: RedemptionRecord): Redemption {
+  return create(RedemptionSchema, { use: r.use, account: r.account, redeemTime: timestampFromDate(r.redeemedAt) });
+}
 
 export function inviteMessage(invite: Invite): InviteMessage {
   return create(InviteSchema, {
@@ -19,6 +46,27 @@ export function inviteMessage(invite: Invite): InviteMessage {
     createTime: timestampFromDate(invite.createdAt),
     expireTime: timestampFromDate(invite.expiresAt),
     source: invite.source,
+    maxUses: invite.maxUses,
+    uses: invite.redemptions.length,
+    roles: invite.roles,
+    groups: invite.groups,
+    note: invite.note,
+    status: STATUS_MESSAGE[invite.status],
+    revokeTime: invite.revokedAt ? timestampFromDate(invite.revokedAt) : undefined,
+    redemptions: invite.redemptions.map(redemptionMessage),
+  });
+}
+
+export function publicInviteMessage(invite: PublicInvite): PublicInviteMessage {
+  return create(PublicInviteSchema, {
+    token: invite.token,
+    host: invite.host,
+    type: TYPE_OF_KIND[invite.kind],
+    uri: invite.uri,
+    landingPageUrl: invite.landingPageUrl,
+    expireTime: timestampFromDate(invite.expiresAt),
+    status: STATUS_MESSAGE[invite.status],
+    remainingUses: invite.remainingUses,
   });
 }
 

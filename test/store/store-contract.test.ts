@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { openMongoStore } from '../../server/store/mongo-store.js';
 import { createMemoryStore } from '../../server/store/memory-store.js';
-import { StoreConflict, type InviteRecord, type KeyRecord, type Store } from '../../server/store/store.js';
+import { StoreConflict, type InviteRecord, type KeyRecord, type RedemptionRecord, type Store } from '../../server/store/store.js';
 import { hashSecret } from '../../server/domain/secret-hash.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -13,7 +13,7 @@ const key = (id: string, host: string, createdAt: Date, name = ''): KeyRecord =>
   createdAt,
 });
 
-const invite = (token: string, expiresAt: Date, host = 'example.com'): InviteRecord => ({
+const invite = (token: string, expiresAt: Date, host = 'example.com', maxUses = 1): InviteRecord => ({
   token,
   host,
   kind: 'register',
@@ -21,6 +21,10 @@ const invite = (token: string, expiresAt: Date, host = 'example.com'): InviteRec
   expiresAt,
   source: 'api/token/AAAAAAAAAAAA',
   keyId: 'AAAAAAAAAAAA',
+  maxUses,
+  roles: [],
+  groups: [],
+  note: '',
 });
 
 interface Subject {
@@ -128,8 +132,180 @@ for (const subject of subjects) {
       assert.equal((await store.invites.findValid('new', new Date(0)))?.token, 'new');
     });
 
+    it('keeps an invite\'s options and finds it after it has expired too', async () => {
+      const expiresAt = new Date('2026-06-01T00:00:00Z');
+      await store.invites.insert({ ...invite('tok-1', expiresAt, 'example.com', 5), roles: ['prosody:member'], groups: ['team', 'friends'], note: 'for the Q3 hires' });
+      const found = await store.invites.find('tok-1');
+      assert.equal(found?.maxUses, 5);
+      assert.deepEqual(found?.roles, ['prosody:member']);
+      assert.deepEqual(found?.groups, ['team', 'friends']);
+      assert.equal(found?.note, 'for the Q3 hires');
+      assert.equal(await store.invites.findValid('tok-1', new Date('2027-01-01T00:00:00Z')), undefined);
+      assert.equal((await store.invites.find('tok-1'))?.token, 'tok-1', 'find ignores expiry');
+      assert.equal(await store.invites.find('nope'), undefined);
+    });
+
+    it('lists invites newest first, by host or by key, page after page from a cursor', async () => {
+      const t0 = Date.parse('2026-05-01T00:00:00Z');
+      const make = (token: string, minutes: number, host: string, keyId: string) => ({
+        ...invite(token, new Date(t0 + minutes * 60_000 + 3_600_000), host),
+        createdAt: new Date(t0 + minutes * 60_000),
+        keyId,
+      });
+      // Two invites share a creation time: the token breaks the tie.
+      for (const i of [make('a1', 1, 'example.com', 'K1'), make('a2', 2, 'example.com', 'K2'), make('b2', 2, 'example.com', 'K1'), make('a3', 3, 'other.org', 'K3'), make('a4', 4, 'example.com', 'K1')]) {
+        await store.invites.insert(i);
+      }
+      const tokens = (list: InviteRecord[]) => list.map((i) => i.token);
+      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com' }, undefined, 10)), ['a4', 'a2', 'b2', 'a1']);
+      assert.deepEqual(tokens(await store.invites.list({ keyId: 'K1' }, undefined, 10)), ['a4', 'b2', 'a1']);
+      const first = await store.invites.list({ host: 'example.com' }, undefined, 2);
+      assert.deepEqual(tokens(first), ['a4', 'a2']);
+      const last = first[first.length - 1]!;
+      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com' }, { createdAt: last.createdAt, token: last.token }, 2)), ['b2', 'a1']);
+      const expiryOf2 = new Date(t0 + 2 * 60_000 + 3_600_000);
+      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com', expiresAfter: expiryOf2 }, undefined, 10)), ['a4']);
+      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com', expiresAtOrBefore: expiryOf2 }, undefined, 10)), ['a2', 'b2', 'a1']);
+    });
+
+    const redemption = (use: number, account: string, token = 'tok-1'): RedemptionRecord => ({ token, use, account, redeemedAt: new Date('2026-05-01T12:00:00Z') });
+
+    it('hands a use number to exactly one of 64 concurrent claims', async () => {
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      await store.invites.insert(invite('tok-1', expiresAt));
+      const results = await Promise.all(Array.from({ length: 64 }, (_, n) => store.invites.claimUse(redemption(1, `user${n}`), expiresAt)));
+      const winners = results.flatMap((won, n) => (won ? [`user${n}`] : []));
+      assert.equal(winners.length, 1);
+      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [[1, winners[0]]]);
+      assert.equal(usage?.revokedAt, undefined);
+    });
+
+    it('gives 64 concurrent claimers of a 5-use invite exactly 5 uses, each once', async () => {
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      await store.invites.insert(invite('tok-1', expiresAt, 'example.com', 5));
+      const claimFirstFree = async (account: string) => {
+        for (let use = 1; use <= 5; use++) if (await store.invites.claimUse(redemption(use, account), expiresAt)) return use;
+        return undefined;
+      };
+      const results = await Promise.all(Array.from({ length: 64 }, (_, n) => claimFirstFree(`user${n}`)));
+      const won = results.flatMap((use, n) => (use === undefined ? [] : [[use, `user${n}`] as const]));
+      assert.equal(won.length, 5);
+      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [...won].sort((x, y) => x[0] - y[0]));
+    });
+
+    it('lets no claim succeed once a revocation has resolved, keeps earlier uses, and revokes idempotently', async () => {
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      const i = invite('tok-1', expiresAt, 'example.com', 3);
+      await store.invites.insert(i);
+      assert.equal(await store.invites.claimUse(redemption(1, 'alice'), expiresAt), true);
+      const revokedAt = new Date('2026-05-02T00:00:00Z');
+      await store.invites.revoke(i, revokedAt);
+      for (const use of [1, 2, 3]) assert.equal(await store.invites.claimUse(redemption(use, 'mallory'), expiresAt), false, `use ${use}`);
+      await store.invites.revoke(i, new Date('2026-05-03T00:00:00Z'));
+      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      assert.equal(usage?.revokedAt?.toISOString(), revokedAt.toISOString(), 'the first revocation time stays');
+      assert.deepEqual(usage?.redemptions.map((r) => r.account), ['alice']);
+    });
+
+    it('records every claim that won a race with a revocation, and none after it', async () => {
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      const i = invite('tok-1', expiresAt, 'example.com', 16);
+      await store.invites.insert(i);
+      const claimFirstFree = async (account: string) => {
+        for (let use = 1; use <= 16; use++) if (await store.invites.claimUse(redemption(use, account), expiresAt)) return true;
+        return false;
+      };
+      const racing = Array.from({ length: 64 }, (_, n) => claimFirstFree(`user${n}`));
+      await store.invites.revoke(i, new Date());
+      const late = await Promise.all(Array.from({ length: 8 }, (_, n) => claimFirstFree(`late${n}`)));
+      assert.deepEqual(late, Array(8).fill(false), 'no claim succeeds after revoke resolved');
+      const winners = (await Promise.all(racing)).filter(Boolean).length;
+      assert.ok(winners <= 16);
+      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      assert.equal(usage?.redemptions.length, winners, 'every reported success is recorded');
+      assert.ok(usage?.revokedAt);
+    });
+
+    it('reports usage only for invites something happened to', async () => {
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      await store.invites.insert(invite('tok-1', expiresAt));
+      await store.invites.insert(invite('tok-2', expiresAt));
+      await store.invites.claimUse(redemption(1, 'alice', 'tok-2'), expiresAt);
+      const usage = await store.invites.usage(['tok-1', 'tok-2', 'tok-3']);
+      assert.deepEqual([...usage.keys()], ['tok-2']);
+      assert.deepEqual((await store.invites.usage([])).size, 0);
+    });
+
+    it('removes an expired invite\'s redemptions along with it', async () => {
+      const expiresAt = new Date('2026-01-01T00:00:00Z');
+      await store.invites.insert(invite('old', expiresAt));
+      await store.invites.claimUse(redemption(1, 'alice', 'old'), expiresAt);
+      assert.equal(await store.invites.deleteExpired(new Date('2026-02-01T00:00:00Z')), 1);
+      assert.equal((await store.invites.usage(['old'])).size, 0);
+    });
+
     it('answers a ping', async () => {
       await store.ping();
     });
+
+    it('has every index it needs once open', async () => {
+      assert.deepEqual(await store.missingIndexes(), []);
+    });
   });
 }
+
+describe('mongo store: an existing database', () => {
+  let db: TestDatabase;
+  let store: Store;
+  before(async () => {
+    db = await createTestDatabase();
+    store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+  });
+  after(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('opens again on a database it has already set up, as a restart or a second instance does', async () => {
+    const again = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      await again.ping();
+      assert.deepEqual(await again.invites.list({ host: 'nobody.example' }, undefined, 1), []);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('reads them as single-use, with no roles, groups or note', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    await db.client.db(db.name).collection('invites').insertOne({
+      _id: 'legacy-token' as never,
+      host: 'example.com',
+      kind: 'register',
+      createdAt: new Date(),
+      expiresAt,
+      source: 'api/token/AAAAAAAAAAAA',
+      keyId: 'AAAAAAAAAAAA',
+    });
+    const found = await store.invites.find('legacy-token');
+    assert.deepEqual([found?.maxUses, found?.roles, found?.groups, found?.note], [1, [], [], '']);
+  });
+});
+
+describe('mongo store: index readiness', () => {
+  it('names an index that was dropped after start', async () => {
+    const db = await createTestDatabase();
+    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      await db.client.db(db.name).collection('invites').dropIndex('invites_by_host_newest');
+      assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest']);
+      await db.client.db(db.name).collection('redemptions').dropIndex('redemptions_by_token');
+      assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest', 'redemptions_by_token']);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});

@@ -24,6 +24,10 @@ const invite = (token: string, createdAt: Date, host = 'example.com'): InviteRec
   expiresAt: new Date(createdAt.getTime() + 86400_000),
   source: 'api/token/AAAAAAAAAAA1',
   keyId: 'AAAAAAAAAAA1',
+  maxUses: 1,
+  roles: [],
+  groups: [],
+  note: '',
 });
 
 const event = (at: string, action: AuditRecord['action'], host = 'example.com'): AuditRecord => ({
@@ -88,19 +92,19 @@ for (const subject of subjects) {
     });
 
     it('sums key use over instances, each overwriting only its own figures', async () => {
-      await store.usage.write('i1', [{ keyId: 'K1', count: 3, lastUsedAt: new Date('2026-01-01T00:00:03Z') }]);
-      await store.usage.write('i2', [
+      await store.keyUsage.write('i1', [{ keyId: 'K1', count: 3, lastUsedAt: new Date('2026-01-01T00:00:03Z') }]);
+      await store.keyUsage.write('i2', [
         { keyId: 'K1', count: 4, lastUsedAt: new Date('2026-01-01T00:00:09Z') },
         { keyId: 'K2', count: 1, lastUsedAt: new Date('2026-01-01T00:00:01Z') },
       ]);
-      await store.usage.write('i1', [{ keyId: 'K1', count: 5, lastUsedAt: new Date('2026-01-01T00:00:05Z') }]);
-      const totals = await store.usage.totals(['K1', 'K2', 'K3']);
+      await store.keyUsage.write('i1', [{ keyId: 'K1', count: 5, lastUsedAt: new Date('2026-01-01T00:00:05Z') }]);
+      const totals = await store.keyUsage.totals(['K1', 'K2', 'K3']);
       assert.deepEqual(totals.get('K1'), { count: 9, lastUsedAt: new Date('2026-01-01T00:00:09Z') });
       assert.equal(totals.get('K2')?.count, 1);
       assert.equal(totals.has('K3'), false);
-      await store.usage.deleteKey('K1');
-      assert.equal((await store.usage.totals(['K1'])).has('K1'), false);
-      assert.equal((await store.usage.totals(['K2'])).get('K2')?.count, 1);
+      await store.keyUsage.deleteKey('K1');
+      assert.equal((await store.keyUsage.totals(['K1'])).has('K1'), false);
+      assert.equal((await store.keyUsage.totals(['K2'])).get('K2')?.count, 1);
     });
 
     it('shares rate counts: each instance reads the others\' for one window, by kind or by scope', async () => {

@@ -63,6 +63,33 @@ describe('loadConfig', () => {
     assert.match(error.message, /logLevel \(in c\.json\)/);
   });
 
+  it('bounds invite lifetimes per host: 30 days by default, from the environment or the file', () => {
+    assert.equal(loadConfig({}).hosts.get('localhost')!.maxInviteTtlSeconds, 30 * 86400);
+    assert.equal(loadConfig({ INVITES_MAX_INVITE_TTL: '2w' }).hosts.get('localhost')!.maxInviteTtlSeconds, 14 * 86400);
+    const text = [
+      'maxInviteTtl: 10d',
+      'hosts:',
+      '  - name: example.com',
+      '    publicBaseUrl: https://example.com',
+      '    inviteTtl: 1h',
+      '    maxInviteTtl: 1d',
+      '  - name: chat.example.org',
+      '    publicBaseUrl: https://chat.example.org',
+    ].join('\n');
+    const c = loadConfig({}, { path: 'invites.yaml', text });
+    assert.equal(c.hosts.get('example.com')!.maxInviteTtlSeconds, 86400);
+    assert.equal(c.hosts.get('chat.example.org')!.maxInviteTtlSeconds, 10 * 86400);
+  });
+
+  it('refuses a default invite lifetime longer than the maximum, naming both settings', () => {
+    assert.throws(() => loadConfig({ INVITES_INVITE_TTL: '7d', INVITES_MAX_INVITE_TTL: '1d' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /localhost.*inviteTtl.*maxInviteTtl/);
+      return true;
+    });
+    assert.throws(() => loadConfig({ INVITES_MAX_INVITE_TTL: '0' }), /maxInviteTtl \(from INVITES_MAX_INVITE_TTL\): must be longer than 0 seconds/);
+  });
+
   it('refuses unknown fields, unparsable files and duplicate hosts', () => {
     assert.throws(() => loadConfig({}, { path: 'c.yaml', text: 'prot: 80' }), /prot/);
     assert.throws(() => loadConfig({}, { path: 'c.json', text: '{nope' }), /cannot be parsed/);

@@ -4,7 +4,7 @@ import { createMemoryStore } from '../../server/store/memory-store.js';
 import type { KeyUsageStore } from '../../server/store/store.js';
 
 function countingStore() {
-  const store = createMemoryStore().usage;
+  const store = createMemoryStore().keyUsage;
   const writes: number[] = [];
   let failing = false;
   const counted: KeyUsageStore = {

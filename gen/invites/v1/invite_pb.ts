@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file invites/v1/invite.proto.
  */
 export const file_invites_v1_invite: GenFile = /*@__PURE__*/
-  fileDesc("ChdpbnZpdGVzL3YxL2ludml0ZS5wcm90bxIKaW52aXRlcy52MSLkAQoGSW52aXRlEg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkSJAoEdHlwZRgDIAEoDjIWLmludml0ZXMudjEuSW52aXRlVHlwZRILCgN1cmkYBCABKAkSGAoQbGFuZGluZ19wYWdlX3VybBgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgIIAEoCSpDCgpJbnZpdGVUeXBlEhsKF0lOVklURV9UWVBFX1VOU1BFQ0lGSUVEEAASGAoUSU5WSVRFX1RZUEVfUkVHSVNURVIQAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChdpbnZpdGVzL3YxL2ludml0ZS5wcm90bxIKaW52aXRlcy52MSK5AwoGSW52aXRlEg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkSJAoEdHlwZRgDIAEoDjIWLmludml0ZXMudjEuSW52aXRlVHlwZRILCgN1cmkYBCABKAkSGAoQbGFuZGluZ19wYWdlX3VybBgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgIIAEoCRIQCghtYXhfdXNlcxgJIAEoDRIMCgR1c2VzGAogASgNEg0KBXJvbGVzGAsgAygJEg4KBmdyb3VwcxgMIAMoCRIMCgRub3RlGA0gASgJEigKBnN0YXR1cxgOIAEoDjIYLmludml0ZXMudjEuSW52aXRlU3RhdHVzEi8KC3Jldm9rZV90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgtyZWRlbXB0aW9ucxgQIAMoCzIWLmludml0ZXMudjEuUmVkZW1wdGlvbiJbCgpSZWRlbXB0aW9uEgsKA3VzZRgBIAEoDRIPCgdhY2NvdW50GAIgASgJEi8KC3JlZGVlbV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLrAQoMUHVibGljSW52aXRlEg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkSJAoEdHlwZRgDIAEoDjIWLmludml0ZXMudjEuSW52aXRlVHlwZRILCgN1cmkYBCABKAkSGAoQbGFuZGluZ19wYWdlX3VybBgFIAEoCRIvCgtleHBpcmVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGc3RhdHVzGAcgASgOMhguaW52aXRlcy52MS5JbnZpdGVTdGF0dXMSFgoOcmVtYWluaW5nX3VzZXMYCCABKA0qQwoKSW52aXRlVHlwZRIbChdJTlZJVEVfVFlQRV9VTlNQRUNJRklFRBAAEhgKFElOVklURV9UWVBFX1JFR0lTVEVSEAEqlwEKDEludml0ZVN0YXR1cxIdChlJTlZJVEVfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTSU5WSVRFX1NUQVRVU19WQUxJRBABEhkKFUlOVklURV9TVEFUVVNfRVhQSVJFRBACEhkKFUlOVklURV9TVEFUVVNfVVNFRF9VUBADEhkKFUlOVklURV9TVEFUVVNfUkVWT0tFRBAEYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Invite is an account-registration invite as a client or landing page sees it.
@@ -72,11 +72,67 @@ export type Invite = Message<"invites.v1.Invite"> & {
   /**
    * Who created it: `api/token/KEY_ID` for an API key, as mod_invites_api records it.
    *
-   * Field numbers 9 to 19 are kept for the invite's options and state (uses, roles, groups, note).
-   *
    * @generated from field: string source = 8;
    */
   source: string;
+
+  /**
+   * How many accounts the invite can register: 1 for a single-use invite, N for a group invite.
+   *
+   * @generated from field: uint32 max_uses = 9;
+   */
+  maxUses: number;
+
+  /**
+   * How many times it has been redeemed so far (at most max_uses).
+   *
+   * @generated from field: uint32 uses = 10;
+   */
+  uses: number;
+
+  /**
+   * Roles the registration side gives the new account (as Prosody 13's invites carry them).
+   *
+   * @generated from field: repeated string roles = 11;
+   */
+  roles: string[];
+
+  /**
+   * Groups (e.g. shared roster groups) the registration side adds the new account to.
+   *
+   * @generated from field: repeated string groups = 12;
+   */
+  groups: string[];
+
+  /**
+   * Free text from whoever created the invite, for the operator; never shown on the landing page.
+   *
+   * @generated from field: string note = 13;
+   */
+  note: string;
+
+  /**
+   * Whether the invite can still be redeemed, and if not, why.
+   *
+   * @generated from field: invites.v1.InviteStatus status = 14;
+   */
+  status: InviteStatus;
+
+  /**
+   * When the invite was revoked; unset unless status is INVITE_STATUS_REVOKED.
+   *
+   * @generated from field: google.protobuf.Timestamp revoke_time = 15;
+   */
+  revokeTime?: Timestamp | undefined;
+
+  /**
+   * Who redeemed it and when, in the order of the uses.
+   *
+   * Field numbers 17 to 19 are kept for more of the invite's options and state.
+   *
+   * @generated from field: repeated invites.v1.Redemption redemptions = 16;
+   */
+  redemptions: Redemption[];
 };
 
 /**
@@ -85,6 +141,112 @@ export type Invite = Message<"invites.v1.Invite"> & {
  */
 export const InviteSchema: GenMessage<Invite> = /*@__PURE__*/
   messageDesc(file_invites_v1_invite, 0);
+
+/**
+ * Redemption records one use of an invite: which account it registered, and when.
+ *
+ * @generated from message invites.v1.Redemption
+ */
+export type Redemption = Message<"invites.v1.Redemption"> & {
+  /**
+   * Which use this was, from 1 to the invite's max_uses.
+   *
+   * @generated from field: uint32 use = 1;
+   */
+  use: number;
+
+  /**
+   * The account the registration side created with it, as it named it (e.g. `alice` or `alice@example.com`).
+   *
+   * @generated from field: string account = 2;
+   */
+  account: string;
+
+  /**
+   * When the use was claimed.
+   *
+   * @generated from field: google.protobuf.Timestamp redeem_time = 3;
+   */
+  redeemTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message invites.v1.Redemption.
+ * Use `create(RedemptionSchema)` to create a new message.
+ */
+export const RedemptionSchema: GenMessage<Redemption> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite, 1);
+
+/**
+ * PublicInvite is what anyone holding an invite's token may learn about it: what a landing
+ * page needs. It never says which key or person created the invite, nor its note, roles or groups.
+ *
+ * @generated from message invites.v1.PublicInvite
+ */
+export type PublicInvite = Message<"invites.v1.PublicInvite"> & {
+  /**
+   * The invite token.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The host (XMPP domain) the invite registers an account on.
+   *
+   * @generated from field: string host = 2;
+   */
+  host: string;
+
+  /**
+   * What the invite lets its holder do.
+   *
+   * @generated from field: invites.v1.InviteType type = 3;
+   */
+  type: InviteType;
+
+  /**
+   * The XMPP URI a client opens: `xmpp:HOST?register;preauth=TOKEN`.
+   *
+   * @generated from field: string uri = 4;
+   */
+  uri: string;
+
+  /**
+   * The web page that explains the invite to a person.
+   *
+   * @generated from field: string landing_page_url = 5;
+   */
+  landingPageUrl: string;
+
+  /**
+   * When the invite stops being valid.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 6;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * Whether the invite can still be redeemed, and if not, why.
+   *
+   * @generated from field: invites.v1.InviteStatus status = 7;
+   */
+  status: InviteStatus;
+
+  /**
+   * How many more accounts it can register (0 unless status is INVITE_STATUS_VALID).
+   *
+   * @generated from field: uint32 remaining_uses = 8;
+   */
+  remainingUses: number;
+};
+
+/**
+ * Describes the message invites.v1.PublicInvite.
+ * Use `create(PublicInviteSchema)` to create a new message.
+ */
+export const PublicInviteSchema: GenMessage<PublicInvite> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite, 2);
 
 /**
  * InviteType says what accepting an invite does, as mod_invites names it.
@@ -112,4 +274,54 @@ export enum InviteType {
  */
 export const InviteTypeSchema: GenEnum<InviteType> = /*@__PURE__*/
   enumDesc(file_invites_v1_invite, 0);
+
+/**
+ * InviteStatus says whether an invite can still be redeemed. It is derived when the invite is
+ * read: a revoked invite is REVOKED even when it has also expired or been used up, and a used-up
+ * invite is USED_UP even once it has expired.
+ *
+ * @generated from enum invites.v1.InviteStatus
+ */
+export enum InviteStatus {
+  /**
+   * INVITE_STATUS_UNSPECIFIED is never set by the server; as a filter it means "any status".
+   *
+   * @generated from enum value: INVITE_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * INVITE_STATUS_VALID: not expired, not revoked, and with uses left.
+   *
+   * @generated from enum value: INVITE_STATUS_VALID = 1;
+   */
+  VALID = 1,
+
+  /**
+   * INVITE_STATUS_EXPIRED: its expire_time has passed.
+   *
+   * @generated from enum value: INVITE_STATUS_EXPIRED = 2;
+   */
+  EXPIRED = 2,
+
+  /**
+   * INVITE_STATUS_USED_UP: it has been redeemed max_uses times.
+   *
+   * @generated from enum value: INVITE_STATUS_USED_UP = 3;
+   */
+  USED_UP = 3,
+
+  /**
+   * INVITE_STATUS_REVOKED: the creating key or the operator revoked it.
+   *
+   * @generated from enum value: INVITE_STATUS_REVOKED = 4;
+   */
+  REVOKED = 4,
+}
+
+/**
+ * Describes the enum invites.v1.InviteStatus.
+ */
+export const InviteStatusSchema: GenEnum<InviteStatus> = /*@__PURE__*/
+  enumDesc(file_invites_v1_invite, 1);
 

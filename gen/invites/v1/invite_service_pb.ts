@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Invite } from "./invite_pb.js";
+import type { Invite, InviteStatus, PublicInvite, Redemption } from "./invite_pb.js";
 import { file_invites_v1_invite } from "./invite_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,16 +12,63 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file invites/v1/invite_service.proto.
  */
 export const file_invites_v1_invite_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbnZpdGVzL3YxL2ludml0ZV9zZXJ2aWNlLnByb3RvEgppbnZpdGVzLnYxIhUKE0NyZWF0ZUludml0ZVJlcXVlc3QiOgoUQ3JlYXRlSW52aXRlUmVzcG9uc2USIgoGaW52aXRlGAEgASgLMhIuaW52aXRlcy52MS5JbnZpdGUyYgoNSW52aXRlU2VydmljZRJRCgxDcmVhdGVJbnZpdGUSHy5pbnZpdGVzLnYxLkNyZWF0ZUludml0ZVJlcXVlc3QaIC5pbnZpdGVzLnYxLkNyZWF0ZUludml0ZVJlc3BvbnNlYgZwcm90bzM", [file_invites_v1_invite]);
+  fileDesc("Ch9pbnZpdGVzL3YxL2ludml0ZV9zZXJ2aWNlLnByb3RvEgppbnZpdGVzLnYxIp4BChNDcmVhdGVJbnZpdGVSZXF1ZXN0EhgKC3R0bF9zZWNvbmRzGAEgASgNSACIAQESFQoIbWF4X3VzZXMYAiABKA1IAYgBARINCgVyb2xlcxgDIAMoCRIOCgZncm91cHMYBCADKAkSDAoEbm90ZRgFIAEoCRIMCgRob3N0GAYgASgJQg4KDF90dGxfc2Vjb25kc0ILCglfbWF4X3VzZXMiOgoUQ3JlYXRlSW52aXRlUmVzcG9uc2USIgoGaW52aXRlGAEgASgLMhIuaW52aXRlcy52MS5JbnZpdGUiIQoQR2V0SW52aXRlUmVxdWVzdBINCgV0b2tlbhgBIAEoCSI9ChFHZXRJbnZpdGVSZXNwb25zZRIoCgZpbnZpdGUYASABKAsyGC5pbnZpdGVzLnYxLlB1YmxpY0ludml0ZSJzChJMaXN0SW52aXRlc1JlcXVlc3QSDAoEaG9zdBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5pbnZpdGVzLnYxLkludml0ZVN0YXR1cxIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJTChNMaXN0SW52aXRlc1Jlc3BvbnNlEiMKB2ludml0ZXMYASADKAsyEi5pbnZpdGVzLnYxLkludml0ZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMgoTUmV2b2tlSW52aXRlUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIMCgRob3N0GAIgASgJIjoKFFJldm9rZUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlIjUKE1JlZGVlbUludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHYWNjb3VudBgCIAEoCSJmChRSZWRlZW1JbnZpdGVSZXNwb25zZRIiCgZpbnZpdGUYASABKAsyEi5pbnZpdGVzLnYxLkludml0ZRIqCgpyZWRlbXB0aW9uGAIgASgLMhYuaW52aXRlcy52MS5SZWRlbXB0aW9uMqIDCg1JbnZpdGVTZXJ2aWNlElEKDENyZWF0ZUludml0ZRIfLmludml0ZXMudjEuQ3JlYXRlSW52aXRlUmVxdWVzdBogLmludml0ZXMudjEuQ3JlYXRlSW52aXRlUmVzcG9uc2USSAoJR2V0SW52aXRlEhwuaW52aXRlcy52MS5HZXRJbnZpdGVSZXF1ZXN0Gh0uaW52aXRlcy52MS5HZXRJbnZpdGVSZXNwb25zZRJOCgtMaXN0SW52aXRlcxIeLmludml0ZXMudjEuTGlzdEludml0ZXNSZXF1ZXN0Gh8uaW52aXRlcy52MS5MaXN0SW52aXRlc1Jlc3BvbnNlElEKDFJldm9rZUludml0ZRIfLmludml0ZXMudjEuUmV2b2tlSW52aXRlUmVxdWVzdBogLmludml0ZXMudjEuUmV2b2tlSW52aXRlUmVzcG9uc2USUQoMUmVkZWVtSW52aXRlEh8uaW52aXRlcy52MS5SZWRlZW1JbnZpdGVSZXF1ZXN0GiAuaW52aXRlcy52MS5SZWRlZW1JbnZpdGVSZXNwb25zZWIGcHJvdG8z", [file_invites_v1_invite]);
 
 /**
- * CreateInviteRequest asks for a new invite. The host is the calling key's host.
- *
- * Field numbers 1 to 15 are kept for the creation options (ttl, max_uses, roles, groups, note).
+ * CreateInviteRequest asks for a new invite. The host is the calling key's host, or `host` with
+ * the admin token. Every option is optional.
  *
  * @generated from message invites.v1.CreateInviteRequest
  */
 export type CreateInviteRequest = Message<"invites.v1.CreateInviteRequest"> & {
+  /**
+   * How long the invite stays valid, in seconds. Unset: the host's invite lifetime. It must be
+   * at least 1 and at most the host's maximum (INVITES_MAX_INVITE_TTL, default 30 days); longer
+   * is refused, not shortened.
+   *
+   * @generated from field: optional uint32 ttl_seconds = 1;
+   */
+  ttlSeconds?: number | undefined;
+
+  /**
+   * How many accounts the invite can register, from 1 to 1000. Unset: 1.
+   *
+   * @generated from field: optional uint32 max_uses = 2;
+   */
+  maxUses?: number | undefined;
+
+  /**
+   * Roles the registration side should give the new account: at most 16, each 1 to 100
+   * characters without control characters. Duplicates are dropped.
+   *
+   * @generated from field: repeated string roles = 3;
+   */
+  roles: string[];
+
+  /**
+   * Groups the registration side should add the new account to; same limits as roles.
+   *
+   * @generated from field: repeated string groups = 4;
+   */
+  groups: string[];
+
+  /**
+   * Free text for the operator (who it is for, why): at most 500 characters without control
+   * characters. Never shown on the landing page.
+   *
+   * @generated from field: string note = 5;
+   */
+  note: string;
+
+  /**
+   * The host to create the invite on. Only with the admin token, where it is required; with an
+   * API key it must be empty or the key's own host.
+   *
+   * Field numbers 7 to 15 are kept for more creation options.
+   *
+   * @generated from field: string host = 6;
+   */
+  host: string;
 };
 
 /**
@@ -53,15 +100,242 @@ export const CreateInviteResponseSchema: GenMessage<CreateInviteResponse> = /*@_
   messageDesc(file_invites_v1_invite_service, 1);
 
 /**
- * InviteService creates invites for callers holding an API key of a host.
+ * GetInviteRequest names the invite to look at.
+ *
+ * @generated from message invites.v1.GetInviteRequest
+ */
+export type GetInviteRequest = Message<"invites.v1.GetInviteRequest"> & {
+  /**
+   * The invite token (the part after `?` in the landing page URL).
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message invites.v1.GetInviteRequest.
+ * Use `create(GetInviteRequestSchema)` to create a new message.
+ */
+export const GetInviteRequestSchema: GenMessage<GetInviteRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 2);
+
+/**
+ * GetInviteResponse holds the public view of the invite.
+ *
+ * @generated from message invites.v1.GetInviteResponse
+ */
+export type GetInviteResponse = Message<"invites.v1.GetInviteResponse"> & {
+  /**
+   * The invite as anyone holding its token may see it.
+   *
+   * @generated from field: invites.v1.PublicInvite invite = 1;
+   */
+  invite?: PublicInvite | undefined;
+};
+
+/**
+ * Describes the message invites.v1.GetInviteResponse.
+ * Use `create(GetInviteResponseSchema)` to create a new message.
+ */
+export const GetInviteResponseSchema: GenMessage<GetInviteResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 3);
+
+/**
+ * ListInvitesRequest selects which invites to list, and which page.
+ *
+ * @generated from message invites.v1.ListInvitesRequest
+ */
+export type ListInvitesRequest = Message<"invites.v1.ListInvitesRequest"> & {
+  /**
+   * The host whose invites to list. Required with the admin token; with an API key it must be
+   * empty or the key's host (a key lists only the invites it created).
+   *
+   * @generated from field: string host = 1;
+   */
+  host: string;
+
+  /**
+   * Only invites with this status; INVITE_STATUS_UNSPECIFIED lists all.
+   *
+   * @generated from field: invites.v1.InviteStatus status = 2;
+   */
+  status: InviteStatus;
+
+  /**
+   * At most this many invites per page, from 1 to 200; 0 means 50, more than 200 means 200.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of the previous page, with the same host and status; empty for the first page.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message invites.v1.ListInvitesRequest.
+ * Use `create(ListInvitesRequestSchema)` to create a new message.
+ */
+export const ListInvitesRequestSchema: GenMessage<ListInvitesRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 4);
+
+/**
+ * ListInvitesResponse holds one page of invites, newest first.
+ *
+ * @generated from message invites.v1.ListInvitesResponse
+ */
+export type ListInvitesResponse = Message<"invites.v1.ListInvitesResponse"> & {
+  /**
+   * The invites of this page, newest first. A page may hold fewer than page_size invites even
+   * when more follow; only an empty next_page_token means the end.
+   *
+   * @generated from field: repeated invites.v1.Invite invites = 1;
+   */
+  invites: Invite[];
+
+  /**
+   * The page_token for the next page; empty when there are no more.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message invites.v1.ListInvitesResponse.
+ * Use `create(ListInvitesResponseSchema)` to create a new message.
+ */
+export const ListInvitesResponseSchema: GenMessage<ListInvitesResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 5);
+
+/**
+ * RevokeInviteRequest names the invite to revoke.
+ *
+ * @generated from message invites.v1.RevokeInviteRequest
+ */
+export type RevokeInviteRequest = Message<"invites.v1.RevokeInviteRequest"> & {
+  /**
+   * The invite token.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * When set, the invite must be on this host (NOT_FOUND otherwise): a guard for tools that
+   * work on one host at a time.
+   *
+   * @generated from field: string host = 2;
+   */
+  host: string;
+};
+
+/**
+ * Describes the message invites.v1.RevokeInviteRequest.
+ * Use `create(RevokeInviteRequestSchema)` to create a new message.
+ */
+export const RevokeInviteRequestSchema: GenMessage<RevokeInviteRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 6);
+
+/**
+ * RevokeInviteResponse carries the invite as it is after revocation.
+ *
+ * @generated from message invites.v1.RevokeInviteResponse
+ */
+export type RevokeInviteResponse = Message<"invites.v1.RevokeInviteResponse"> & {
+  /**
+   * The revoked invite (status INVITE_STATUS_REVOKED).
+   *
+   * @generated from field: invites.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message invites.v1.RevokeInviteResponse.
+ * Use `create(RevokeInviteResponseSchema)` to create a new message.
+ */
+export const RevokeInviteResponseSchema: GenMessage<RevokeInviteResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 7);
+
+/**
+ * RedeemInviteRequest asks to consume one use of an invite for an account.
+ *
+ * @generated from message invites.v1.RedeemInviteRequest
+ */
+export type RedeemInviteRequest = Message<"invites.v1.RedeemInviteRequest"> & {
+  /**
+   * The invite token the person presented.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The account being registered with it, as the registration side names it (e.g. `alice` or
+   * `alice@example.com`): 1 to 1023 characters, no whitespace or control characters.
+   *
+   * @generated from field: string account = 2;
+   */
+  account: string;
+};
+
+/**
+ * Describes the message invites.v1.RedeemInviteRequest.
+ * Use `create(RedeemInviteRequestSchema)` to create a new message.
+ */
+export const RedeemInviteRequestSchema: GenMessage<RedeemInviteRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 8);
+
+/**
+ * RedeemInviteResponse tells which use was consumed, and carries the invite's roles and groups
+ * for the registration side to apply.
+ *
+ * @generated from message invites.v1.RedeemInviteResponse
+ */
+export type RedeemInviteResponse = Message<"invites.v1.RedeemInviteResponse"> & {
+  /**
+   * The invite after this redemption.
+   *
+   * @generated from field: invites.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+
+  /**
+   * The use this call consumed.
+   *
+   * @generated from field: invites.v1.Redemption redemption = 2;
+   */
+  redemption?: Redemption | undefined;
+};
+
+/**
+ * Describes the message invites.v1.RedeemInviteResponse.
+ * Use `create(RedeemInviteResponseSchema)` to create a new message.
+ */
+export const RedeemInviteResponseSchema: GenMessage<RedeemInviteResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 9);
+
+/**
+ * InviteService creates invites for callers holding an API key of a host (or the admin token),
+ * and carries each invite through its life: looked at, listed, revoked, redeemed.
+ *
+ * Credentials come as the header `Authorization: Bearer X`. An X of API-key shape (`ID/SECRET`)
+ * is an API key; anything else must be the admin token. A missing credential gives
+ * UNAUTHENTICATED, as does a malformed, unknown, wrong or deleted one (all alike).
  *
  * @generated from service invites.v1.InviteService
  */
 export const InviteService: GenService<{
   /**
-   * CreateInvite creates a single-use account invite on the host of the calling key.
-   * The key is sent as the header `Authorization: Bearer ID/SECRET`; a missing key gives
-   * UNAUTHENTICATED, as does a malformed, unknown, wrong or deleted one.
+   * CreateInvite creates an account invite: on the host of the calling key, or, with the admin
+   * token, on the request's host. Single-use and with the host's lifetime unless the request
+   * says otherwise. A bad option gives INVALID_ARGUMENT naming it.
    *
    * @generated from rpc invites.v1.InviteService.CreateInvite
    */
@@ -69,6 +343,54 @@ export const InviteService: GenService<{
     methodKind: "unary";
     input: typeof CreateInviteRequestSchema;
     output: typeof CreateInviteResponseSchema;
+  },
+  /**
+   * GetInvite tells anyone holding a token what a landing page needs: host, status, expiry,
+   * URI. It needs no credential. NOT_FOUND for an unknown token (or one removed long after expiry).
+   *
+   * @generated from rpc invites.v1.InviteService.GetInvite
+   */
+  getInvite: {
+    methodKind: "unary";
+    input: typeof GetInviteRequestSchema;
+    output: typeof GetInviteResponseSchema;
+  },
+  /**
+   * ListInvites lists invites newest first: with an API key, the ones that key created; with
+   * the admin token, any host's (the host is then required). Paginated with page tokens.
+   *
+   * @generated from rpc invites.v1.InviteService.ListInvites
+   */
+  listInvites: {
+    methodKind: "unary";
+    input: typeof ListInvitesRequestSchema;
+    output: typeof ListInvitesResponseSchema;
+  },
+  /**
+   * RevokeInvite makes an invite unredeemable for good. Only the key that created it or the admin
+   * token may; to others the invite does not exist (NOT_FOUND). Revoking twice is not an error.
+   * Once it has returned, no RedeemInvite of that invite can succeed.
+   *
+   * @generated from rpc invites.v1.InviteService.RevokeInvite
+   */
+  revokeInvite: {
+    methodKind: "unary";
+    input: typeof RevokeInviteRequestSchema;
+    output: typeof RevokeInviteResponseSchema;
+  },
+  /**
+   * RedeemInvite consumes one use of an invite for a new account and records the account and
+   * the time. The registration side calls it with an API key of the invite's host (or the admin
+   * token). Each use is handed out exactly once, also under concurrent calls. An expired,
+   * used-up or revoked invite gives FAILED_PRECONDITION with a message a registration page can
+   * show; NOT_FOUND for an unknown token or one of another host.
+   *
+   * @generated from rpc invites.v1.InviteService.RedeemInvite
+   */
+  redeemInvite: {
+    methodKind: "unary";
+    input: typeof RedeemInviteRequestSchema;
+    output: typeof RedeemInviteResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_invites_v1_invite_service, 0);

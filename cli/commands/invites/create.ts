@@ -1,0 +1,55 @@
+import { Args, Flags } from '@oclif/core';
+import { parseDurationSeconds } from '../../../server/domain/duration.js';
+import { CliFailure } from '../../cli-failure.js';
+import { ExitCode } from '../../exit-codes.js';
+import { InviteAdminCommand } from '../../invite-admin-command.js';
+import { inviteJson, type InviteJson } from '../../invite-output.js';
+
+const ttlFlag = Flags.custom<number>({
+  async parse(input) {
+    const seconds = parseDurationSeconds(input);
+    if (seconds === undefined || seconds < 1) throw new Error(`must be a duration such as 3600, 90s, 15m, 12h or 7d, not "${input}"`);
+    return seconds;
+  },
+});
+
+export default class InvitesCreate extends InviteAdminCommand {
+  static override summary = 'Create an invite on a host and print its landing page URL.';
+  static override description = `Prints the URL of the invite's landing page alone on stdout, so a script can capture it; the page shows the invite as a link and a QR code. With --json, prints the whole invite.
+
+Without flags the invite is single-use and lasts the host's invite lifetime. The server refuses (exit code 6) a --ttl over the host's maximum rather than shortening it.`;
+  static override examples = [
+    { description: 'A single-use invite:', command: '<%= config.bin %> <%= command.id %> example.com' },
+    {
+      description: 'A group invite for 10 people, valid for 3 days, adding them to a group:',
+      command: '<%= config.bin %> <%= command.id %> example.com --uses 10 --ttl 3d --group team --note "Q3 hires"',
+    },
+    { description: 'Roles for the registration side, and the invite as JSON:', command: '<%= config.bin %> <%= command.id %> example.com --role prosody:member --json' },
+  ];
+  static override args = {
+    host: Args.string({ description: 'a host the server is configured for, e.g. example.com', required: true }),
+  };
+  static override flags = {
+    ttl: ttlFlag({ description: "how long the invite stays valid (3600, 90s, 15m, 12h, 7d, 2w); default: the host's invite lifetime", helpValue: 'DURATION' }),
+    uses: Flags.integer({ description: 'how many accounts the invite can register (1 to 1000)', default: 1, helpValue: 'N' }),
+    role: Flags.string({ description: 'a role for the new accounts; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'ROLE' }),
+    group: Flags.string({ description: 'a group to add the new accounts to; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'GROUP' }),
+    note: Flags.string({ description: 'who or what the invite is for (at most 500 characters; never shown on the landing page)', helpValue: 'TEXT' }),
+  };
+
+  async run(): Promise<InviteJson> {
+    const { args, flags } = await this.parse(InvitesCreate);
+    const client = await this.connectInvites(flags);
+    const { invite } = await client.createInvite({
+      host: args.host,
+      ttlSeconds: flags.ttl,
+      maxUses: flags.uses,
+      roles: flags.role ?? [],
+      groups: flags.group ?? [],
+      note: flags.note ?? '',
+    });
+    if (!invite) throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new invite`);
+    this.log(invite.landingPageUrl);
+    return inviteJson(invite);
+  }
+}

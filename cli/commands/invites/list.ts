@@ -1,0 +1,54 @@
+import { Args, Flags } from '@oclif/core';
+import { InviteAdminCommand } from '../../invite-admin-command.js';
+import { inviteJson, invitesTable, STATUS_NAMES, statusOfName, type InviteJson, type StatusName } from '../../invite-output.js';
+
+export interface InviteListJson {
+  host: string;
+  /** The filter given, or null for all. */
+  status: StatusName | null;
+  /** Newest first. */
+  invites: InviteJson[];
+}
+
+/** Pages of the largest size the server allows. */
+const PAGE_SIZE = 200;
+
+export default class InvitesList extends InviteAdminCommand {
+  static override summary = "List a host's invites, newest first.";
+  static override description =
+    "Shows each invite's TOKEN, STATUS, USES (used/allowed), EXPIRES (UTC), SOURCE (the key that made it, or admin) and NOTE. --json adds the roles, groups, links and which accounts used each invite.";
+  static override examples = [
+    { description: 'All invites of example.com:', command: '<%= config.bin %> <%= command.id %> example.com' },
+    { description: 'Only those that can still be used:', command: '<%= config.bin %> <%= command.id %> example.com --status valid' },
+    {
+      description: 'Which accounts each invite registered, for a script:',
+      command: "<%= config.bin %> <%= command.id %> example.com --json | jq -r '.invites[] | .token + \" \" + (.redemptions | map(.account) | join(\",\"))'",
+    },
+  ];
+  static override args = {
+    host: Args.string({ description: 'a host the server is configured for, e.g. example.com', required: true }),
+  };
+  static override flags = {
+    status: Flags.string({ description: 'only invites with this status', options: [...STATUS_NAMES], helpValue: 'STATUS' }),
+  };
+
+  async run(): Promise<InviteListJson> {
+    const { args, flags } = await this.parse(InvitesList);
+    const client = await this.connectInvites(flags);
+    const status = (flags.status as StatusName | undefined) ?? null;
+    const invites: InviteJson[] = [];
+    let pageToken = '';
+    do {
+      const page = await client.listInvites({ host: args.host, status: status ? statusOfName(status) : undefined, pageSize: PAGE_SIZE, pageToken });
+      invites.push(...page.invites.map(inviteJson));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    if (invites.length === 0) {
+      const which = status ? ` with status ${status}` : '';
+      this.log(`${args.host} has no invites${which}. Create one with: ${this.config.bin} invites:create ${args.host}`);
+    } else {
+      this.log(invitesTable(invites));
+    }
+    return { host: args.host.toLowerCase(), status, invites };
+  }
+}

@@ -1,0 +1,81 @@
+import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { InviteStatus, type Invite } from '../gen/invites/v1/invite_pb.js';
+
+export const STATUS_NAMES = ['valid', 'expired', 'used_up', 'revoked'] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
+
+const STATUS_OF_NAME: Record<StatusName, InviteStatus> = {
+  valid: InviteStatus.VALID,
+  expired: InviteStatus.EXPIRED,
+  used_up: InviteStatus.USED_UP,
+  revoked: InviteStatus.REVOKED,
+};
+
+export const statusOfName = (name: StatusName): InviteStatus => STATUS_OF_NAME[name];
+
+function statusName(status: InviteStatus): StatusName | 'unknown' {
+  return STATUS_NAMES.find((name) => STATUS_OF_NAME[name] === status) ?? 'unknown';
+}
+
+const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
+
+/** An invite as the --json output shows it. Field names are part of the CLI's interface. */
+export interface InviteJson {
+  token: string;
+  host: string;
+  status: StatusName | 'unknown';
+  uri: string;
+  landingPageUrl: string;
+  maxUses: number;
+  uses: number;
+  roles: string[];
+  groups: string[];
+  note: string;
+  source: string;
+  /** ISO 8601, UTC. */
+  createdAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  redemptions: Array<{ use: number; account: string; redeemedAt: string | null }>;
+}
+
+export function inviteJson(invite: Invite): InviteJson {
+  return {
+    token: invite.token,
+    host: invite.host,
+    status: statusName(invite.status),
+    uri: invite.uri,
+    landingPageUrl: invite.landingPageUrl,
+    maxUses: invite.maxUses,
+    uses: invite.uses,
+    roles: [...invite.roles],
+    groups: [...invite.groups],
+    note: invite.note,
+    source: invite.source,
+    createdAt: iso(invite.createTime),
+    expiresAt: iso(invite.expireTime),
+    revokedAt: iso(invite.revokeTime),
+    redemptions: invite.redemptions.map((r) => ({ use: r.use, account: r.account, redeemedAt: iso(r.redeemTime) })),
+  };
+}
+
+const readableUtc = (value: string | null) => (value ? `${value.slice(0, 16).replace('T', ' ')} UTC` : '-');
+
+/** The invites:list table: TOKEN, STATUS, USES, EXPIRES, SOURCE, NOTE, in the server's order (newest first). */
+export function invitesTable(invites: readonly InviteJson[]): string {
+  const rows = [
+    ['TOKEN', 'STATUS', 'USES', 'EXPIRES', 'SOURCE', 'NOTE'],
+    ...invites.map((i) => [i.token, i.status, `${i.uses}/${i.maxUses}`, readableUtc(i.expiresAt), i.source, i.note]),
+  ];
+  const last = rows[0]!.length - 1;
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col < last ? cell.padEnd(widths[col]!) : cell)).join('  ').trimEnd()).join('\n');
+}
+
+/** The token from a token, a landing page URL (`…/invite?TOKEN`) or an xmpp: URI (`…;preauth=TOKEN`), as an operator may paste any. */
+export function tokenFromArgument(text: string): string {
+  const preauth = /[?;]preauth=([A-Za-z0-9_-]+)/.exec(text);
+  if (preauth) return preauth[1]!;
+  if (/^https?:\/\//i.test(text) && URL.canParse(text)) return new URL(text).search.replace(/^\?/, '');
+  return text;
+}

@@ -1,0 +1,119 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Latency buckets (seconds) from a fast cached answer to a slow database write. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DATABASE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export interface MetricsOptions {
+  /** The configured hosts: their invite counters start at 0, so rates work from the first scrape. */
+  hosts: readonly string[];
+  /** Number of API keys of each configured host, read from the store on scrape. */
+  countKeysByHost(): Promise<ReadonlyMap<string, number>>;
+  /** How long a key count is reused, so a scrape storm does not become a database storm. */
+  keyCountCacheMs: number;
+  /** Adds Node's process metrics (CPU, memory, event loop, GC). Off for tests that start many servers. */
+  processMetrics: boolean;
+}
+
+export interface Metrics {
+  /** Owned by this server: no process-wide default registry. */
+  readonly registry: Registry;
+  readonly rpcRequests: Counter<'service' | 'method' | 'code'>;
+  readonly rpcDuration: Histogram<'service' | 'method'>;
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  readonly httpDuration: Histogram<'route' | 'method'>;
+  readonly invitesCreated: Counter<'host'>;
+  /** For the redeeming side: incremented once per redeemed use. */
+  readonly invitesRedeemed: Counter<'host'>;
+  readonly databaseRoundTrip: Histogram;
+  readonly databaseUp: Gauge;
+  readonly apiKeys: Gauge<'host'>;
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+
+  let keyCounts: { at: number; counts: Promise<ReadonlyMap<string, number>> } | undefined;
+  const countKeys = () => {
+    const at = Date.now();
+    if (!keyCounts || at - keyCounts.at >= options.keyCountCacheMs) {
+      const counts = options.countKeysByHost();
+      keyCounts = { at, counts };
+      // A failed count is not cached: the next scrape tries again.
+      counts.catch(() => (keyCounts = undefined));
+    }
+    return keyCounts.counts;
+  };
+
+  const metrics: Metrics = {
+    registry,
+    rpcRequests: new Counter({
+      name: 'invites_rpc_requests_total',
+      help: 'RPCs served (gRPC, gRPC-Web and Connect), by service, method and outcome code.',
+      labelNames: ['service', 'method', 'code'] as const,
+      registers: [registry],
+    }),
+    rpcDuration: new Histogram({
+      name: 'invites_rpc_duration_seconds',
+      help: 'Time from request to the end of the response, by RPC (streams: their whole life).',
+      labelNames: ['service', 'method'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'invites_http_requests_total',
+      help: 'Plain HTTP requests (/invites_api, probes, /metrics; "(unmatched)" for unknown paths), by route, method and status.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'invites_http_request_duration_seconds',
+      help: 'Time from request to the end of the response of plain HTTP routes.',
+      labelNames: ['route', 'method'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    invitesCreated: new Counter({
+      name: 'invites_created_total',
+      help: 'Invites created and durably stored, by host.',
+      labelNames: ['host'] as const,
+      registers: [registry],
+    }),
+    invitesRedeemed: new Counter({
+      name: 'invites_redeemed_total',
+      help: 'Invite uses redeemed, by host.',
+      labelNames: ['host'] as const,
+      registers: [registry],
+    }),
+    databaseRoundTrip: new Histogram({
+      name: 'invites_database_round_trip_seconds',
+      help: 'Round trip of the health checker\'s database ping.',
+      buckets: DATABASE_BUCKETS,
+      registers: [registry],
+    }),
+    databaseUp: new Gauge({
+      name: 'invites_database_up',
+      help: '1 when the database answered the last health check and has its indexes, else 0.',
+      registers: [registry],
+    }),
+    apiKeys: new Gauge({
+      name: 'invites_api_keys',
+      help: 'API keys that exist, by configured host (read from the database at most every few seconds).',
+      labelNames: ['host'] as const,
+      registers: [registry],
+      async collect() {
+        // A database outage keeps the last counts rather than failing the whole scrape.
+        const counts = await countKeys().catch(() => undefined);
+        if (!counts) return;
+        this.reset();
+        for (const [host, n] of counts) this.set({ host }, n);
+      },
+    }),
+  };
+  for (const host of options.hosts) {
+    metrics.invitesCreated.inc({ host }, 0);
+    metrics.invitesRedeemed.inc({ host }, 0);
+  }
+  return metrics;
+}

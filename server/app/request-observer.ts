@@ -1,0 +1,94 @@
+import { Code } from '@connectrpc/connect';
+import { codeFromHttpStatus } from '@connectrpc/connect/protocol-connect';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
+import { codeName } from '../transport/error-codes.js';
+import type { RequestFacts, RequestFactsTable } from '../transport/request-facts.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface RequestObserverDeps {
+  logger: Logger;
+  metrics: Metrics;
+  facts: RequestFactsTable;
+}
+
+const UNMATCHED = '(unmatched)';
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+function protocolOf(req: HttpRequest, facts: RequestFacts): string {
+  if (facts.kind !== 'rpc') return 'http';
+  const type = String(req.headers['content-type'] ?? '');
+  if (type.startsWith('application/grpc-web')) return 'grpc-web';
+  if (type.startsWith('application/grpc')) return 'grpc';
+  return 'connect';
+}
+
+/** gRPC errors raised before any handler ran (e.g. an undecodable message) only show in the trailers. */
+function captureGrpcStatus(res: HttpResponse, onStatus: (status: string) => void) {
+  const addTrailers = res.addTrailers;
+  res.addTrailers = function (this: HttpResponse, headers: OutgoingHttpHeaders) {
+    const status = headers['grpc-status'];
+    if (status !== undefined) onStatus(String(status));
+    return addTrailers.call(this, headers as never);
+  } as typeof res.addTrailers;
+}
+
+function rpcCodeOf(facts: RequestFacts, trailerStatus: string | undefined, res: HttpResponse, finished: boolean): string {
+  if (facts.code !== undefined) return facts.code;
+  const fromTrailer = Number(trailerStatus) as Code;
+  if (trailerStatus !== undefined && Code[fromTrailer] !== undefined) return codeName(fromTrailer);
+  if (!finished) return 'canceled';
+  return res.statusCode === 200 ? 'unknown' : codeName(codeFromHttpStatus(res.statusCode));
+}
+
+/**
+ * Wraps the server's handler: one log line and the request metrics per request, written when
+ * the response ends (or the client goes away). The route is the matched path without its
+ * query (which may hold a key); the key appears only as its id.
+ */
+export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRequest, res: HttpResponse) => void) {
+  const { logger, metrics } = deps;
+  return (req: HttpRequest, res: HttpResponse): void => {
+    const started = process.hrtime.bigint();
+    const facts = deps.facts.start(req);
+    let trailerStatus: string | undefined;
+    if (String(req.headers['content-type']).startsWith('application/grpc')) captureGrpcStatus(res, (status) => (trailerStatus = status));
+    let observed = false;
+    /** `finished`: the response was sent in full; false when the connection or stream closed first. */
+    const observe = (finished: boolean) => {
+      if (observed) return;
+      observed = true;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const method = KNOWN_METHODS.has(req.method ?? '') ? req.method! : 'other';
+      const status = res.statusCode;
+      const route = facts.route ?? UNMATCHED;
+      let code: string | undefined;
+      if (facts.kind === 'rpc') {
+        code = rpcCodeOf(facts, trailerStatus, res, finished);
+        const [, service = '', rpc = ''] = route.split('/');
+        metrics.rpcRequests.inc({ service, method: rpc, code });
+        metrics.rpcDuration.observe({ service, method: rpc }, seconds);
+      } else {
+        metrics.httpRequests.inc({ route, method, status: String(status) });
+        metrics.httpDuration.observe({ route, method }, seconds);
+      }
+      logger.info(
+        {
+          method: req.method,
+          route,
+          protocol: protocolOf(req, facts),
+          status,
+          ...(code !== undefined ? { code } : {}),
+          ms: Math.round(seconds * 1e5) / 100,
+          ...(facts.keyId !== undefined ? { keyId: facts.keyId } : {}),
+        },
+        'request',
+      );
+    };
+    // HTTP/2 emits 'finish' even for a stream the client reset; its RST code tells them apart.
+    res.once('finish', () => observe(!('stream' in res && (res.stream.rstCode ?? 0) > 0)));
+    res.once('close', () => observe(false));
+    handler(req, res);
+  };
+}

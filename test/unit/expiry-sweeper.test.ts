@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { startExpirySweeper } from '../../server/service/expiry-sweeper.js';
+import { createMemoryStore } from '../../server/store/memory-store.js';
+import type { InviteRecord } from '../../server/store/store.js';
+
+const invite = (token: string, expiresAt: Date): InviteRecord => ({
+  token,
+  host: 'example.com',
+  kind: 'register',
+  createdAt: new Date(expiresAt.getTime() - 1000),
+  expiresAt,
+  source: 'admin',
+  keyId: undefined,
+  maxUses: 1,
+  roles: [],
+  groups: [],
+  note: '',
+});
+
+describe('expiry sweeper (engines without TTL indexes)', () => {
+  it('removes invites once they are past expiry plus retention, and keeps the rest', async () => {
+    const store = createMemoryStore();
+    const now = new Date('2026-11-28T12:00:00Z');
+    await store.invites.insert(invite('long-gone', new Date('2026-11-20T00:00:00Z')));
+    await store.invites.insert(invite('recently-expired', new Date('2026-11-28T11:00:00Z')));
+    await store.invites.insert(invite('valid', new Date('2026-12-01T00:00:00Z')));
+    const errors: unknown[] = [];
+    const stop = startExpirySweeper({ invites: store.invites, retentionSeconds: 86400, intervalMs: 60_000, now: () => now, onError: (e) => errors.push(e) });
+    await stop();
+    const far = new Date(0);
+    assert.equal(await store.invites.findValid('long-gone', far), undefined);
+    assert.ok(await store.invites.findValid('recently-expired', far), 'kept during retention');
+    assert.ok(await store.invites.findValid('valid', far));
+    assert.deepEqual(errors, []);
+  });
+
+  it('reports a failed sweep instead of throwing', async () => {
+    const errors: unknown[] = [];
+    const stop = startExpirySweeper({
+      invites: { deleteExpired: async () => Promise.reject(new Error('db down')) },
+      retentionSeconds: 0,
+      intervalMs: 60_000,
+      now: () => new Date(),
+      onError: (e) => errors.push(e),
+    });
+    await stop();
+    assert.equal(errors.length, 1);
+  });
+});
