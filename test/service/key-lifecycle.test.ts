@@ -194,3 +194,19 @@ describe('key lifecycle (in-memory transport)', () => {
     }
   });
 });
+
+describe('audit trail of invite revocations and redemptions (in-memory transport)', () => {
+  it('records who revoked and who redeemed which invite', async () => {
+    const h = routerHarness();
+    const { key, fullKey } = await h.adminClient.createKey({ host: 'example.com' }, h.admin);
+    const first = (await h.inviteClient.createInvite({}, h.bearer(fullKey))).invite!;
+    const second = (await h.inviteClient.createInvite({}, h.bearer(fullKey))).invite!;
+    await h.inviteClient.redeemInvite({ token: first.token, account: 'alice' }, h.bearer(fullKey));
+    await h.inviteClient.revokeInvite({ token: second.token, host: 'example.com' }, h.admin);
+    const { events } = await h.adminClient.listAudit({ host: 'example.com' }, h.admin);
+    const of = (action: AuditAction) => events.filter((e) => e.action === action).map((e) => [e.actor, e.inviteToken, e.keyId]);
+    assert.deepEqual(of(AuditAction.INVITE_REDEEMED), [[`key:${key!.id}`, first.token, key!.id]]);
+    assert.deepEqual(of(AuditAction.INVITE_REVOKED), [['admin', second.token, key!.id]]);
+    assert.equal(of(AuditAction.INVITE_CREATED).length, 2);
+  });
+});
