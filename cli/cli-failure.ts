@@ -114,6 +114,8 @@ function fromConnectError(err: ConnectError, where: string): CliFailure {
     case Code.OutOfRange:
     case Code.AlreadyExists:
       return new CliFailure(ExitCode.rejected, 'invalid_argument', message);
+    case Code.ResourceExhausted:
+      return new CliFailure(ExitCode.limited, 'rate_limited', `the invites server at ${where} refused: ${message}`);
     case Code.Unavailable:
       return new CliFailure(ExitCode.unreachable, 'unavailable', `the invites server at ${where} is unavailable: ${message}`);
     case Code.DeadlineExceeded:

@@ -16,6 +16,8 @@ export const ExitCode = {
   serverError: 5,
   /** The server rejected an argument, e.g. a host it is not configured for. */
   rejected: 6,
+  /** Too many requests: the server's rate limit; try again after the time it names. */
+  limited: 7,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -29,4 +31,5 @@ export const EXIT_CODE_ROWS: ReadonlyArray<[string, string]> = [
   [String(ExitCode.auth), 'no admin token, or the server refused it'],
   [String(ExitCode.serverError), 'the server failed (see its log)'],
   [String(ExitCode.rejected), 'the server rejected an argument, e.g. an unconfigured host'],
+  [String(ExitCode.limited), 'rate limited: try again after the time the message names'],
 ];

@@ -1,5 +1,7 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { ApiKey } from '../gen/invites/v1/key_admin_pb.js';
+
+const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
 
 /** A key as the --json output shows it. Field names are part of the CLI's interface. */
 export interface KeyJson {
@@ -8,6 +10,16 @@ export interface KeyJson {
   name: string;
   /** ISO 8601, UTC. */
   createdAt: string | null;
+  /** When the key stops working; null: never. */
+  expiresAt: string | null;
+  disabled: boolean;
+  /** Invites per minute: the key's own limit or the server's default. */
+  rateLimitPerMinute: number;
+  /** Requests the key authenticated, as the servers have reported them (every few seconds). */
+  useCount: number;
+  lastUsedAt: string | null;
+  /** When the secret was last replaced; null: never. */
+  rotatedAt: string | null;
 }
 
 export function keyJson(key: ApiKey): KeyJson {
@@ -15,18 +27,47 @@ export function keyJson(key: ApiKey): KeyJson {
     id: key.id,
     host: key.host,
     name: key.name,
-    createdAt: key.createTime ? timestampDate(key.createTime).toISOString() : null,
+    createdAt: iso(key.createTime),
+    expiresAt: iso(key.expireTime),
+    disabled: key.disabled,
+    rateLimitPerMinute: key.rateLimitPerMinute,
+    useCount: Number(key.useCount),
+    lastUsedAt: iso(key.lastUseTime),
+    rotatedAt: iso(key.rotateTime),
   };
 }
 
 /** `2025-05-01 12:34:56 UTC`: readable, and the same wherever the operator sits. */
-function readableUtc(iso: string | null): string {
+export function readableUtc(iso: string | null): string {
   return iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '-';
 }
 
-/** The keys:list table: ID, NAME, CREATED, in the order given (the server's: newest first). */
-export function keysTable(keys: readonly KeyJson[]): string {
-  const rows = [['ID', 'NAME', 'CREATED'], ...keys.map((k) => [k.id, k.name || '<unnamed>', readableUtc(k.createdAt)])];
-  const widths = [0, 1].map((col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]!) : cell)).join('  ')).join('\n');
+/** `active`, `disabled`, or `expired` (at `now`). */
+export function keyState(key: KeyJson, now: Date): string {
+  if (key.disabled) return 'disabled';
+  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+/** Columns padded to their widest cell, two spaces apart. */
+export function table(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col < row.length - 1 ? cell.padEnd(widths[col]!) : cell)).join('  ')).join('\n');
+}
+
+/** The keys:list table, in the order given (the server's: newest first). */
+export function keysTable(keys: readonly KeyJson[], now = new Date()): string {
+  return table([
+    ['ID', 'NAME', 'CREATED', 'STATE', 'EXPIRES', 'LIMIT/MIN', 'USES', 'LAST USED'],
+    ...keys.map((k) => [
+      k.id,
+      k.name || '<unnamed>',
+      readableUtc(k.createdAt),
+      keyState(k, now),
+      k.expiresAt ? readableUtc(k.expiresAt) : 'never',
+      String(k.rateLimitPerMinute),
+      String(k.useCount),
+      k.lastUsedAt ? readableUtc(k.lastUsedAt) : 'never',
+    ]),
+  ]);
 }

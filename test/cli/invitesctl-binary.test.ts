@@ -45,10 +45,10 @@ describe('invitesctl (the real binary against a real server)', function () {
     const listed = await cli('keys:list', 'example.com');
     assert.equal(listed.code, 0, listed.stderr);
     const [header, ...rows] = listed.stdout.trimEnd().split('\n');
-    assert.match(header!, /^ID\s+NAME\s+CREATED$/);
+    assert.match(header!, /^ID\s+NAME\s+CREATED\s+STATE\s+EXPIRES\s+LIMIT\/MIN\s+USES\s+LAST USED$/);
     const row = rows.find((r) => r.startsWith(`${id} `));
     assert.ok(row, `the new key is listed:\n${listed.stdout}`);
-    assert.match(row, /\s{2}My test key\s{2,}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    assert.match(row, /\s{2}My test key\s{2,}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s{2,}active\s{2,}never\s{2,}\d+\s{2,}0\s{2,}never$/);
     assert.ok(!listed.stdout.includes(key.split('/')[1]!), 'the secret is never listed');
 
     const invite = await getInvite(key);
@@ -69,7 +69,7 @@ describe('invitesctl (the real binary against a real server)', function () {
     const created = await cli('keys:create', 'example.com', 'json key', '--json');
     assert.equal(created.code, 0, created.stderr);
     const key = JSON.parse(created.stdout) as { id: string; host: string; name: string; createdAt: string; key: string };
-    assert.deepEqual(Object.keys(key).sort(), ['createdAt', 'host', 'id', 'key', 'name']);
+    assert.deepEqual(Object.keys(key).sort(), ['createdAt', 'disabled', 'expiresAt', 'host', 'id', 'key', 'lastUsedAt', 'name', 'rateLimitPerMinute', 'rotatedAt', 'useCount']);
     assert.equal(key.host, 'example.com');
     assert.equal(key.name, 'json key');
     assert.match(key.key, FULL_KEY);
@@ -80,10 +80,8 @@ describe('invitesctl (the real binary against a real server)', function () {
     assert.equal(listed.code, 0, listed.stderr);
     const list = JSON.parse(listed.stdout) as { host: string; keys: Array<Record<string, unknown>> };
     assert.equal(list.host, 'example.com');
-    assert.deepEqual(
-      list.keys.find((k) => k.id === key.id),
-      { id: key.id, host: 'example.com', name: 'json key', createdAt: key.createdAt },
-    );
+    const { key: _secret, ...record } = key;
+    assert.deepEqual(list.keys.find((k) => k.id === key.id), record);
 
     const deleted = await cli('keys:delete', 'example.com', key.id, '--json');
     assert.equal(deleted.code, 0, deleted.stderr);

@@ -38,7 +38,7 @@ describe('invitesctl commands (in process, with @oclif/test)', () => {
       for (const line of [/^\s+3\s+cannot reach the invites server/m, /^\s+4\s+no admin token, or the server refused it/m]) {
         assert.match(stdout, line);
       }
-      assert.match(stdout, /keys\s+Create, list and delete the API keys/);
+      assert.match(stdout, /keys\s+Create, list, disable, enable, rotate and delete the API keys/);
       assert.match(stdout, /serve\s+Run the invites server/);
     });
 

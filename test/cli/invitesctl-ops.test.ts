@@ -91,7 +91,7 @@ describe('invitesctl version, serve --print-config and shell completion (the rea
       assert.equal(registered.trim(), 'complete -o default -F _invitesctl_autocomplete invitesctl');
       const completion = await readFile(join(cache, 'invites/autocomplete/functions/bash/invitesctl.bash'), 'utf8');
       assert.match(completion, /^complete .* invitesctl$/m);
-      for (const line of [/^keys:create --json --url --admin-token --data-dir$/m, /^keys:list /m, /^keys:delete /m, /^serve --config --print-config --json$/m, /^version --json --url$/m]) {
+      for (const line of [/^keys:create --json --url --admin-token --data-dir --expires-in --rate-limit$/m, /^keys:list /m, /^keys:delete /m, /^serve --config --print-config --json$/m, /^version --json --url$/m]) {
         assert.match(completion, line);
       }
     });

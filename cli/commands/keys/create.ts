@@ -1,4 +1,5 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
 import { KeyAdminCommand } from '../../key-admin-command.js';
@@ -8,6 +9,14 @@ export interface CreatedKeyJson extends KeyJson {
   /** The full key `ID/SECRET`: shown only this once. */
   key: string;
 }
+
+const expiresInFlag = Flags.custom<number>({
+  async parse(input) {
+    const seconds = parseDurationSeconds(input);
+    if (seconds === undefined || seconds < 1) throw new Error(`must be a duration such as 3600, 12h, 30d or 52w, not "${input}"`);
+    return seconds;
+  },
+});
 
 export default class KeysCreate extends KeyAdminCommand {
   static override summary = 'Create an API key for a host and print it (ID/SECRET).';
@@ -28,13 +37,22 @@ Give the key to whatever creates invites, e.g. GET /invites_api?key=ID/SECRET. P
       command: '<%= config.bin %> <%= command.id %> example.com "web signup" --url https://invites.example.com',
     },
     {
-      description: 'The new key as JSON (id, host, name, createdAt, key):',
+      description: 'A key for a signup bot that stops working after 30 days and makes at most 10 invites a minute:',
+      command: '<%= config.bin %> <%= command.id %> example.com "signup bot" --expires-in 30d --rate-limit 10',
+    },
+    {
+      description: 'The new key as JSON (id, host, name, createdAt, expiresAt, rateLimitPerMinute, ..., key):',
       command: '<%= config.bin %> <%= command.id %> example.com "My test key" --json',
     },
   ];
   static override args = {
     host: Args.string({ description: 'a host the server is configured for, e.g. example.com', required: true }),
     name: Args.string({ description: 'what the key is for (optional); quote it when it has spaces' }),
+  };
+
+  static override flags = {
+    'expires-in': expiresInFlag({ description: 'how long the key works (3600, 12h, 30d, 52w; at most 3650d); default: it does not expire', helpValue: 'DURATION' }),
+    'rate-limit': Flags.integer({ description: "invites per minute the key may create (1 to 100000); default: the server's (60 unless configured)", min: 1, max: 100_000, helpValue: 'N' }),
   };
 
   protected override usageHint(failure: CliFailure): string {
@@ -47,7 +65,12 @@ Give the key to whatever creates invites, e.g. GET /invites_api?key=ID/SECRET. P
   async run(): Promise<CreatedKeyJson> {
     const { args, flags } = await this.parse(KeysCreate);
     const client = await this.connect(flags);
-    const response = await client.createKey({ host: args.host, name: args.name ?? '' });
+    const response = await client.createKey({
+      host: args.host,
+      name: args.name ?? '',
+      expiresIn: flags['expires-in'] !== undefined ? { seconds: BigInt(flags['expires-in']) } : undefined,
+      rateLimitPerMinute: flags['rate-limit'] ?? 0,
+    });
     if (!response.key || !response.fullKey) {
       throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new key`);
     }

@@ -1,0 +1,34 @@
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { AuditAction, type AuditEvent } from '../gen/invites/v1/audit_pb.js';
+import { readableUtc, table } from './key-output.js';
+
+/** An audit event as the --json output shows it. Field names are part of the CLI's interface. */
+export interface AuditEventJson {
+  /** ISO 8601, UTC. */
+  time: string | null;
+  /** e.g. `key_created`, `invite_redeemed`. */
+  action: string;
+  /** `admin` or `key:ID`. */
+  actor: string;
+  host: string;
+  keyId: string | null;
+  inviteToken: string | null;
+}
+
+export function auditEventJson(e: AuditEvent): AuditEventJson {
+  return {
+    time: e.time ? timestampDate(e.time).toISOString() : null,
+    action: (AuditAction[e.action] ?? 'unknown').toLowerCase(),
+    actor: e.actor,
+    host: e.host,
+    keyId: e.keyId || null,
+    inviteToken: e.inviteToken || null,
+  };
+}
+
+export function auditTable(events: readonly AuditEventJson[]): string {
+  return table([
+    ['TIME', 'ACTION', 'ACTOR', 'HOST', 'KEY', 'INVITE'],
+    ...events.map((e) => [readableUtc(e.time), e.action, e.actor, e.host, e.keyId ?? '-', e.inviteToken ?? '-']),
+  ]);
+}
