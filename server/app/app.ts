@@ -51,8 +51,6 @@ export interface App {
   close(): Promise<void>;
   /** Writes this instance's usage and rate-limit counts now and reads the other instances'. */
   syncCounters(): Promise<void>;
-  /** Whether the database is reachable, as far as the driver knows now (no I/O). */
-  databaseAvailable(): boolean;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -191,7 +189,6 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     cleanups.push(async () => monitor.stop());
     logger.info({ port: server.port, hosts: [...config.hosts.keys()], instanceId }, 'invites server listening');
 
-    const opened = store;
     return {
       port: server.port,
       databaseUri,
@@ -199,7 +196,6 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       metrics,
       close: cleanup,
       syncCounters: () => services.syncCounters(),
-      databaseAvailable: () => opened.isAvailable(),
     };
   } catch (err) {
     await cleanup();

@@ -181,6 +181,5 @@ export function createMemoryStore(): Store {
           .map(copy);
       },
     },
-    isAvailable: () => true,
   };
 }

@@ -178,16 +178,11 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     const onCommand = options.onCommand;
     client.on('commandStarted', (event) => onCommand(event.commandName));
   }
-  // What the driver currently knows: a writable server, or none (updated by its monitoring).
-  const availability = { writable: false };
-  client.on('topologyDescriptionChanged', (event) => {
-    availability.writable = [...event.newDescription.servers.values()].some((server) => server.isWritable);
-  });
   try {
     await client.connect();
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
-    return createMongoStore(client, db, expiresInvitesItself, options, () => availability.writable);
+    return createMongoStore(client, db, expiresInvitesItself, options);
   } catch (err) {
     await client.close();
     throw err;
@@ -224,7 +219,7 @@ function toInviteDocument(invite: InviteRecord): InviteDocument {
   };
 }
 
-function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions, isAvailable: () => boolean): Store {
+function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
   const redemptions: Collection<RedemptionDocument> = db.collection('redemptions');
@@ -406,6 +401,5 @@ function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boo
     keyUsage: withDriverErrorsMapped(usageStore(db)),
     rateCounters: withDriverErrorsMapped(rateCounterStore(db)),
     audit: withDriverErrorsMapped(auditStore(db)),
-    isAvailable,
   };
 }

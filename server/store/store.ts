@@ -119,8 +119,6 @@ export interface Store {
   keyUsage: KeyUsageStore;
   rateCounters: RateCounterStore;
   audit: AuditStore;
-  /** Whether the database is reachable for writes as far as the driver knows now (no I/O). */
-  isAvailable(): boolean;
 }
 
 /** A unique key (id or token) was already taken. */
