@@ -1,5 +1,5 @@
-import type { AuditRecord, InviteCursor, InviteListQuery, InviteRecord, InviteUsage, KeyRecord, KeyUsage, KeyUsageFigures, RateCount, RedemptionRecord, Store, TimeRangeQuery } from './store.js';
-import { StoreConflict } from './store.js';
+import type { AuditRecord, InviteCursor, InviteListQuery, InviteRecord, InviteUsage, KeyRecord, KeyUsageFigures, RateCount, RedemptionRecord, Store, TimeRangeQuery } from './store.js';
+import { StoreConflict, sumKeyUsage } from './store.js';
 
 /**
  * A Store in process memory, for service tests that should not need a database.
@@ -134,15 +134,7 @@ export function createMemoryStore(): Store {
         for (const f of figures) usage.set(`${f.keyId}:${instanceId}`, copy(f));
       },
       async totals(keyIds) {
-        const totals = new Map<string, KeyUsage>();
-        for (const f of usage.values()) {
-          if (!keyIds.includes(f.keyId)) continue;
-          const t = totals.get(f.keyId) ?? { count: 0, lastUsedAt: undefined };
-          t.count += f.count;
-          if (!t.lastUsedAt || f.lastUsedAt > t.lastUsedAt) t.lastUsedAt = f.lastUsedAt;
-          totals.set(f.keyId, t);
-        }
-        return totals;
+        return sumKeyUsage([...usage.values()].filter((f) => keyIds.includes(f.keyId)));
       },
       async deleteKey(keyId) {
         for (const [id, f] of usage) if (f.keyId === keyId) usage.delete(id);

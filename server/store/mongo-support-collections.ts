@@ -1,5 +1,6 @@
 import { ObjectId, type AnyBulkWriteOperation, type Db, type IndexDescription } from 'mongodb';
-import type { AuditRecord, AuditStore, KeyUsage, KeyUsageStore, RateCounterStore, TimeRangeQuery } from './store.js';
+import type { AuditRecord, AuditStore, KeyUsageStore, RateCounterStore, TimeRangeQuery } from './store.js';
+import { sumKeyUsage } from './store.js';
 
 // The collections beside keys and invites: key use, rate-limit counts and the audit trail.
 
@@ -57,15 +58,8 @@ export function usageStore(db: Db): KeyUsageStore {
       await usage.bulkWrite(ops, { ordered: false });
     },
     async totals(keyIds) {
-      const totals = new Map<string, KeyUsage>();
-      if (keyIds.length === 0) return totals;
-      for (const d of await usage.find({ keyId: { $in: [...keyIds] } }).toArray()) {
-        const t = totals.get(d.keyId) ?? { count: 0, lastUsedAt: undefined };
-        t.count += d.count;
-        if (!t.lastUsedAt || d.lastUsedAt > t.lastUsedAt) t.lastUsedAt = d.lastUsedAt;
-        totals.set(d.keyId, t);
-      }
-      return totals;
+      if (keyIds.length === 0) return new Map();
+      return sumKeyUsage(await usage.find({ keyId: { $in: [...keyIds] } }).toArray());
     },
     async deleteKey(keyId) {
       await usage.deleteMany({ keyId });

@@ -151,6 +151,18 @@ export interface KeyUsageFigures {
  * Key use, counted per server instance: each instance writes only its own documents (a `$set`
  * of its cumulative figures), so no two writers ever update the same document.
  */
+/** Every instance's figures summed per key: counts add up, the latest use wins. */
+export function sumKeyUsage(figures: Iterable<KeyUsageFigures>): Map<string, KeyUsage> {
+  const totals = new Map<string, KeyUsage>();
+  for (const f of figures) {
+    const t = totals.get(f.keyId) ?? { count: 0, lastUsedAt: undefined };
+    t.count += f.count;
+    if (!t.lastUsedAt || f.lastUsedAt > t.lastUsedAt) t.lastUsedAt = f.lastUsedAt;
+    totals.set(f.keyId, t);
+  }
+  return totals;
+}
+
 export interface KeyUsageStore {
   write(instanceId: string, figures: readonly KeyUsageFigures[]): Promise<void>;
   /** Summed over every instance; keys never used are absent. */
