@@ -103,11 +103,15 @@ func run() int {
 
 	// ferretdb.New binds the TCP listener synchronously, so port 0 is fine:
 	// the actual address is known right after New returns.
+	// A 64 MiB page cache (SQLite's default is 2 MiB) for the indexes of large collections: with
+	// 1M invites stored the create rate measured 0.63x the empty-collection rate with it, 0.43x
+	// without. FerretDB adds its own pragmas (WAL, busy timeout); synchronous keeps its durable default.
+	sqliteURL := "file:" + dir + "/?_pragma=cache_size(-65536)"
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		SQLiteURL: sqliteURL,
 	})
 	if err != nil {
 		return fail("%v", err)
