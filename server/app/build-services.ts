@@ -59,17 +59,17 @@ export function buildServices(options: BuildServicesOptions): Services {
   const keyAuthenticator = createKeyAuthenticator(keyLookup, { now, usage });
   const adminAuthenticator = createAdminAuthenticator(options.adminToken);
   const auditLog = createAuditLog({ store: store.audit, now });
+  const callers = createCallerAuthenticator(keyAuthenticator, adminAuthenticator);
   const invites = createInviteService({
     invites: store.invites,
-    keyAuthenticator,
-    adminAuthenticator,
+    callers,
     hosts: config.hosts,
     now,
     keyRateLimit: createKeyRateLimit({ limiter: rateLimiter, defaultPerMinute: config.keyRateLimitPerMinute }),
   });
   const inviteLifecycle = createInviteLifecycleService({
     invites: store.invites,
-    callers: createCallerAuthenticator(keyAuthenticator, adminAuthenticator),
+    callers,
     hosts: config.hosts,
     now,
     audit: auditLog,

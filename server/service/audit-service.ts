@@ -1,4 +1,5 @@
-import { DomainError, unknownHost } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
+import { configuredHost } from './configured-host.js';
 import type { AuditRecord, AuditStore, InviteStore } from '../store/store.js';
 import { ADMIN_ACTOR, keyActor } from './audit-log.js';
 
@@ -27,9 +28,8 @@ export function createAuditService(deps: { audit: Pick<AuditStore, 'list'>; invi
     async listAudit(query) {
       let hosts = [...deps.hosts.keys()];
       if (query.host) {
-        const host = query.host.toLowerCase();
-        if (!deps.hosts.has(host)) throw unknownHost(query.host, hosts);
-        hosts = [host];
+        configuredHost(deps.hosts, query.host);
+        hosts = [query.host.toLowerCase()];
       }
       if (query.pageSize > MAX_AUDIT_PAGE) throw new DomainError('invalid_argument', `page_size must be at most ${MAX_AUDIT_PAGE}`);
       if (query.since && Number.isNaN(query.since.getTime())) throw new DomainError('invalid_argument', 'since is not a valid time');

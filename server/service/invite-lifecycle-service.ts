@@ -1,5 +1,6 @@
 import type { HostConfig } from '../config/config.js';
-import { DomainError, unknownHost } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
+import { configuredHost, HOST_REQUIRED_WITH_ADMIN_TOKEN } from './configured-host.js';
 import { inviteUnavailable, type InviteStatus } from '../domain/invite-status.js';
 import { decodePageToken, encodePageToken } from '../domain/list-page-token.js';
 import type { InviteCursor, InviteListQuery, InviteRecord, InviteStore, RedemptionRecord } from '../store/store.js';
@@ -75,9 +76,7 @@ export function createInviteLifecycleService(deps: InviteLifecycleDeps): InviteL
       let query: InviteListQuery;
       let host: string;
       if (caller.kind === 'admin') {
-        if (!requestedHost) throw new DomainError('invalid_argument', 'host is required with the admin token, e.g. example.com');
-        if (!deps.hosts.has(requestedHost)) throw unknownHost(request.host, [...deps.hosts.keys()]);
-        host = requestedHost;
+        host = configuredHost(deps.hosts, request.host, HOST_REQUIRED_WITH_ADMIN_TOKEN).name;
         query = { host };
       } else {
         host = caller.key.host;

@@ -1,13 +1,13 @@
 import type { HostConfig } from '../config/config.js';
-import { DomainError, unknownHost } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import { validateInviteOptions, type InviteOptionsRequest } from '../domain/invite-options.js';
 import { randomToken } from '../domain/random-token.js';
 import type { InviteRecord, InviteStore } from '../store/store.js';
 import { StoreConflict } from '../store/store.js';
-import type { AdminAuthenticator } from './admin-authenticator.js';
-import { createCallerAuthenticator, type Caller } from './caller-authenticator.js';
+import type { Caller, CallerAuthenticator } from './caller-authenticator.js';
+import { configuredHost, HOST_REQUIRED_WITH_ADMIN_TOKEN } from './configured-host.js';
 import { describeInvite, type Invite } from './invite-view.js';
-import type { KeyAuthenticator, PresentedCredential } from './key-authenticator.js';
+import type { PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
 
 export type { Invite } from './invite-view.js';
@@ -17,9 +17,8 @@ export const INVITE_TOKEN_BYTES = 18;
 
 export interface InviteServiceDeps {
   invites: InviteStore;
-  keyAuthenticator: KeyAuthenticator;
-  /** Lets the admin token create invites too (on a host it names); without it only keys can. */
-  adminAuthenticator?: AdminAuthenticator;
+  /** API keys, and the admin token (which creates invites on a host it names). */
+  callers: CallerAuthenticator;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
   /** Invites per minute per key. */
@@ -39,10 +38,7 @@ export interface InviteService {
 /** The host an invite is created on: the key's own, or the one the admin names. */
 function hostFor(caller: Caller, requested: string, hosts: ReadonlyMap<string, HostConfig>): HostConfig {
   if (caller.kind === 'admin') {
-    if (!requested) throw new DomainError('invalid_argument', 'host is required with the admin token, e.g. example.com');
-    const host = hosts.get(requested.toLowerCase());
-    if (!host) throw unknownHost(requested, [...hosts.keys()]);
-    return host;
+    return configuredHost(hosts, requested, HOST_REQUIRED_WITH_ADMIN_TOKEN);
   }
   const { key } = caller;
   if (requested && requested.toLowerCase() !== key.host) {
@@ -56,10 +52,9 @@ function hostFor(caller: Caller, requested: string, hosts: ReadonlyMap<string, H
 }
 
 export function createInviteService(deps: InviteServiceDeps): InviteService {
-  const callers = createCallerAuthenticator(deps.keyAuthenticator, deps.adminAuthenticator);
   return {
     async createInvite(credential, request = {}) {
-      const caller = await callers.authenticate(credential);
+      const caller = await deps.callers.authenticate(credential);
       const host = hostFor(caller, request.host ?? '', deps.hosts);
       const options = validateInviteOptions(request, host);
       const key = caller.kind === 'key' ? caller.key : undefined;

@@ -1,6 +1,7 @@
 import type { HostConfig } from '../config/config.js';
 import { generateApiKey, isKeyId, KEY_SECRET_BYTES } from '../domain/api-key.js';
-import { DomainError, unknownHost } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
+import { configuredHost } from './configured-host.js';
 import { randomToken } from '../domain/random-token.js';
 import { hashSecret } from '../domain/secret-hash.js';
 import type { KeyRecord, KeyStore, KeyUsage } from '../store/store.js';
@@ -52,12 +53,7 @@ export interface KeyAdminService {
 const keyNotFound = () => new DomainError('not_found', 'key not found');
 
 export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminService {
-  const configuredHost = (host: string): HostConfig => {
-    if (!host) throw new DomainError('invalid_argument', 'host is required, e.g. example.com');
-    const config = deps.hosts.get(host.toLowerCase());
-    if (!config) throw unknownHost(host, [...deps.hosts.keys()]);
-    return config;
-  };
+  const hostNamed = (host: string): HostConfig => configuredHost(deps.hosts, host);
   const describe = (key: KeyRecord, usage?: KeyUsage): KeyDescription => ({
     ...key,
     effectiveRateLimitPerMinute: key.rateLimitPerMinute ?? deps.defaultRateLimitPerMinute,
@@ -68,7 +64,7 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
   const audit = (action: 'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated', key: { host: string; id: string }, at?: Date) =>
     deps.audit.record({ action, actor: ADMIN_ACTOR, host: key.host, keyId: key.id, at });
   const setDisabled = async (hostName: string, id: string, disabled: boolean) => {
-    const host = configuredHost(hostName);
+    const host = hostNamed(hostName);
     if (!isKeyId(id)) throw keyNotFound();
     const key = await deps.keys.setDisabled(host.name, id, disabled);
     deps.keyLookup.invalidate(id);
@@ -79,7 +75,7 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
 
   return {
     async createKey(hostName, name, options = {}) {
-      const host = configuredHost(hostName);
+      const host = hostNamed(hostName);
       if (name.length > MAX_KEY_NAME_LENGTH) {
         throw new DomainError('invalid_argument', `name is too long: at most ${MAX_KEY_NAME_LENGTH} characters`);
       }
@@ -119,12 +115,12 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
       }
     },
     async listKeys(hostName) {
-      const keys = await deps.keys.listByHost(configuredHost(hostName).name);
+      const keys = await deps.keys.listByHost(hostNamed(hostName).name);
       const usage = await deps.usage.totals(keys.map((k) => k.id));
       return keys.map((k) => describe(k, usage.get(k.id)));
     },
     async deleteKey(hostName, id) {
-      const host = configuredHost(hostName);
+      const host = hostNamed(hostName);
       if (!isKeyId(id)) throw keyNotFound();
       const deleted = await deps.keys.delete(host.name, id);
       deps.keyLookup.invalidate(id);
@@ -135,7 +131,7 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
     disableKey: (host, id) => setDisabled(host, id, true),
     enableKey: (host, id) => setDisabled(host, id, false),
     async rotateKey(hostName, id) {
-      const host = configuredHost(hostName);
+      const host = hostNamed(hostName);
       if (!isKeyId(id)) throw keyNotFound();
       const secret = randomToken(KEY_SECRET_BYTES);
       const key = await deps.keys.replaceSecret(host.name, id, hashSecret(secret), deps.now());
