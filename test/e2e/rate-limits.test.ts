@@ -4,13 +4,9 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import { request } from '../support/http-request.js';
+import { awayFromMinuteEnd } from '../support/rate-limit-window.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-/** Limits count per clock minute: start a test far enough from the next minute's start. */
-async function awayFromMinuteEnd(needSeconds: number) {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < needSeconds * 1000) await new Promise((r) => setTimeout(r, left + 50));
-}
 
 const adminClient = (s: TestServer) => createClient(KeyAdmin, createConnectTransport({ baseUrl: s.url, httpVersion: '1.1' }));
 const inviteClient = (s: TestServer) => createClient(InviteService, createConnectTransport({ baseUrl: s.url, httpVersion: '1.1' }));
