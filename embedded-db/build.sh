@@ -1,25 +1,55 @@
 #!/usr/bin/env bash
 # Builds the embedded MongoDB-compatible database (FerretDB v1 + SQLite) to
 # embedded-db/bin/invites-embedded-db. Skips the build when the binary is newer
-# than main.go, go.mod and go.sum. Needs Go (>= 1.24) and the Go module proxy.
+# than main.go, go.mod, go.sum and the patches. Needs Go (>= 1.24), `patch` and the
+# Go module proxy.
+#
+# FerretDB is built from the module proxy's v1.24.2 with the patches in patches/
+# applied (FerretDB v1 takes no more fixes upstream): a copy of the module goes to
+# .build/, and a go.mod of our own in .build/ points the build at that copy.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 out=bin/invites-embedded-db
+patches=(patches/*.patch)
 
-if [[ -x "$out" && "$out" -nt main.go && "$out" -nt go.mod && "$out" -nt go.sum ]]; then
+up_to_date() {
+  [[ -x "$out" && "$out" -nt main.go && "$out" -nt go.mod && "$out" -nt go.sum ]] || return 1
+  local p
+  for p in "${patches[@]}"; do [[ "$out" -nt "$p" ]] || return 1; done
+}
+
+if up_to_date; then
   echo "embedded-db: $out is up to date" >&2
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "embedded-db: 'go' not found in PATH (Go >= 1.24 is required)" >&2
-  exit 1
-fi
+for tool in go patch; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "embedded-db: '$tool' not found in PATH (needed to build the embedded database; Go >= 1.24)" >&2
+    exit 1
+  fi
+done
 
-mkdir -p bin
 echo "embedded-db: building $out ..." >&2
-CGO_ENABLED=0 go build -trimpath -o "$out.tmp" .
+module=github.com/FerretDB/FerretDB
+version=$(go list -m -f '{{.Version}}' "$module")
+go mod download "$module@$version"
+src=$(go list -m -f '{{.Dir}}' "$module")
+
+rm -rf .build
+mkdir -p .build bin
+cp -R "$src" .build/ferretdb
+chmod -R u+w .build/ferretdb
+for p in "${patches[@]}"; do
+  patch --quiet --forward --strip=1 --directory=.build/ferretdb <"$p"
+done
+cp go.mod .build/go.mod
+cp go.sum .build/go.sum
+go mod edit -modfile=.build/go.mod -replace "$module=./.build/ferretdb"
+
+CGO_ENABLED=0 go build -modfile=.build/go.mod -trimpath -o "$out.tmp" .
 mv -f "$out.tmp" "$out"
-echo "embedded-db: built $out" >&2
+rm -rf .build
+echo "embedded-db: built $out (FerretDB $version + ${#patches[@]} patch(es))" >&2

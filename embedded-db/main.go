@@ -157,7 +157,7 @@ func run() int {
 	return 0
 }
 
-// ferretDBModuleVersion returns the FerretDB module version compiled in, e.g. "v1.24.2".
+// ferretDBModuleVersion returns the FerretDB module version compiled in, e.g. "v1.24.2+invites-patches".
 func ferretDBModuleVersion() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -165,8 +165,9 @@ func ferretDBModuleVersion() string {
 	}
 	for _, dep := range bi.Deps {
 		if dep.Path == "github.com/FerretDB/FerretDB" {
+			// build.sh replaces the module with a patched copy of the same version.
 			if dep.Replace != nil {
-				dep = dep.Replace
+				return dep.Version + "+invites-patches"
 			}
 			return dep.Version
 		}

@@ -3,27 +3,44 @@ import type { InviteStore } from '../store/store.js';
 export interface ExpirySweeperOptions {
   invites: Pick<InviteStore, 'deleteExpired'>;
   retentionSeconds: number;
+  /** The shortest time between the end of one sweep and the start of the next. */
   intervalMs: number;
   now: () => Date;
   onError: (err: unknown) => void;
 }
 
 /**
+ * A sweep may take at most this share of the time: engines without TTL indexes (the embedded one)
+ * also have no secondary indexes to serve the sweep's query, so it scans the whole collection
+ * (about a minute of one core at 1M invites) and must not crowd out the creates.
+ */
+const MAX_SWEEP_SHARE = 0.02;
+
+/** The wait before the next sweep, given how long the last one took. */
+export function nextSweepDelay(intervalMs: number, lastSweepMs: number): number {
+  return Math.max(intervalMs, lastSweepMs / MAX_SWEEP_SHARE);
+}
+
+/**
  * Removes long-expired invites on engines without TTL indexes. Correctness never depends on
  * it (every query checks expiry); it only keeps the collection from growing without bound.
- * Several instances may sweep at once: deleting is idempotent.
+ * One sweep at a time per instance; several instances may sweep at once: deleting is idempotent.
  */
 export function startExpirySweeper(options: ExpirySweeperOptions): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const sweep = () => {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = async () => {
+    const started = performance.now();
     const before = new Date(options.now().getTime() - options.retentionSeconds * 1000);
-    running = options.invites.deleteExpired(before).catch(options.onError);
+    await options.invites.deleteExpired(before).catch(options.onError);
+    if (stopped) return;
+    timer = setTimeout(() => (running = sweep()), nextSweepDelay(options.intervalMs, performance.now() - started));
+    timer.unref();
   };
-  const timer = setInterval(sweep, options.intervalMs);
-  timer.unref();
-  sweep();
+  let running = sweep();
   return async () => {
-    clearInterval(timer);
+    stopped = true;
+    clearTimeout(timer);
     await running;
   };
 }

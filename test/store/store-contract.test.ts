@@ -294,6 +294,27 @@ describe('mongo store: an existing database', () => {
   });
 });
 
+describe('mongo store: lookups by _id', () => {
+  // The embedded engine (FerretDB v1 on SQLite) scanned the whole collection for every lookup,
+  // update and delete by _id until embedded-db/patches/ made its queries use its _id index.
+  it('finds keys, invites and claims by _id through an index, never by scanning the collection', async () => {
+    const db = await createTestDatabase();
+    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      for (const collection of ['keys', 'invites', 'redemptions']) {
+        // Only a find explains its filter on both engines (FerretDB explains no update or delete).
+        const plan = JSON.stringify(await db.client.db(db.name).command({ explain: { find: collection, filter: { _id: 'some-id' }, limit: 1 } }));
+        // MongoDB: IDHACK / EXPRESS_IXSCAN / IXSCAN; SQLite: "SEARCH ... USING INDEX".
+        assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${collection}: ${plan.slice(0, 400)}`);
+        assert.doesNotMatch(plan, /COLLSCAN/, collection);
+      }
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('mongo store: index readiness', () => {
   it('names an index that was dropped after start', async () => {
     const db = await createTestDatabase();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startExpirySweeper } from '../../server/service/expiry-sweeper.js';
+import { nextSweepDelay, startExpirySweeper } from '../../server/service/expiry-sweeper.js';
 import { createMemoryStore } from '../../server/store/memory-store.js';
 import type { InviteRecord } from '../../server/store/store.js';
 
@@ -45,5 +45,28 @@ describe('expiry sweeper (engines without TTL indexes)', () => {
     });
     await stop();
     assert.equal(errors.length, 1);
+  });
+
+  it('never runs two sweeps at once, and spaces sweeps out by 50 times the last one\'s duration', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let sweeps = 0;
+    const slow = async () => {
+      sweeps++;
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 40));
+      inFlight--;
+      return 0;
+    };
+    const stop = startExpirySweeper({ invites: { deleteExpired: slow }, retentionSeconds: 0, intervalMs: 5, now: () => new Date(), onError: (e) => assert.fail(String(e)) });
+    await new Promise((r) => setTimeout(r, 400));
+    await stop();
+    assert.equal(most, 1, 'one sweep at a time');
+    assert.equal(sweeps, 1, 'a 40 ms sweep waits 2 s before the next, not 5 ms');
+  });
+
+  it('waits the interval after quick sweeps, and 50 times a slow sweep\'s duration after it', () => {
+    assert.equal(nextSweepDelay(60_000, 100), 60_000);
+    assert.equal(nextSweepDelay(60_000, 66_000), 3_300_000, 'a full scan of a minute: the next in 55 minutes');
   });
 });
