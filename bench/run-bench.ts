@@ -1,7 +1,6 @@
 // npm run bench: the create paths side by side with the database's own insert rate.
 // BENCH_REQUESTS (per measurement, default 3000), BENCH_FILL (invites stored before the
 // "full collection" run, default 1000000), MONGODB_URI to use another database.
-import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +14,8 @@ import { InviteService } from '../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../gen/invites/v1/key_admin_pb.js';
 import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
 import { startEmbeddedDb } from '../server/embedded/embedded-db.js';
+import { autocannonLoad } from './autocannon-load.js';
+import { h2loadGrpc, haveH2load } from './h2load-grpc.js';
 import { runLoad, type LoadResult } from './load.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -27,6 +28,8 @@ interface Row extends LoadResult {
   concurrency: number;
   baseline?: number;
   ratio?: number;
+  /** What made the requests: autocannon, h2load, the MongoDB driver or the connect-node client. */
+  client: string;
   note?: string;
 }
 const rows: Row[] = [];
@@ -44,29 +47,14 @@ function inviteDoc() {
   };
 }
 
-/**
- * autocannon with a fixed number of requests. Its run ends on its 1 s sampling tick, so the
- * rate is taken from the first request to the last response, timed here.
- */
-async function autocannonLoad(url: string, connections: number, amount: number, headers: Record<string, string> = {}, expectStatus?: number): Promise<LoadResult> {
-  let lastResponse = 0;
-  const started = performance.now();
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, amount, headers, timeout: 10 }, (err, result) => (err ? reject(err) : resolve(result)));
-    instance.on('response', () => (lastResponse = performance.now()));
-  });
-  const seconds = (lastResponse - started) / 1000;
-  const unexpected = expectStatus === undefined ? r.non2xx : amount - (r.statusCodeStats?.[String(expectStatus) as '401']?.count ?? 0);
-  return { requests: amount, errors: r.errors + r.timeouts + unexpected, seconds, rps: amount / seconds, p50: r.latency.p50, p99: r.latency.p99 };
-}
-
-/** The run with the median rate of `runs`, its errors the sum of all. */
+/** The run with the median rate of `runs`; its requests and errors the sums of all. */
 async function medianOf(runs: number, load: () => Promise<LoadResult>): Promise<LoadResult> {
   const results: LoadResult[] = [];
   for (let i = 0; i < runs; i++) results.push(await load());
   const errors = results.reduce((n, r) => n + r.errors, 0);
+  const requests = results.reduce((n, r) => n + r.requests, 0);
   const median = [...results].sort((a, b) => a.rps - b.rps)[Math.floor(runs / 2)]!;
-  return { ...median, errors };
+  return { ...median, requests, errors };
 }
 
 function startServer(env: Record<string, string>) {
@@ -116,48 +104,73 @@ async function main() {
     const baselineColl = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('baseline');
     const baseline = new Map<number, number>();
 
-    const measure = async (name: string, concurrency: number, load: () => Promise<LoadResult>, note?: string) => {
+    const invites = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('invites');
+    const grpcClient = (await haveH2load()) ? 'h2load' : 'connect-node';
+    if (grpcClient !== 'h2load') console.log('h2load not found (Debian: apt install nghttp2-client): gRPC is driven by the connect-node client, which takes about as much CPU as the server\n');
+
+    /**
+     * One row. A create measurement also counts the invites stored meanwhile: a request that did
+     * not store its invite is an error, whatever its status said (h2load sees no grpc-status).
+     */
+    const measure = async (name: string, concurrency: number, client: string, load: () => Promise<LoadResult>, creates = true) => {
+      const before = creates ? await invites.estimatedDocumentCount() : 0;
       const result = await load();
+      if (creates) {
+        const stored = (await invites.estimatedDocumentCount()) - before;
+        result.errors = Math.max(result.errors, result.requests - stored);
+      }
       const b = baseline.get(concurrency);
-      const row: Row = { name, concurrency, ...result, baseline: b, ratio: b ? result.rps / b : undefined, note };
+      const row: Row = { name, concurrency, client, ...result, baseline: b, ratio: b ? result.rps / b : undefined };
       rows.push(row);
       console.log(
         `${name.padEnd(34)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
-          (row.ratio !== undefined ? `  ${row.ratio.toFixed(2)}× baseline` : '') +
-          (note ? `  (${note})` : ''),
+          (row.ratio !== undefined ? `  ${row.ratio.toFixed(2)}× baseline` : ''),
       );
       return row;
+    };
+
+    const get = { url: `${base}/invites_api`, headers: auth };
+    // Connect unary: a POST of the binary request message (empty: all defaults).
+    const connectPost = {
+      url: `${base}/${InviteService.typeName}/${InviteService.method.createInvite.name}`,
+      method: 'POST' as const,
+      headers: { ...auth, 'content-type': 'application/proto', 'connect-protocol-version': '1' },
+      body: '',
+      expectStatus: 200,
+    };
+    const grpcUrl = `${base}/${InviteService.typeName}/${InviteService.method.createInvite.name}`;
+    const grpc = createClient(InviteService, createGrpcTransport({ baseUrl: base }));
+    const grpcLoad = async (c: number, n: number): Promise<LoadResult> => {
+      if (grpcClient === 'connect-node') return runLoad(c, n, () => grpc.createInvite({}, { headers: auth }));
+      const { non200, ...r } = await h2loadGrpc(grpcUrl, auth, c, n);
+      return { ...r, errors: non200 };
     };
 
     console.log(`invites benchmark: ${REQUESTS} requests per measurement, ${engine}, ${os.cpus().length} × ${os.cpus()[0]?.model}\n`);
     // Warm-up: JIT, connection pools, the key cache.
     await runLoad(8, 300, () => baselineColl.insertOne(inviteDoc()));
-    await autocannonLoad(`${base}/invites_api`, 8, 300, auth);
+    await autocannonLoad(get, 8, 300);
+    await autocannonLoad(connectPost, 8, 300);
+    await grpcLoad(8, 300);
 
     for (const c of [1, 32, 128]) {
-      const row = await measure('baseline: driver insertOne', c, () => runLoad(c, REQUESTS, () => baselineColl.insertOne(inviteDoc())));
+      const row = await measure('baseline: driver insertOne', c, 'mongodb driver', () => runLoad(c, REQUESTS, () => baselineColl.insertOne(inviteDoc())), false);
       baseline.set(c, row.rps);
     }
-    await measure('GET /invites_api (HTTP/1.1)', 1, () => autocannonLoad(`${base}/invites_api`, 1, REQUESTS, auth));
-    await measure('GET /invites_api (HTTP/1.1)', 32, () => autocannonLoad(`${base}/invites_api`, 32, REQUESTS, auth));
-    await measure('GET /invites_api (HTTP/1.1)', 128, () => autocannonLoad(`${base}/invites_api`, 128, REQUESTS, auth));
+    for (const c of [1, 32, 128]) await measure('GET /invites_api (HTTP/1.1)', c, 'autocannon', () => autocannonLoad(get, c, REQUESTS));
+    for (const c of [1, 32]) await measure('CreateInvite (Connect, HTTP/1.1)', c, 'autocannon', () => autocannonLoad(connectPost, c, REQUESTS));
+    for (const c of [1, 32]) await measure('CreateInvite (gRPC, h2c)', c, grpcClient, () => grpcLoad(c, REQUESTS));
 
-    const connect = createClient(InviteService, createConnectTransport({ baseUrl: base, httpVersion: '1.1' }));
-    const grpc = createClient(InviteService, createGrpcTransport({ baseUrl: base }));
-    for (const c of [1, 32]) await measure('CreateInvite (Connect, HTTP/1.1)', c, () => runLoad(c, REQUESTS, () => connect.createInvite({}, { headers: auth })));
-    for (const c of [1, 32]) await measure('CreateInvite (gRPC, h2c)', c, () => runLoad(c, REQUESTS, () => grpc.createInvite({}, { headers: auth })));
-
-    const badKey = `${fullKey.split('/')[0]}/${'A'.repeat(36)}`;
-    await autocannonLoad(`${base}/invites_api`, 4, 100, {}); // warm the negative path
+    const badKey = { url: `${base}/invites_api?key=${fullKey.split('/')[0]}/${'A'.repeat(36)}`, expectStatus: 401 };
+    await autocannonLoad(badKey, 4, 100); // warm the negative path
     const before = await server.commands();
-    const bad = await measure('bad key → 401', 32, () => autocannonLoad(`${base}/invites_api?key=${badKey}`, 32, REQUESTS, {}, 401));
+    const bad = await measure('bad key → 401', 32, 'autocannon', () => autocannonLoad(badKey, 32, REQUESTS), false);
     const badCommands = (await server.commands()) - before;
     bad.note = `${badCommands} database commands for ${REQUESTS} requests`;
     console.log(`  → ${bad.note}`);
 
     // The same create rate once the collection is big: medians of 3 runs each, this machine is noisy.
-    const empty32 = await measure('GET /invites_api, empty collection', 32, () => medianOf(3, () => autocannonLoad(`${base}/invites_api`, 32, REQUESTS, auth)));
-    const invites = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('invites');
+    const empty32 = await measure('GET /invites_api, empty collection', 32, 'autocannon', () => medianOf(3, () => autocannonLoad(get, 32, REQUESTS)));
     const have = await invites.estimatedDocumentCount();
     if (FILL > have) {
       const t = performance.now();
@@ -171,8 +184,8 @@ async function main() {
     }
     // Let the engine finish what the bulk load left behind (checkpoints), then compare like with like.
     await new Promise((r) => setTimeout(r, 10_000));
-    await autocannonLoad(`${base}/invites_api`, 8, 300, auth);
-    const full = await measure(`GET /invites_api, ${FILL} stored`, 32, () => medianOf(3, () => autocannonLoad(`${base}/invites_api`, 32, REQUESTS, auth)));
+    await autocannonLoad(get, 8, 300);
+    const full = await measure(`GET /invites_api, ${FILL} stored`, 32, 'autocannon', () => medianOf(3, () => autocannonLoad(get, 32, REQUESTS)));
     const flatness = full.rps / empty32.rps;
     console.log(`  → create rate with ${FILL} stored / empty collection: ${flatness.toFixed(2)}`);
 
