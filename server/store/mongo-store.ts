@@ -182,11 +182,22 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     await client.connect();
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
-    return createMongoStore(client, db, expiresInvitesItself, options);
+    const engine = await db.admin().command({ buildInfo: 1 });
+    return createMongoStore(client, db, expiresInvitesItself, { ...options, maxInsertsInFlight: options.maxInsertsInFlight ?? defaultInsertsInFlight(engine) });
   } catch (err) {
     await client.close();
     throw err;
   }
+}
+
+/**
+ * MongoDB writes batches side by side, so a second one goes out while the first waits for its
+ * journal. FerretDB on SQLite has one writer: a second batch would only wait for the write lock
+ * in SQLite's busy loop, which sleeps up to 100 ms at a time (measured at 32 in flight: p99 53-57 ms
+ * with two in flight, 38-43 ms with one, and fewer, larger batches).
+ */
+export function defaultInsertsInFlight(buildInfo: { ferretdbVersion?: unknown }): number {
+  return buildInfo.ferretdbVersion === undefined ? 2 : 1;
 }
 
 /**
