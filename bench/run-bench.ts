@@ -148,19 +148,20 @@ async function main() {
     };
 
     const get = { url: `${base}/invites_api`, headers: auth };
+    // Connect and gRPC share the RPC's path.
+    const createInviteUrl = `${base}/${InviteService.typeName}/${InviteService.method.createInvite.name}`;
     // Connect unary: a POST of the binary request message (empty: all defaults).
     const connectPost = {
-      url: `${base}/${InviteService.typeName}/${InviteService.method.createInvite.name}`,
+      url: createInviteUrl,
       method: 'POST' as const,
       headers: { ...auth, 'content-type': 'application/proto', 'connect-protocol-version': '1' },
       body: '',
       expectStatus: 200,
     };
-    const grpcUrl = `${base}/${InviteService.typeName}/${InviteService.method.createInvite.name}`;
     const grpc = createClient(InviteService, createGrpcTransport({ baseUrl: base }));
     const grpcLoad = async (c: number, n: number): Promise<LoadResult> => {
       if (grpcClient === 'connect-node') return runLoad(c, n, () => grpc.createInvite({}, { headers: auth }));
-      const { non200, ...r } = await h2loadGrpc(grpcUrl, auth, c, n);
+      const { non200, ...r } = await h2loadGrpc(createInviteUrl, auth, c, n);
       return { ...r, errors: non200 };
     };
 

@@ -75,7 +75,7 @@ export interface MongoStoreOptions {
   startTimeoutMs?: number;
   /** Invite inserts written together at most (see group-commit.ts). */
   maxInsertBatch?: number;
-  /** Invite insert batches in flight at once. */
+  /** Invite insert batches in flight at once (default: by engine, see defaultInsertsInFlight). */
   maxInsertsInFlight?: number;
   /** Called with the name of every command sent (monitoring). */
   onCommand?: (commandName: string) => void;
@@ -183,7 +183,8 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
     const engine = await db.admin().command({ buildInfo: 1 });
-    return createMongoStore(client, db, expiresInvitesItself, { ...options, maxInsertsInFlight: options.maxInsertsInFlight ?? defaultInsertsInFlight(engine) });
+    const insertsInFlight = options.maxInsertsInFlight ?? defaultInsertsInFlight(engine);
+    return createMongoStore(client, db, { expiresInvitesItself, insertsInFlight }, options);
   } catch (err) {
     await client.close();
     throw err;
@@ -230,14 +231,20 @@ function toInviteDocument(invite: InviteRecord): InviteDocument {
   };
 }
 
-function createMongoStore(client: MongoClient, db: Db, expiresInvitesItself: boolean, options: MongoStoreOptions): Store {
+/** What openMongoStore learned about the engine: TTL indexes, and how many insert batches to keep in flight. */
+interface EngineFit {
+  expiresInvitesItself: boolean;
+  insertsInFlight: number;
+}
+
+function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, insertsInFlight }: EngineFit, options: MongoStoreOptions): Store {
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
   const redemptions: Collection<RedemptionDocument> = db.collection('redemptions');
   // Concurrent creates share one insertMany; each caller still waits for its own document.
   const inviteInserts = createGroupCommit<InviteDocument>({
     maxBatch: options.maxInsertBatch ?? 256,
-    maxInFlight: options.maxInsertsInFlight ?? 2,
+    maxInFlight: insertsInFlight,
     async write(docs) {
       try {
         await invites.insertMany(docs, { ordered: false });
