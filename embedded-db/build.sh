@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the embedded MongoDB-compatible database (FerretDB v1 + SQLite) to
 # embedded-db/bin/invites-embedded-db. Skips the build when the binary is newer
-# than main.go, go.mod, go.sum and the patches. Needs Go (>= 1.24), `patch` and the
+# than the Go sources, go.mod, go.sum and the patches. Needs Go (>= 1.24), `patch` and the
 # Go module proxy.
 #
 # FerretDB is built from the module proxy's v1.24.2 with the patches in patches/
@@ -15,9 +15,9 @@ out=bin/invites-embedded-db
 patches=(patches/*.patch)
 
 up_to_date() {
-  [[ -x "$out" && "$out" -nt main.go && "$out" -nt go.mod && "$out" -nt go.sum ]] || return 1
-  local p
-  for p in "${patches[@]}"; do [[ "$out" -nt "$p" ]] || return 1; done
+  [[ -x "$out" ]] || return 1
+  local f
+  for f in go.mod go.sum *.go */*.go "${patches[@]}"; do [[ "$out" -nt "$f" ]] || return 1; done
 }
 
 if up_to_date; then

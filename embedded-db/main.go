@@ -36,6 +36,8 @@ import (
 
 	"github.com/FerretDB/FerretDB/build/version"
 	"github.com/FerretDB/FerretDB/ferretdb"
+
+	"invites/embedded-db/deferredlog"
 )
 
 const (
@@ -63,7 +65,8 @@ func run() int {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fail("--log-level %q: %v", *logLevel, err)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// Deferred: FerretDB attaches every statement's arguments to a debug logger (see deferredlog).
+	logger := slog.New(deferredlog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 	slog.SetDefault(logger)
 
 	// The embeddable package reports ferretdbVersion "unknown"; fill in the
