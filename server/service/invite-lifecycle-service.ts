@@ -43,7 +43,10 @@ export interface InviteLifecycleService {
   listInvites(credential: PresentedCredential, request: ListInvitesRequest): Promise<{ invites: Invite[]; nextPageToken: string }>;
   /** Only the creating key or the admin; idempotent. No redeem succeeds once this has resolved. */
   revokeInvite(credential: PresentedCredential, token: string, host?: string): Promise<Invite>;
-  /** Consumes one use for `account`, exactly once, or throws failed_precondition saying why not. */
+  /**
+   * Consumes one use for `account`, exactly once, or throws failed_precondition saying why not.
+   * An account that already redeemed this invite gets its earlier redemption back (no use taken).
+   */
   redeemInvite(credential: PresentedCredential, token: string, account: string): Promise<{ invite: Invite; redemption: RedemptionRecord }>;
 }
 
@@ -141,6 +144,9 @@ export function createInviteLifecycleService(deps: InviteLifecycleDeps): InviteL
       if (caller.kind === 'key' && record.host !== caller.key.host) throw inviteNotFound();
 
       const before = await describeOne(record);
+      // A retry (the answer to the first call was lost) takes no second use: the account has its use.
+      const earlier = before.redemptions.find((r) => r.account === account);
+      if (earlier) return { invite: before, redemption: earlier };
       if (before.status !== 'valid') throw inviteUnavailable(before.status);
       // Claim the next use by inserting it under its unique id: whoever inserts use N first owns
       // it, on every engine. Uses are taken in order, so the claimed ones are always 1..k and

@@ -148,6 +148,24 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     assert.equal((await h.inviteClient.getInvite({ token })).invite?.status, InviteStatus.USED_UP);
   });
 
+  it('answers a retried redeem (same account) with its first redemption, taking no other use', async () => {
+    const h = await setup();
+    const { invite } = await h.inviteClient.createInvite({ maxUses: 2 }, h.key);
+    const token = invite!.token;
+    const redeemedAt = h.advance(5);
+    const first = await h.inviteClient.redeemInvite({ token, account: 'alice' }, h.key);
+    h.advance(30);
+    const retried = await h.inviteClient.redeemInvite({ token, account: 'alice' }, h.key);
+    assert.equal(retried.redemption?.use, 1);
+    assert.equal(timestampDate(retried.redemption!.redeemTime!).toISOString(), redeemedAt.toISOString());
+    assert.deepEqual(retried.invite?.redemptions.map((r) => r.account), ['alice']);
+    assert.equal(retried.invite?.uses, first.invite?.uses);
+    assert.equal((await h.inviteClient.redeemInvite({ token, account: 'bob' }, h.key)).redemption?.use, 2, 'the second use is still free');
+    // Used up now, yet alice's retry still gets her use rather than an error.
+    assert.equal((await h.inviteClient.redeemInvite({ token, account: 'alice' }, h.key)).redemption?.use, 1);
+    await rejectsWith(h.inviteClient.redeemInvite({ token, account: 'carol' }, h.key), Code.FailedPrecondition, /^invite used up: /);
+  });
+
   it('refuses an expired invite with FailedPrecondition saying so', async () => {
     const h = await setup();
     const { invite } = await h.inviteClient.createInvite({ ttlSeconds: 60 }, h.key);

@@ -383,7 +383,10 @@ export const InviteService: GenService<{
    * the time. The registration side calls it with an API key of the invite's host (or the admin
    * token). Each use is handed out exactly once, also under concurrent calls. An expired,
    * used-up or revoked invite gives FAILED_PRECONDITION with a message a registration page can
-   * show; NOT_FOUND for an unknown token or one of another host.
+   * show; NOT_FOUND for an unknown token or one of another host. Redeeming again for an account
+   * that already redeemed this invite takes no other use and answers that earlier redemption, so
+   * a call retried after a lost answer is safe (two calls for the same account at the same
+   * instant can still each take a use).
    *
    * @generated from rpc invites.v1.InviteService.RedeemInvite
    */
