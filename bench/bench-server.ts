@@ -1,9 +1,11 @@
 // A benchmark's server: the real app in its own process, counting the database commands it
 // sends so the benchmark can check which paths touch the database. Talks to its parent over IPC.
+// BENCH_STORE=memory runs it on the in-memory store (no database): the server's own limit.
 import pino from 'pino';
 import { startApp } from '../server/app/app.js';
 import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
 import { loadConfig } from '../server/config/config.js';
+import { createMemoryStore } from '../server/store/memory-store.js';
 
 const config = loadConfig(process.env);
 let commands = 0;
@@ -11,9 +13,15 @@ const app = await startApp(config, {
   logger: pino({ level: 'warn' }),
   embeddedDbBinary: defaultEmbeddedDbBinary(),
   onDatabaseCommand: () => commands++,
+  store: process.env.BENCH_STORE === 'memory' ? createMemoryStore() : undefined,
 });
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'commands') process.send!({ type: 'commands', commands });
+  // Invites this server reports as created (its invites_created_total), for a store the bench cannot count.
+  if (message.type === 'created') {
+    const { values } = await app.metrics.invitesCreated.get();
+    process.send!({ type: 'created', created: values.reduce((n, v) => n + v.value, 0) });
+  }
   if (message.type === 'stop') {
     await app.close();
     process.exit(0);

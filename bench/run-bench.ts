@@ -1,4 +1,5 @@
-// npm run bench: the create paths side by side with the database's own insert rate.
+// npm run bench: the create paths side by side with the database's own insert rate, and the
+// same paths on a server without a database (its own limit on these cores).
 // BENCH_REQUESTS (per measurement, default 3000), BENCH_FILL (invites stored before the
 // "full collection" run, default 1000000), MONGODB_URI to use another database.
 import { fork } from 'node:child_process';
@@ -87,7 +88,13 @@ function startServer(env: Record<string, string>) {
     child.on('message', (m: any) => m.type === 'ready' && resolve(m.port));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  return { ready, commands: async () => (await ask('commands')).commands as number, stop: () => child.send({ type: 'stop' }), child };
+  return {
+    ready,
+    commands: async () => (await ask('commands')).commands as number,
+    created: async () => (await ask('created')).created as number,
+    stop: () => child.send({ type: 'stop' }),
+    child,
+  };
 }
 
 async function main() {
@@ -107,6 +114,8 @@ async function main() {
   const serverEnv = (database: string) => ({ MONGODB_URI: uri, MONGODB_DATABASE: database, INVITES_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0', INVITES_BIND: '127.0.0.1', LOG_LEVEL: 'warn', ...limits });
   const server = startServer(serverEnv(DB_NAME));
   const fullServer = startServer(serverEnv(FULL_DB_NAME));
+  // The server alone: the same app on the in-memory store, so no database shares the cores.
+  const memoryServer = startServer({ ...serverEnv(`${DB_NAME}_unused`), BENCH_STORE: 'memory' });
   /** The server's base URL and the Authorization header of a key made for the benchmark. */
   const keyFor = async (port: number) => {
     const base = `http://127.0.0.1:${port}`;
@@ -117,6 +126,7 @@ async function main() {
   try {
     const { base, fullKey, auth } = await keyFor(await server.ready);
     const full = await keyFor(await fullServer.ready);
+    const alone = await keyFor(await memoryServer.ready);
     const baselineColl = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('baseline');
     const baseline = new Map<number, number>();
 
@@ -134,14 +144,21 @@ async function main() {
       const stored = (await collection.estimatedDocumentCount()) - before;
       return { ...result, errors: Math.max(result.errors, result.requests - stored) };
     };
-    /** One row of the table. */
-    const measure = async (name: string, concurrency: number, client: string, load: () => Promise<LoadResult>, creates = true) => {
+    /** Like `counted`, for the in-memory server: the invites it reports as created. */
+    const countedAlone = async (load: () => Promise<LoadResult>) => {
+      const before = await memoryServer.created();
+      const result = await load();
+      const created = (await memoryServer.created()) - before;
+      return { ...result, errors: Math.max(result.errors, result.requests - created) };
+    };
+    /** One row of the table; `compare: false` for rows without a database, which no baseline fits. */
+    const measure = async (name: string, concurrency: number, client: string, load: () => Promise<LoadResult>, creates = true, compare = true) => {
       const result = creates ? await counted(invites, load) : await load();
-      const b = baseline.get(concurrency);
+      const b = compare ? baseline.get(concurrency) : undefined;
       const row: Row = { name, concurrency, client, ...result, baseline: b, ratio: b ? result.rps / b : undefined };
       rows.push(row);
       console.log(
-        `${name.padEnd(34)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
+        `${name.padEnd(36)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
           (row.ratio !== undefined ? `  ${row.ratio.toFixed(2)}× baseline` : ''),
       );
       return row;
@@ -159,9 +176,12 @@ async function main() {
       expectStatus: 200,
     };
     const grpc = createClient(InviteService, createGrpcTransport({ baseUrl: base }));
-    const grpcLoad = async (c: number, n: number): Promise<LoadResult> => {
-      if (grpcClient === 'connect-node') return runLoad(c, n, () => grpc.createInvite({}, { headers: auth }));
-      const { non200, ...r } = await h2loadGrpc(createInviteUrl, auth, c, n);
+    const grpcLoad = async (c: number, n: number, target = { base, auth }): Promise<LoadResult> => {
+      if (grpcClient === 'connect-node') {
+        const client = target.base === base ? grpc : createClient(InviteService, createGrpcTransport({ baseUrl: target.base }));
+        return runLoad(c, n, () => client.createInvite({}, { headers: target.auth }));
+      }
+      const { non200, ...r } = await h2loadGrpc(createInviteUrl.replace(base, target.base), target.auth, c, n);
       return { ...r, errors: non200 };
     };
 
@@ -179,6 +199,16 @@ async function main() {
     for (const c of [1, 32, 128]) await measure('GET /invites_api (HTTP/1.1)', c, 'autocannon', () => autocannonLoad(get, c, REQUESTS));
     for (const c of [1, 32]) await measure('CreateInvite (Connect, HTTP/1.1)', c, 'autocannon', () => autocannonLoad(connectPost, c, REQUESTS));
     for (const c of [1, 32]) await measure('CreateInvite (gRPC, h2c)', c, grpcClient, () => grpcLoad(c, REQUESTS));
+
+    // The same paths on a server without a database: what the server itself costs here.
+    const aloneGet = { ...get, url: get.url.replace(base, alone.base), headers: alone.auth };
+    const aloneConnect = { ...connectPost, url: createInviteUrl.replace(base, alone.base), headers: { ...connectPost.headers, ...alone.auth } };
+    await autocannonLoad(aloneGet, 8, 300);
+    await autocannonLoad(aloneConnect, 8, 300);
+    await grpcLoad(8, 300, alone);
+    await measure('GET /invites_api, no database', 32, 'autocannon', () => countedAlone(() => autocannonLoad(aloneGet, 32, REQUESTS)), false, false);
+    await measure('CreateInvite (Connect), no database', 32, 'autocannon', () => countedAlone(() => autocannonLoad(aloneConnect, 32, REQUESTS)), false, false);
+    await measure('CreateInvite (gRPC), no database', 32, grpcClient, () => countedAlone(() => grpcLoad(32, REQUESTS, alone)), false, false);
 
     const badKey = { url: `${base}/invites_api?key=${fullKey.split('/')[0]}/${'A'.repeat(36)}`, expectStatus: 401 };
     await autocannonLoad(badKey, 4, 100); // warm the negative path
@@ -247,7 +277,7 @@ async function main() {
       process.exitCode = 1;
     }
   } finally {
-    for (const s of [server, fullServer]) {
+    for (const s of [server, fullServer, memoryServer]) {
       s.stop();
       await new Promise((r) => s.child.once('exit', r));
     }
