@@ -1,5 +1,6 @@
 // npm run bench: the create paths side by side with the database's own insert rate, and the
-// same paths on a server without a database (its own limit on these cores).
+// same paths on a server without a database (its own limit on these cores) and on connect-node
+// with a handler that does nothing (the framework's floor).
 // BENCH_REQUESTS (per measurement, default 3000), BENCH_FILL (invites stored before the
 // "full collection" run, default 1000000), MONGODB_URI to use another database.
 import { fork } from 'node:child_process';
@@ -68,8 +69,8 @@ function medianOf(results: LoadResult[]): LoadResult {
   };
 }
 
-function startServer(env: Record<string, string>) {
-  const child = fork(fileURLToPath(new URL('./bench-server.ts', import.meta.url)), [], {
+function startServer(env: Record<string, string>, script = './bench-server.ts') {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
     env: { PATH: process.env.PATH ?? '', ...env },
     execArgv: ['--import', 'tsx'],
   });
@@ -116,6 +117,7 @@ async function main() {
   const fullServer = startServer(serverEnv(FULL_DB_NAME));
   // The server alone: the same app on the in-memory store, so no database shares the cores.
   const memoryServer = startServer({ ...serverEnv(`${DB_NAME}_unused`), BENCH_STORE: 'memory' });
+  const trivialServer = startServer({}, './trivial-rpc-server.ts');
   /** The server's base URL and the Authorization header of a key made for the benchmark. */
   const keyFor = async (port: number) => {
     const base = `http://127.0.0.1:${port}`;
@@ -127,6 +129,7 @@ async function main() {
     const { base, fullKey, auth } = await keyFor(await server.ready);
     const full = await keyFor(await fullServer.ready);
     const alone = await keyFor(await memoryServer.ready);
+    const trivial = { base: `http://127.0.0.1:${await trivialServer.ready}`, auth: {} };
     const baselineColl = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('baseline');
     const baseline = new Map<number, number>();
 
@@ -158,7 +161,7 @@ async function main() {
       const row: Row = { name, concurrency, client, ...result, baseline: b, ratio: b ? result.rps / b : undefined };
       rows.push(row);
       console.log(
-        `${name.padEnd(36)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
+        `${name.padEnd(40)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
           (row.ratio !== undefined ? `  ${row.ratio.toFixed(2)}× baseline` : ''),
       );
       return row;
@@ -176,7 +179,7 @@ async function main() {
       expectStatus: 200,
     };
     const grpc = createClient(InviteService, createGrpcTransport({ baseUrl: base }));
-    const grpcLoad = async (c: number, n: number, target = { base, auth }): Promise<LoadResult> => {
+    const grpcLoad = async (c: number, n: number, target: { base: string; auth: Record<string, string> } = { base, auth }): Promise<LoadResult> => {
       if (grpcClient === 'connect-node') {
         const client = target.base === base ? grpc : createClient(InviteService, createGrpcTransport({ baseUrl: target.base }));
         return runLoad(c, n, () => client.createInvite({}, { headers: target.auth }));
@@ -209,6 +212,12 @@ async function main() {
     await measure('GET /invites_api, no database', 32, 'autocannon', () => countedAlone(() => autocannonLoad(aloneGet, 32, REQUESTS)), false, false);
     await measure('CreateInvite (Connect), no database', 32, 'autocannon', () => countedAlone(() => autocannonLoad(aloneConnect, 32, REQUESTS)), false, false);
     await measure('CreateInvite (gRPC), no database', 32, grpcClient, () => countedAlone(() => grpcLoad(32, REQUESTS, alone)), false, false);
+    // And connect-node itself, with a handler that does nothing: the floor under the two rows above.
+    const trivialConnect = { ...connectPost, url: createInviteUrl.replace(base, trivial.base), headers: { 'content-type': 'application/proto' } };
+    await autocannonLoad(trivialConnect, 8, 300);
+    await grpcLoad(8, 300, trivial);
+    await measure('CreateInvite (Connect), trivial handler', 32, 'autocannon', () => autocannonLoad(trivialConnect, 32, REQUESTS), false, false);
+    await measure('CreateInvite (gRPC), trivial handler', 32, grpcClient, () => grpcLoad(32, REQUESTS, trivial), false, false);
 
     const badKey = { url: `${base}/invites_api?key=${fullKey.split('/')[0]}/${'A'.repeat(36)}`, expectStatus: 401 };
     await autocannonLoad(badKey, 4, 100); // warm the negative path
@@ -277,7 +286,7 @@ async function main() {
       process.exitCode = 1;
     }
   } finally {
-    for (const s of [server, fullServer, memoryServer]) {
+    for (const s of [server, fullServer, memoryServer, trivialServer]) {
       s.stop();
       await new Promise((r) => s.child.once('exit', r));
     }
