@@ -1,7 +1,7 @@
 // The framework's own floor: connect-node on the same one-port server, with a CreateInvite that
 // answers a fixed invite at once (no key check, no store, no logging or metrics). What no
 // handler of ours can go below on these cores. Talks to its parent over IPC.
-import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { InviteService } from '../gen/invites/v1/invite_service_pb.js';
 import type { HttpRequest, HttpResponse } from '../server/transport/http-types.js';
 import { listenOnePort } from '../server/transport/one-port-server.js';
@@ -10,7 +10,7 @@ const token = 'A'.repeat(24);
 const invite = { token, host: 'localhost', uri: `xmpp:localhost?register;preauth=${token}` };
 const adapter = connectNodeAdapter({
   routes: (router) => router.service(InviteService, { createInvite: async () => ({ invite }) }),
-}) as ConnectNodeAdapterOptions['fallback'] as (req: HttpRequest, res: HttpResponse) => void;
+}) as (req: HttpRequest, res: HttpResponse) => void;
 const server = await listenOnePort({ handler: adapter, port: 0, host: '127.0.0.1' });
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'stop') {
