@@ -32,6 +32,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (err instanceof MongoNotConnectedError || err instanceof MongoTopologyClosedError) return true;
   if (err instanceof MongoWriteConcernError) return true;
   if (err instanceof MongoBulkWriteError && err.result?.getWriteConcernError()) return true;
+  // A bulk write that failed as a whole carries the driver's error (e.g. a broken connection) as its errorResponse.
+  if (err instanceof MongoBulkWriteError && err.errorResponse instanceof Error) return isDatabaseUnavailable(err.errorResponse);
   if (err instanceof MongoServerError) {
     if (typeof err.code === 'number' && TRANSIENT_SERVER_CODES.has(err.code)) return true;
     if (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('ResetPool')) return true;

@@ -49,6 +49,8 @@ interface RedemptionDocument {
 }
 
 const DUPLICATE_KEY = 11000;
+/** How often the driver checks on the database (its default is 10 s). */
+const HEARTBEAT_MS = 2000;
 const NOT_IMPLEMENTED = 238;
 const NAMESPACE_NOT_FOUND = 26;
 const INDEX_OPTIONS_CONFLICT = 85;
@@ -168,6 +170,9 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     // Fail fast when the database is down: requests get 503 instead of hanging.
     serverSelectionTimeoutMS,
     connectTimeoutMS: Math.max(1000, serverSelectionTimeoutMS),
+    // Requests waiting on a database that stopped answering (no reset: a frozen host, a network
+    // dropping packets) are failed when the driver's monitor gives up on it: within ~3 s, not ~11 s.
+    heartbeatFrequencyMS: HEARTBEAT_MS,
     // An invite reported as created must survive the loss of the primary: majority + journal.
     writeConcern: { w: 'majority', journal: true },
     readConcern: { level: 'majority' },
@@ -202,13 +207,18 @@ export function defaultInsertsInFlight(buildInfo: { ferretdbVersion?: unknown })
 }
 
 /**
- * Outcome per document of an unordered insertMany: every document not named in writeErrors
- * was written. A write-concern failure leaves durability unknown, so it fails them all.
+ * Outcome per document of an unordered insertMany that the server answered with per-document
+ * errors: every document not named in writeErrors was written. Anything else fails them all: a
+ * write-concern failure leaves durability unknown, and a bulk error without writeErrors wraps a
+ * failure of the whole command (a broken connection, a pool the monitor cleared), after which
+ * nothing is known to be written.
  */
 export function insertOutcomes(err: unknown, count: number): Array<Error | undefined> {
   if (!(err instanceof MongoBulkWriteError) || err.result?.getWriteConcernError()) throw err;
+  const writeErrors = err.result?.getWriteErrors() ?? [];
+  if (writeErrors.length === 0) throw err;
   const outcomes: Array<Error | undefined> = new Array(count).fill(undefined);
-  for (const writeError of err.result.getWriteErrors()) {
+  for (const writeError of writeErrors) {
     outcomes[writeError.index] =
       writeError.code === DUPLICATE_KEY ? new StoreConflict('invite token is taken') : new Error(`insert failed: ${writeError.errmsg ?? writeError.code}`);
   }

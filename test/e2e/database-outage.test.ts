@@ -11,6 +11,7 @@ import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import { defaultEmbeddedDbBinary } from '../../server/app/package-root.js';
 import { startEmbeddedDb, type EmbeddedDb } from '../../server/embedded/embedded-db.js';
 import { request } from '../support/http-request.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /** Polls `check` every 100 ms until it returns true, for at most `ms`. */
@@ -94,5 +95,69 @@ describe('database outage: fail fast with 503/UNAVAILABLE, recover without a res
     assert.ok(await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 200), 'and /readyz says ready');
     const kept = await client.db(name).collection('invites').findOne({ _id: earlier as never });
     assert.ok(kept, 'the invite made before the outage is still there');
+  });
+});
+
+describe('a database that stops answering without closing its connections', function () {
+  // Its own engine behind a proxy that can freeze: bytes stop flowing, no connection is reset.
+  let dir: string;
+  let engine: EmbeddedDb;
+  let proxy: TcpProxy;
+  let server: TestServer;
+  let client: MongoClient;
+  let key: string;
+  const name = 'frozen';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'invites-frozen-'));
+    engine = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(engine.uri).port) });
+    client = await MongoClient.connect(engine.uri);
+    const uri = `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`;
+    server = await startTestServer({}, { database: { uri, name, client, drop: async () => client.db(name).dropDatabase().then(() => {}) } });
+    const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
+    key = (await admin.createKey({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
+  });
+  after(async () => {
+    await server?.stop();
+    await proxy?.close();
+    await client?.close();
+    await engine?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers the creates caught in it with 503/UNAVAILABLE, never 201 for an invite it could not confirm, and recovers', async () => {
+    const created: string[] = [];
+    const create = () => request(server.url, { path: `/invites_api?key=${key}` });
+    const tokenOf = (location: unknown) => String(location).split('?')[1]!;
+    const first = await create();
+    assert.equal(first.status, 201);
+    created.push(tokenOf(first.headers.location));
+
+    proxy.freeze();
+    const rpc = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
+    const t = performance.now();
+    const [a, b, c] = await Promise.all([create(), create(), rpc.createInvite({}, { headers: { authorization: `Bearer ${key}` } }).catch((e: unknown) => e)]);
+    const took = performance.now() - t;
+    for (const res of [a, b]) {
+      if (res.status === 201) created.push(tokenOf(res.headers.location));
+      assert.equal(res.status, 503, `a create whose write was never confirmed must not say 201 (${res.status} ${res.body})`);
+      assert.equal(res.headers['retry-after'], '2');
+    }
+    assert.ok(c instanceof ConnectError, `CreateInvite must fail, not return ${JSON.stringify(c)}`);
+    assert.equal(c.code, Code.Unavailable);
+    assert.ok(took < 8000, `answered within 8 s: the driver gives up on the database within ~3 s (took ${took.toFixed(0)} ms)`);
+    assert.ok(!server.logs.some((l) => /"level":50/.test(l) && /unexpected error/.test(l)), 'not logged as an unexpected error');
+
+    proxy.thaw();
+    const recovered = await eventually(20_000, async () => {
+      const res = await create();
+      if (res.status === 201) created.push(tokenOf(res.headers.location));
+      return res.status === 201;
+    });
+    assert.ok(recovered, 'creates work again once the database answers');
+    for (const token of created) {
+      assert.ok(await client.db(name).collection('invites').findOne({ _id: token as never }), `invite ${token} answered with 201 is stored`);
+    }
   });
 });
