@@ -24,40 +24,55 @@ async function eventually(ms: number, check: () => Promise<boolean> | boolean): 
   }
 }
 
+/** A server on an engine of its own, which the test may stop or freeze, and a key of example.com. */
+interface OwnEngine {
+  name: string;
+  dir: string;
+  engine: EmbeddedDb;
+  /** Between the server and the engine, when asked for. */
+  proxy: TcpProxy | undefined;
+  /** Straight to the engine, for checking what is stored. */
+  client: MongoClient;
+  server: TestServer;
+  key: string;
+}
+
+async function serverOnOwnEngine(name: string, { behindProxy = false } = {}): Promise<OwnEngine> {
+  const dir = await mkdtemp(join(tmpdir(), `invites-${name}-`));
+  const engine = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
+  const proxy = behindProxy ? await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(engine.uri).port) }) : undefined;
+  const client = await MongoClient.connect(engine.uri, { serverSelectionTimeoutMS: 20_000 });
+  const uri = proxy ? `mongodb://127.0.0.1:${proxy.port}/?directConnection=true` : engine.uri;
+  const server = await startTestServer({}, { database: { uri, name, client, drop: async () => {} } });
+  const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
+  const key = (await admin.createKey({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
+  return { name, dir, engine, proxy, client, server, key };
+}
+
+async function stopOwnEngine(own: OwnEngine | undefined) {
+  if (!own) return;
+  await own.server.stop();
+  await own.proxy?.close();
+  await own.client.close();
+  await own.engine.stop();
+  await rm(own.dir, { recursive: true, force: true });
+}
+
 describe('database outage: fail fast with 503/UNAVAILABLE, recover without a restart', function () {
   // This suite runs its own engine, since it stops and restarts it.
-  let dir: string;
-  let engine: EmbeddedDb;
-  let server: TestServer;
-  let client: MongoClient;
-  let key: string;
-  const name = 'outage';
-
-  const startEngine = (port?: number) => startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir, port });
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'invites-outage-'));
-    engine = await startEngine();
-    client = await MongoClient.connect(engine.uri, { serverSelectionTimeoutMS: 20_000 });
-    server = await startTestServer({}, { database: { uri: engine.uri, name, client, drop: async () => {} } });
-    const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
-    key = (await admin.createKey({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
-  });
-  after(async () => {
-    await server?.stop();
-    await client?.close();
-    await engine?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  let own: OwnEngine;
+  before(async () => (own = await serverOnOwnEngine('outage')));
+  after(() => stopOwnEngine(own));
 
   it('answers within 1 s with 503 + Retry-After while the database is down, reports not ready, and works again once it is back', async () => {
+    const { server, key, client, name, dir } = own;
     const before = await request(server.url, { path: `/invites_api?key=${key}` });
     assert.equal(before.status, 201);
     const earlier = String(before.headers.location).split('?')[1];
     assert.equal((await request(server.url, { path: '/readyz' })).status, 200);
 
-    const port = Number(new URL(engine.uri).port);
-    await engine.stop();
+    const port = Number(new URL(own.engine.uri).port);
+    await own.engine.stop();
 
     const rpc = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
     const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
@@ -89,7 +104,7 @@ describe('database outage: fail fast with 503/UNAVAILABLE, recover without a res
     assert.ok(await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 503), '/readyz says not ready');
     assert.ok(!server.logs.some((l) => /"level":50/.test(l) && /unexpected error/.test(l)), 'an outage is not logged as an unexpected error');
 
-    engine = await startEngine(port);
+    own.engine = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir, port });
     const recovered = await eventually(20_000, async () => (await request(server.url, { path: `/invites_api?key=${key}` })).status === 201);
     assert.ok(recovered, 'creates work again without a restart');
     assert.ok(await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 200), 'and /readyz says ready');
@@ -100,33 +115,13 @@ describe('database outage: fail fast with 503/UNAVAILABLE, recover without a res
 
 describe('a database that stops answering without closing its connections', function () {
   // Its own engine behind a proxy that can freeze: bytes stop flowing, no connection is reset.
-  let dir: string;
-  let engine: EmbeddedDb;
-  let proxy: TcpProxy;
-  let server: TestServer;
-  let client: MongoClient;
-  let key: string;
-  const name = 'frozen';
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'invites-frozen-'));
-    engine = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
-    proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(engine.uri).port) });
-    client = await MongoClient.connect(engine.uri);
-    const uri = `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`;
-    server = await startTestServer({}, { database: { uri, name, client, drop: async () => client.db(name).dropDatabase().then(() => {}) } });
-    const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
-    key = (await admin.createKey({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
-  });
-  after(async () => {
-    await server?.stop();
-    await proxy?.close();
-    await client?.close();
-    await engine?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  let own: OwnEngine;
+  before(async () => (own = await serverOnOwnEngine('frozen', { behindProxy: true })));
+  after(() => stopOwnEngine(own));
 
   it('answers the creates caught in it with 503/UNAVAILABLE, never 201 for an invite it could not confirm, and recovers', async () => {
+    const { server, key, client, name } = own;
+    const proxy = own.proxy!;
     const created: string[] = [];
     const create = () => request(server.url, { path: `/invites_api?key=${key}` });
     const tokenOf = (location: unknown) => String(location).split('?')[1]!;
