@@ -56,6 +56,8 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       if (--inFlight === 0) onIdle?.();
     };
     res.once('finish', finish);
+    // A client that hangs up first gets no 'finish': its request is over all the same.
+    res.once('close', finish);
     // A complete answer to an HTTP/2 request the client is still sending (e.g. a message over
     // the size limit): tell it to stop (RFC 9113 8.1), or it waits for flow control forever.
     if (req instanceof http2.Http2ServerRequest) {

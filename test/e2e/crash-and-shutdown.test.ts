@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { grpcCreateLoop, httpCreateLoop, type Outcome } from '../support/load-loop.js';
@@ -61,6 +62,29 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
     }
     const failures = loops.flatMap((l) => l.outcomes.filter((o) => !o.ok));
     assert.ok(failures.length > 0, 'the kill did cut requests off (so it happened during the burst)');
+  });
+
+  it('SIGTERM after clients hung up on their requests: exits at once, without waiting out the shutdown timeout', async () => {
+    const key = await createKey(server!.port);
+    // Each client sends a create and closes its connection before the answer can come back.
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = net.connect(server!.port, '127.0.0.1', () => {
+            socket.write(`GET /invites_api?key=${encodeURIComponent(key)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, () => socket.destroy());
+          });
+          socket.once('close', () => resolve());
+          socket.once('error', reject);
+        }),
+      ),
+    );
+    // The server took them: their invites get written although nobody is left to hear of them.
+    while ((await invites().countDocuments()) < 20) await new Promise((r) => setTimeout(r, 20));
+    const signalledAt = Date.now();
+    server!.child.kill('SIGTERM');
+    assert.equal(await server!.exited, 0);
+    const took = Date.now() - signalledAt;
+    assert.ok(took < 3000, `exited ${took} ms after SIGTERM (the shutdown timeout is 10 s: a request whose client hung up must not count as in flight)`);
   });
 
   it('SIGTERM during load: requests in flight are answered, none is cut off, and the process exits 0', async () => {
