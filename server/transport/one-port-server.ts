@@ -10,10 +10,15 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Request heads (request line + headers) over this many bytes get 431. */
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 
+/** A connection that has sent nothing this long after opening is closed (as HTTP/1.1's header timeout would). */
+export const FIRST_BYTES_TIMEOUT_MS = 10_000;
+
 export interface OnePortServerOptions {
   handler: (req: HttpRequest, res: HttpResponse) => void;
   port: number;
   host: string;
+  /** Default FIRST_BYTES_TIMEOUT_MS. */
+  firstBytesTimeoutMs?: number;
 }
 
 export interface OnePortServer {
@@ -87,6 +92,8 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    // Until its first bytes choose a server, neither server's timeouts watch it: idle ones would pile up.
+    socket.setTimeout(options.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
     let seen = Buffer.alloc(0);
     const route = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
@@ -94,6 +101,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       const isH2Prefix = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
       if (isH2Prefix && seen.length < H2_PREFACE.length) return; // wait for the rest of the preface
       socket.off('data', route);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(seen);
       (isH2Prefix ? h2 : h1).emit('connection', socket);
