@@ -4,7 +4,7 @@ import { InviteService as InviteServiceDesc } from '../../gen/invites/v1/invite_
 import { KeyAdmin as KeyAdminDesc } from '../../gen/invites/v1/key_admin_pb.js';
 import { Health } from '../../gen/health/v1/health_pb.js';
 import type { Config } from '../config/config.js';
-import { startEmbeddedDb, type EmbeddedDb } from '../embedded/embedded-db.js';
+import { superviseEmbeddedDb } from '../embedded/embedded-db-supervisor.js';
 import { randomToken } from '../domain/random-token.js';
 import { startExpirySweeper } from '../service/expiry-sweeper.js';
 import { createHealthMonitor, type HealthMonitor } from '../service/health-monitor.js';
@@ -93,10 +93,14 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     let store = deps.store;
     if (!store) {
       if (!config.mongodbUri) {
-        const db: EmbeddedDb = await startEmbeddedDb({
+        const db = await superviseEmbeddedDb({
           binary: deps.embeddedDbBinary,
           dataDir: join(config.dataDir, 'db'),
           onLog: (line) => logger.debug({ component: 'embedded-db' }, line),
+          onExit: (exit, restartInMs) =>
+            logger.error({ code: exit.code, signal: exit.signal, restartInMs }, 'embedded database exited unexpectedly: restarting it'),
+          onRestart: () => logger.warn('embedded database restarted'),
+          onRestartFailed: (err, retryInMs) => logger.error({ err, retryInMs }, 'embedded database did not restart: retrying'),
         });
         cleanups.push(() => db.stop());
         databaseUri = db.uri;

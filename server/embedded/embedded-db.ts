@@ -2,9 +2,16 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
+export interface EmbeddedDbExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface EmbeddedDb {
   /** `mongodb://127.0.0.1:PORT/` */
   uri: string;
+  /** Settles when the engine's process has ended, whatever ended it (stop() included). */
+  exited: Promise<EmbeddedDbExit>;
   stop(): Promise<void>;
 }
 
@@ -29,7 +36,7 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
   const child = spawn(options.binary, ['--listen', `127.0.0.1:${options.port ?? 0}`, '--data-dir', options.dataDir, '--exit-on-stdin-eof'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<EmbeddedDbExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderr.push(line);
@@ -51,9 +58,9 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
       clearTimeout(timer);
       reject(err);
     });
-    void exited.then((code) => {
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`the embedded database exited with code ${code} before it was ready:\n${stderr.join('\n')}`));
+      reject(new Error(`the embedded database exited with ${signal ?? `code ${code}`} before it was ready:\n${stderr.join('\n')}`));
     });
   }).catch(async (err) => {
     child.kill('SIGKILL');
@@ -62,6 +69,7 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
 
   return {
     uri,
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { create, toBinary } from '@bufbuild/protobuf';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stat, mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,22 @@ import { CreateKeyRequestSchema } from '../../gen/invites/v1/key_admin_pb.js';
 import { request } from '../support/http-request.js';
 import { spawnServer } from '../support/server-process.js';
 import { createTestDatabase } from '../support/test-database.js';
+
+/** Processes of the embedded engine on `dataDir` (found through /proc, as pgrep would). */
+function enginePids(dataDir: string): number[] {
+  const wanted = ['--data-dir', join(dataDir, 'db')].join('\0');
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const cmdline = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        return cmdline.includes('invites-embedded-db') && cmdline.includes(wanted);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
 
 describe('the server process', function () {
   let dataDir: string;
@@ -44,6 +61,44 @@ describe('the server process', function () {
       again.child.kill('SIGTERM');
       assert.equal(await again.exited, 0);
     }
+  });
+
+  it('restarts its embedded database when that process dies, and serves again with the data it had', async () => {
+    const server = await spawnServer({ INVITES_DATA_DIR: dataDir });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+      const res = await fetch(`${base}/invites.v1.KeyAdmin/CreateKey`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ host: 'localhost' }),
+      });
+      const { fullKey } = (await res.json()) as { fullKey: string };
+      const before = await request(base, { path: `/invites_api?key=${fullKey}` });
+      assert.equal(before.status, 201);
+
+      const engines = enginePids(dataDir);
+      assert.equal(engines.length, 1, 'one engine process');
+      process.kill(engines[0]!, 'SIGKILL');
+
+      const deadline = Date.now() + 20_000;
+      let after = await request(base, { path: `/invites_api?key=${fullKey}` });
+      while (after.status !== 201 && Date.now() < deadline) {
+        assert.equal(after.status, 503, 'meanwhile: 503, the database is not reachable');
+        await new Promise((r) => setTimeout(r, 200));
+        after = await request(base, { path: `/invites_api?key=${fullKey}` });
+      }
+      assert.equal(after.status, 201, 'creates work again without restarting the server');
+      const earlier = String(before.headers.location).split('?')[1];
+      const kept = await fetch(`${base}/invites.v1.InviteService/GetInvite`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: earlier }) });
+      assert.equal(kept.status, 200, 'the invite created before the crash is still there');
+      assert.match(server.output(), /"signal":"SIGKILL".*embedded database exited unexpectedly: restarting it/);
+      assert.match(server.output(), /embedded database restarted/);
+    } finally {
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    }
+    assert.deepEqual(enginePids(dataDir), [], 'no engine left running after the server stopped');
   });
 
   it('finishes a request that is in flight when SIGTERM arrives', async () => {
