@@ -20,6 +20,7 @@ import { createRequestFactsTable, rpcOutcomeInterceptor } from '../transport/req
 import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
 import { listenOnePort } from '../transport/one-port-server.js';
 import { plainRoutes } from '../transport/plain-routes.js';
+import { rpcCors } from '../transport/rpc-cors.js';
 import { rpcRequestGuard } from '../transport/rpc-request-guard.js';
 import { reportUnparsableMessagesAsInvalid } from '../transport/unparsable-message-errors.js';
 import { loadOrCreateAdminToken } from './admin-token-file.js';
@@ -181,8 +182,11 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       contextValues: ((req: HttpRequest) => facts.contextValues(req).set(CLIENT_ADDRESS, clientAddress(req))) as ConnectNodeAdapterOptions['contextValues'],
       fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected, facts, operationalRoutes, authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
     }) as (req: HttpRequest, res: HttpResponse) => void;
-    const answeredUnservableRpc = rpcRequestGuard([...SERVED_SERVICES, Health]);
+    const rpcServices = [...SERVED_SERVICES, Health];
+    const answeredRpcPreflight = rpcCors(rpcServices);
+    const answeredUnservableRpc = rpcRequestGuard(rpcServices);
     const handler = observeRequests({ logger, metrics, facts }, (req, res) => {
+      if (answeredRpcPreflight(req, res)) return;
       if (answeredUnservableRpc(req, res)) return;
       reportUnparsableMessagesAsInvalid(req, res);
       adapter(req, res);

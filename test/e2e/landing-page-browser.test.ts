@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import jsQRModule from 'jsqr';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
+import { launchChromium } from '../support/chromium.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 // jsqr is CommonJS: its function is the module itself, typed as its `default`.
 const jsQR = jsQRModule.default;
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-sync',
-];
 
 describe('the invite landing page in headless Chromium', function () {
   let server: TestServer;
@@ -33,10 +21,8 @@ describe('the invite landing page in headless Chromium', function () {
   const cspViolations: string[] = [];
 
   before(async () => {
-    // Not a skip: without the browser this test fails, so CI never passes it silently.
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
     server = await startTestServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     // The page must work without JavaScript, so the browser runs none.
     context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 800, height: 1200 } });
     const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
