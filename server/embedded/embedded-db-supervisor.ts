@@ -2,6 +2,7 @@ import { startEmbeddedDb, type EmbeddedDb, type EmbeddedDbExit, type EmbeddedDbO
 
 /** Waits before restart attempts: soon at first, then backing off while the engine keeps failing to start. */
 export const RESTART_DELAYS_MS = [100, 1000, 2000, 5000, 10_000];
+const delayBefore = (attempt: number) => RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]!;
 
 export interface EmbeddedDbSupervisorOptions extends Omit<EmbeddedDbOptions, 'port'> {
   /** The engine died on its own; a restart follows after `restartInMs`. */
@@ -43,14 +44,14 @@ export async function superviseEmbeddedDb(options: EmbeddedDbSupervisorOptions):
 
   const restart = async (exit: EmbeddedDbExit) => {
     for (let attempt = 0; !stopping; attempt++) {
-      const delay = RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]!;
+      const delay = delayBefore(attempt);
       if (attempt === 0) options.onExit(exit, delay);
       await pause(delay);
       if (stopping) return;
       try {
         current = await start({ ...options, port });
       } catch (err) {
-        options.onRestartFailed(err, RESTART_DELAYS_MS[Math.min(attempt + 1, RESTART_DELAYS_MS.length - 1)]!);
+        options.onRestartFailed(err, delayBefore(attempt + 1));
         continue;
       }
       if (stopping) return;

@@ -49,11 +49,11 @@ interface RedemptionDocument {
 }
 
 const DUPLICATE_KEY = 11000;
-/** How often the driver checks on the database (its default is 10 s). */
-const HEARTBEAT_MS = 2000;
 const NOT_IMPLEMENTED = 238;
 const NAMESPACE_NOT_FOUND = 26;
 const INDEX_OPTIONS_CONFLICT = 85;
+/** How often the driver checks on the database (its default is 10 s). */
+const HEARTBEAT_MS = 2000;
 
 // Key ids and invite tokens are the `_id`s, so the always-present unique `_id` index is the
 // "unique key id" and "unique invite token" index; these are what the queries need besides.
