@@ -173,7 +173,7 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
       routes: (router) => {
-        connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle, audit })(router);
+        connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle, inviteHolds: services.inviteHolds, audit })(router);
         grpcHealthRoutes({ monitor, services: SERVED_SERVICES.map((s) => s.typeName) })(router);
         reflectionRoutes([...SERVED_SERVICES, Health])(router);
       },

@@ -4,6 +4,7 @@ import { createAuditLog, type AuditLog } from '../service/audit-log.js';
 import { createAuditService, type AuditService } from '../service/audit-service.js';
 import { createAuthFailureGuard, type AuthFailureGuard } from '../service/auth-failure-guard.js';
 import { createCallerAuthenticator } from '../service/caller-authenticator.js';
+import { createInviteHoldService, type InviteHoldService } from '../service/invite-holds.js';
 import { createInviteLifecycleService, type InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import { createInviteService, type InviteService } from '../service/invite-service.js';
 import { createKeyAdminService, type KeyAdminService } from '../service/key-admin-service.js';
@@ -17,6 +18,7 @@ import type { Store } from '../store/store.js';
 export interface Services {
   invites: InviteService;
   inviteLifecycle: InviteLifecycleService;
+  inviteHolds: InviteHoldService;
   keyAdmin: KeyAdminService;
   audit: AuditService;
   adminAuthenticator: AdminAuthenticator;
@@ -32,7 +34,7 @@ export interface Services {
 
 export interface BuildServicesOptions {
   store: Store;
-  config: Pick<Config, 'hosts' | 'keyRateLimitPerMinute' | 'authFailuresPerMinute' | 'rateLimitSyncMs' | 'usageFlushMs'>;
+  config: Pick<Config, 'hosts' | 'keyRateLimitPerMinute' | 'authFailuresPerMinute' | 'rateLimitSyncMs' | 'usageFlushMs' | 'holdTtlSeconds'>;
   adminToken: string;
   now: () => Date;
   /** This server process, among those sharing the database. */
@@ -69,6 +71,7 @@ export function buildServices(options: BuildServicesOptions): Services {
   });
   const inviteLifecycle = createInviteLifecycleService({
     invites: store.invites,
+    holds: store.holds,
     callers,
     hosts: config.hosts,
     now,
@@ -83,9 +86,11 @@ export function buildServices(options: BuildServicesOptions): Services {
     usage,
     defaultRateLimitPerMinute: config.keyRateLimitPerMinute,
   });
+  const inviteHolds = createInviteHoldService({ invites: store.invites, holds: store.holds, callers, hosts: config.hosts, now, holdTtlSeconds: config.holdTtlSeconds, audit: auditLog });
   return {
     invites,
     inviteLifecycle,
+    inviteHolds,
     keyAdmin,
     audit: createAuditService({ audit: store.audit, invites: store.invites, hosts: config.hosts }),
     adminAuthenticator,

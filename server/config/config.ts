@@ -44,6 +44,8 @@ export interface Config {
   rateLimitSyncMs: number;
   /** How often key use figures are written. */
   usageFlushMs: number;
+  /** How long HoldInvite reserves a use before it lapses unless confirmed. */
+  holdTtlSeconds: number;
 }
 
 /** The environment variables the service reads, and the config-file field each overrides. */
@@ -68,6 +70,7 @@ export const ENVIRONMENT_VARIABLES = {
   INVITES_DB_TIMEOUT: 'databaseTimeout',
   INVITES_RATE_LIMIT_SYNC: 'rateLimitSync',
   INVITES_USAGE_FLUSH: 'usageFlush',
+  INVITES_HOLD_TTL: 'holdTtl',
 } as const;
 
 export class ConfigError extends Error {
@@ -159,6 +162,7 @@ const fileSchema = z.strictObject({
   databaseTimeout: millis(50, 60_000).default(500),
   rateLimitSync: millis(10, 10_000).default(250),
   usageFlush: millis(10, 600_000).default(5000),
+  holdTtl: positiveDuration.default(300),
 });
 
 /** `example.com=https://example.com,chat.example.org=https://chat.example.org` */
@@ -249,5 +253,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fi
     databaseTimeoutMs: c.databaseTimeout,
     rateLimitSyncMs: c.rateLimitSync,
     usageFlushMs: c.usageFlush,
+    holdTtlSeconds: c.holdTtl,
   };
 }

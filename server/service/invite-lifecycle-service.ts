@@ -3,23 +3,23 @@ import { DomainError } from '../domain/errors.js';
 import { configuredHost, HOST_REQUIRED_WITH_ADMIN_TOKEN } from './configured-host.js';
 import { inviteUnavailable, type InviteStatus } from '../domain/invite-status.js';
 import { decodePageToken, encodePageToken } from '../domain/list-page-token.js';
-import type { InviteCursor, InviteListQuery, InviteRecord, InviteStore, RedemptionRecord } from '../store/store.js';
-import { ADMIN_ACTOR, keyActor, type AuditLog } from './audit-log.js';
-import type { Caller, CallerAuthenticator } from './caller-authenticator.js';
-import { describeInvite, publicView, type Invite, type PublicInvite } from './invite-view.js';
+import type { InviteHoldStore } from '../store/invite-hold-store.js';
+import type { InviteCursor, InviteListQuery, InviteStore, RedemptionRecord } from '../store/store.js';
+import type { AuditLog } from './audit-log.js';
+import type { CallerAuthenticator } from './caller-authenticator.js';
+import { actorOf, checkBoundAccount, claimFreeUse, findInvite, findInviteOfCaller, inviteDescriber, inviteNotFound, validateAccount } from './invite-lookup.js';
+import { publicView, type Invite, type PublicInvite } from './invite-view.js';
 import type { PresentedCredential } from './key-authenticator.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 /** Invites looked at per ListInvites call at most, so a rare status cannot make one call scan everything. */
 export const MAX_SCANNED_PER_PAGE = 1000;
-export const MAX_ACCOUNT_LENGTH = 1023;
-
-/** Tokens are 24 base64url characters; anything far from that shape is unknown without asking the store. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface InviteLifecycleDeps {
   invites: InviteStore;
+  /** Uses held by registrations in progress: redeems respect them and reclaim lapsed ones. */
+  holds: InviteHoldStore;
   callers: CallerAuthenticator;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
@@ -35,6 +35,8 @@ export interface ListInvitesRequest {
   /** 0: the default; more than the maximum: the maximum. */
   pageSize: number;
   pageToken: string;
+  /** Only invites this local user made; undefined or '': any. */
+  inviter?: string | undefined;
 }
 
 export interface InviteLifecycleService {
@@ -50,23 +52,9 @@ export interface InviteLifecycleService {
   redeemInvite(credential: PresentedCredential, token: string, account: string): Promise<{ invite: Invite; redemption: RedemptionRecord }>;
 }
 
-const actorOf = (caller: Caller) => (caller.kind === 'admin' ? ADMIN_ACTOR : keyActor(caller.key.id));
-
-const inviteNotFound = () => new DomainError('not_found', 'invite not found: check the token (invites are removed some days after they expire)');
-
 export function createInviteLifecycleService(deps: InviteLifecycleDeps): InviteLifecycleService {
-  const find = async (token: string): Promise<InviteRecord> => {
-    const record = TOKEN_SHAPE.test(token) ? await deps.invites.find(token) : undefined;
-    if (!record) throw inviteNotFound();
-    return record;
-  };
-
-  const describeAll = async (records: InviteRecord[], now: Date): Promise<Invite[]> => {
-    const usage = await deps.invites.usage(records.map((r) => r.token));
-    return records.map((r) => describeInvite(r, deps.hosts.get(r.host), usage.get(r.token), now));
-  };
-
-  const describeOne = async (record: InviteRecord): Promise<Invite> => (await describeAll([record], deps.now()))[0]!;
+  const find = (token: string) => findInvite(deps.invites, token);
+  const { describeAll, describeOne } = inviteDescriber(deps);
 
   return {
     async getInvite(token) {
@@ -92,7 +80,8 @@ export function createInviteLifecycleService(deps: InviteLifecycleDeps): InviteL
         throw new DomainError('invalid_argument', `page_size must be 0 (the default, ${DEFAULT_PAGE_SIZE}) or more, not ${request.pageSize}`);
       }
       const pageSize = Math.min(request.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-      const fingerprint = `${host}|${request.status ?? 'any'}`;
+      if (request.inviter) query.inviter = request.inviter;
+      const fingerprint = `${host}|${request.status ?? 'any'}${request.inviter ? `|${request.inviter}` : ''}`;
       let cursor: InviteCursor | undefined = request.pageToken ? decodePageToken(request.pageToken, fingerprint) : undefined;
 
       const now = deps.now();
@@ -137,30 +126,23 @@ export function createInviteLifecycleService(deps: InviteLifecycleDeps): InviteL
 
     async redeemInvite(credential, token, account) {
       const caller = await deps.callers.authenticate(credential);
-      if (!account || account.length > MAX_ACCOUNT_LENGTH || /[\s\p{Cc}]/u.test(account)) {
-        throw new DomainError('invalid_argument', `account must be 1 to ${MAX_ACCOUNT_LENGTH} characters without spaces or control characters, e.g. alice or alice@example.com`);
-      }
-      const record = await find(token);
-      if (caller.kind === 'key' && record.host !== caller.key.host) throw inviteNotFound();
+      validateAccount(account);
+      const record = await findInviteOfCaller(deps.invites, caller, token);
 
       const before = await describeOne(record);
       // A retry (the answer to the first call was lost) takes no second use: the account has its use.
       const earlier = before.redemptions.find((r) => r.account === account);
       if (earlier) return { invite: before, redemption: earlier };
       if (before.status !== 'valid') throw inviteUnavailable(before.status);
-      // Claim the next use by inserting it under its unique id: whoever inserts use N first owns
-      // it, on every engine. Uses are taken in order, so the claimed ones are always 1..k and
-      // the first free one is at or after what we saw; a conflict means someone else got N.
-      for (let use = before.redemptions.length + 1; use <= record.maxUses; use++) {
-        const redemption: RedemptionRecord = { token, use, account, redeemedAt: deps.now() };
-        if (await deps.invites.claimUse(redemption, record.expiresAt)) {
-          await deps.audit?.record({ action: 'invite_redeemed', actor: actorOf(caller), host: record.host, keyId: record.keyId, inviteToken: token, at: redemption.redeemedAt });
-          return { invite: await describeOne(record), redemption };
-        }
-      }
-      // Every use is taken: by redemptions, or by a revocation that voids the free ones.
-      const after = await describeOne(record);
-      throw inviteUnavailable(after.revokedAt ? 'revoked' : 'used_up');
+      checkBoundAccount(record, account);
+      // A free use is claimed by inserting it under its unique id (see claimFreeUse).
+      let redemption: RedemptionRecord | undefined;
+      await claimFreeUse(deps, record, before, async (use) => {
+        redemption = { token, use, account, redeemedAt: deps.now() };
+        return (await deps.invites.claimUse(redemption, record.expiresAt)) ? 'won' : 'taken';
+      }, describeOne);
+      await deps.audit?.record({ action: 'invite_redeemed', actor: actorOf(caller), host: record.host, keyId: record.keyId, inviteToken: token, at: redemption!.redeemedAt });
+      return { invite: await describeOne(record), redemption: redemption! };
     },
   };
 }

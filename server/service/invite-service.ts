@@ -1,5 +1,6 @@
 import type { HostConfig } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
+import { validateInviteKind, type InviteKindRequest } from '../domain/invite-kind.js';
 import { validateInviteOptions, type InviteOptionsRequest } from '../domain/invite-options.js';
 import { randomToken } from '../domain/random-token.js';
 import type { InviteRecord, InviteStore } from '../store/store.js';
@@ -26,7 +27,7 @@ export interface InviteServiceDeps {
 }
 
 /** The creation options, and `host`, which only the admin token may (and must) give. */
-export interface CreateInviteRequest extends InviteOptionsRequest {
+export interface CreateInviteRequest extends InviteOptionsRequest, InviteKindRequest {
   host?: string | undefined;
 }
 
@@ -57,6 +58,7 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       const caller = await deps.callers.authenticate(credential);
       const host = hostFor(caller, request.host ?? '', deps.hosts);
       const options = validateInviteOptions(request, host);
+      const kind = validateInviteKind(request);
       const key = caller.kind === 'key' ? caller.key : undefined;
       // Invites per minute per key (the admin token is not limited).
       if (key) deps.keyRateLimit.take(key);
@@ -66,7 +68,7 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
         const record: InviteRecord = {
           token: randomToken(INVITE_TOKEN_BYTES),
           host: host.name,
-          kind: 'register',
+          ...kind,
           createdAt,
           expiresAt: new Date(createdAt.getTime() + options.ttlSeconds * 1000),
           source: key ? `api/token/${key.id}` : 'admin',

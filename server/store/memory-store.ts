@@ -1,5 +1,6 @@
 import type { AuditRecord, InviteCursor, InviteListQuery, InviteRecord, InviteUsage, KeyRecord, KeyUsageFigures, RateCount, RedemptionRecord, Store, TimeRangeQuery } from './store.js';
 import { StoreConflict, sumKeyUsage } from './store.js';
+import { isRedemptionClaim, memoryInviteHolds, type MemoryClaim } from './memory-invite-holds.js';
 
 /**
  * A Store in process memory, for service tests that should not need a database.
@@ -8,9 +9,10 @@ import { StoreConflict, sumKeyUsage } from './store.js';
 export function createMemoryStore(): Store {
   const keys = new Map<string, KeyRecord>();
   const invites = new Map<string, InviteRecord>();
-  // Use claims by `token:use`: a redemption, or `void` when a revocation took the use.
-  const claims = new Map<string, RedemptionRecord | 'void'>();
+  // Use claims by `token:use`: a redemption, `void` when a revocation took the use, or a hold.
+  const claims = new Map<string, MemoryClaim>();
   const revocations = new Map<string, Date>();
+  const holds = memoryInviteHolds(claims, revocations);
   const copy = <T extends object>(v: T): T => ({ ...v });
   const copyInvite = (i: InviteRecord): InviteRecord => ({ ...i, roles: [...i.roles], groups: [...i.groups] });
   const usage = new Map<string, KeyUsageFigures>();
@@ -25,6 +27,7 @@ export function createMemoryStore(): Store {
   };
   return {
     expiresInvitesItself: false,
+    holds,
     keys: {
       async insert(key) {
         if (keys.has(key.id)) throw new StoreConflict(`key id ${key.id} is taken`);
@@ -66,6 +69,7 @@ export function createMemoryStore(): Store {
           if (i.expiresAt < before && invites.delete(token)) {
             n++;
             revocations.delete(token);
+            holds.forget(token);
             for (let use = 1; use <= i.maxUses; use++) claims.delete(`${token}:${use}`);
           }
         }
@@ -83,6 +87,7 @@ export function createMemoryStore(): Store {
             (i) =>
               (query.host === undefined || i.host === query.host) &&
               (query.keyId === undefined || i.keyId === query.keyId) &&
+              (query.inviter === undefined || (i.inviter ?? '') === query.inviter) &&
               (query.expiresAfter === undefined || i.expiresAt > query.expiresAfter) &&
               (query.expiresAtOrBefore === undefined || i.expiresAt <= query.expiresAtOrBefore) &&
               (after === undefined || newestFirst(after, i) < 0),
@@ -103,16 +108,18 @@ export function createMemoryStore(): Store {
           const id = `${invite.token}:${use}`;
           if (!claims.has(id)) claims.set(id, 'void');
         }
+        holds.endAllForRevocation(invite.token, at);
       },
       async usage(tokens) {
         const result = new Map<string, InviteUsage>();
         for (const token of tokens) {
           const redemptions = [...claims.values()]
-            .filter((c): c is RedemptionRecord => c !== 'void' && c.token === token)
+            .filter((c): c is RedemptionRecord => isRedemptionClaim(c) && c.token === token)
             .sort((x, y) => x.use - y.use)
             .map(copy);
           const revokedAt = revocations.get(token);
-          if (redemptions.length > 0 || revokedAt) result.set(token, { redemptions, revokedAt });
+          const running = holds.running(token);
+          if (redemptions.length > 0 || revokedAt || running.length > 0) result.set(token, { redemptions, revokedAt, holds: running });
         }
         return result;
       },

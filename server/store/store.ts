@@ -1,4 +1,8 @@
 /** What the service needs from storage. The service never sees database types. */
+import type { InviteKind } from '../domain/invite-kind.js';
+import type { HoldRecord, InviteHoldStore } from './invite-hold-store.js';
+
+export type { InviteKind } from '../domain/invite-kind.js';
 
 export interface KeyRecord {
   id: string;
@@ -17,8 +21,6 @@ export interface KeyRecord {
   rotatedAt?: Date;
 }
 
-export type InviteKind = 'register';
-
 export interface InviteRecord {
   token: string;
   host: string;
@@ -34,6 +36,13 @@ export interface InviteRecord {
   roles: string[];
   groups: string[];
   note: string;
+  // Absent on invites stored before kinds existed: any username, no inviter (a register invite).
+  /** Register/reset: the only username it registers or resets; '' or absent: any. */
+  username?: string;
+  /** The local user who made it; '' or absent when a key or the operator did. */
+  inviter?: string;
+  /** Roster invites: whether a new account may also register with it. */
+  allowRegistration?: boolean;
 }
 
 /** One use of an invite: use number `use` (1..maxUses) registered `account` at `redeemedAt`. */
@@ -49,12 +58,15 @@ export interface InviteUsage {
   /** Ordered by use number. */
   redemptions: RedemptionRecord[];
   revokedAt: Date | undefined;
+  /** Holds not ended yet (some may have lapsed by now), ordered by use number. */
+  holds?: HoldRecord[];
 }
 
 /** Which invites a list covers; every given condition must hold. */
 export interface InviteListQuery {
   host?: string;
   keyId?: string;
+  inviter?: string;
   expiresAfter?: Date;
   expiresAtOrBefore?: Date;
 }
@@ -110,6 +122,7 @@ export interface InviteStore {
 export interface Store {
   keys: KeyStore;
   invites: InviteStore;
+  holds: InviteHoldStore;
   /** True when the database removes expired invites by itself (a TTL index). */
   readonly expiresInvitesItself: boolean;
   ping(): Promise<void>;

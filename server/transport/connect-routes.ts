@@ -1,8 +1,9 @@
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import type { AdminAuthenticator } from '../service/admin-authenticator.js';
+import type { InviteHoldService } from '../service/invite-holds.js';
 import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import type { AuditService } from '../service/audit-service.js';
 import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
@@ -11,7 +12,7 @@ import type { KeyAdminService } from '../service/key-admin-service.js';
 import { credentialFromHeader } from './bearer-credential.js';
 import { toConnectError } from './error-codes.js';
 import { CLIENT_ADDRESS } from './client-address.js';
-import { apiKeyMessage, auditEventMessage, inviteMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from './proto-mapping.js';
+import { apiKeyMessage, auditEventMessage, inviteMessage, kindFromMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from './proto-mapping.js';
 import { noteKeyId } from './request-facts.js';
 
 export interface RouteServices {
@@ -19,6 +20,7 @@ export interface RouteServices {
   keyAdmin: KeyAdminService;
   adminAuthenticator: AdminAuthenticator;
   inviteLifecycle: InviteLifecycleService;
+  inviteHolds: InviteHoldService;
   audit: AuditService;
 }
 
@@ -47,12 +49,14 @@ export function connectRoutes(services: RouteServices) {
   return (router: ConnectRouter) => {
     router.service(InviteService, {
       async createInvite(req, ctx) {
-        const invite = await services.invites.createInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req);
+        const invite = await services.invites.createInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), { ...req, kind: kindFromMessage(req.type) });
         noteKeyId(ctx.values, invite.keyId);
         return { invite: inviteMessage(invite) };
       },
-      async getInvite(req) {
-        return { invite: publicInviteMessage(await services.inviteLifecycle.getInvite(req.token)) };
+      async getInvite(req, ctx) {
+        const invite = publicInviteMessage(await services.inviteLifecycle.getInvite(req.token));
+        const detail = await services.inviteHolds.inviteDetail(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token);
+        return { invite, detail: detail && inviteMessage(detail) };
       },
       async listInvites(req, ctx) {
         const { invites, nextPageToken } = await services.inviteLifecycle.listInvites(credentialFromHeader(ctx.requestHeader.get('authorization')), {
@@ -60,6 +64,7 @@ export function connectRoutes(services: RouteServices) {
           status: statusFromMessage(req.status),
           pageSize: req.pageSize,
           pageToken: req.pageToken,
+          inviter: req.inviter,
         });
         return { invites: invites.map(inviteMessage), nextPageToken };
       },
@@ -70,6 +75,18 @@ export function connectRoutes(services: RouteServices) {
       async redeemInvite(req, ctx) {
         const { invite, redemption } = await services.inviteLifecycle.redeemInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.account);
         return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
+      },
+      async holdInvite(req, ctx) {
+        const hold = await services.inviteHolds.holdInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.account);
+        return { invite: inviteMessage(hold.invite), holdId: hold.holdId, holdExpireTime: timestampFromDate(hold.heldUntil), use: hold.use };
+      },
+      async confirmInvite(req, ctx) {
+        const { invite, redemption } = await services.inviteHolds.confirmInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.holdId);
+        return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
+      },
+      async releaseInvite(req, ctx) {
+        await services.inviteHolds.releaseInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.holdId);
+        return {};
       },
     });
     router.service(KeyAdmin, {

@@ -11,6 +11,8 @@ const invite = (overrides: Partial<PublicInvite> = {}): PublicInvite => ({
   expiresAt: new Date('2026-12-05T10:00:00Z'),
   status: 'valid',
   remainingUses: 1,
+  username: '',
+  inviter: '',
   ...overrides,
 });
 
