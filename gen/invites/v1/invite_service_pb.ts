@@ -566,6 +566,9 @@ export const InviteService: GenService<{
   /**
    * GetInvite tells anyone holding a token what a landing page needs: host, status, expiry,
    * URI. It needs no credential. NOT_FOUND for an unknown token (or one removed long after expiry).
+   * Called with an API key of the invite's host (or the admin token) it also answers the whole
+   * invite in `detail`, as the registration side needs it; a credential that is not valid gives
+   * UNAUTHENTICATED, a valid key of another host just the public view.
    *
    * @generated from rpc invites.v1.InviteService.GetInvite
    */
@@ -605,7 +608,8 @@ export const InviteService: GenService<{
    * show; NOT_FOUND for an unknown token or one of another host. Redeeming again for an account
    * that already redeemed this invite takes no other use and answers that earlier redemption, so
    * a call retried after a lost answer is safe (two calls for the same account at the same
-   * instant can still each take a use).
+   * instant can still each take a use). Uses held by HoldInvite are taken; an invite bound to a
+   * username (or a password reset) refuses another account with FAILED_PRECONDITION.
    *
    * @generated from rpc invites.v1.InviteService.RedeemInvite
    */
