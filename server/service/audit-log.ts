@@ -1,4 +1,5 @@
-import type { AuditAction, AuditRecord, AuditStore } from '../store/store.js';
+import type { AuditAction, AuditRecord } from '../domain/audit.js';
+import type { AuditStore } from '../store/store.js';
 
 /** What a service reports to the audit trail; the time is added when it is not given. */
 export interface AuditEvent {

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { KeyRecord, KeyStore } from '../store/store.js';
+import type { KeyRecord } from '../domain/key.js';
+import type { KeyStore } from '../store/store.js';
 
 /** How the services find keys: through a short-lived cache so the hot path does no reads. */
 export interface KeyLookup {

@@ -1,5 +1,9 @@
-import type { AuditRecord, InviteCursor, InviteListQuery, InviteRecord, InviteUsage, KeyRecord, KeyUsageFigures, RateCount, RedemptionRecord, Store, TimeRangeQuery } from './store.js';
-import { StoreConflict, sumKeyUsage } from './store.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
+import type { KeyRecord, KeyUsageFigures } from '../domain/key.js';
+import type { InviteCursor, InviteListQuery, RateCount, Store, TimeRangeQuery } from './store.js';
+import { sumKeyUsage } from '../domain/key.js';
+import { StoreConflict } from './store.js';
 
 /**
  * A Store in process memory, for service tests that should not need a database.

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { openMongoStore } from '../../server/store/mongo-store.js';
 import { createMemoryStore } from '../../server/store/memory-store.js';
-import { StoreConflict, type InviteRecord, type KeyRecord, type RedemptionRecord, type Store } from '../../server/store/store.js';
+import type { InviteRecord, RedemptionRecord } from '../../server/domain/invite.js';
+import type { KeyRecord } from '../../server/domain/key.js';
+import { StoreConflict, type Store } from '../../server/store/store.js';
 import { hashSecret } from '../../server/domain/secret-hash.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { nextSweepDelay, startExpirySweeper } from '../../server/service/expiry-sweeper.js';
 import { createMemoryStore } from '../../server/store/memory-store.js';
-import type { InviteRecord } from '../../server/store/store.js';
+import type { InviteRecord } from '../../server/domain/invite.js';
 
 const invite = (token: string, expiresAt: Date): InviteRecord => ({
   token,
