@@ -146,7 +146,6 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
         return new Map(await Promise.all(hosts.map(async (h) => [h, (await store.keys.listByHost(h)).length] as const)));
       },
       keyCountCacheMs: KEY_COUNT_CACHE_MS,
-      processMetrics: true,
     });
     const monitor = startHealthMonitor(store, config, logger, metrics);
     await monitor.start();

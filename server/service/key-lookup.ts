@@ -37,8 +37,3 @@ export function createCachedKeyLookup(keys: Pick<KeyStore, 'findById'>, options:
     },
   };
 }
-
-/** No cache: every lookup reads the store (tests of the store-facing behaviour). */
-export function createDirectKeyLookup(keys: Pick<KeyStore, 'findById'>): KeyLookup {
-  return { find: (id) => keys.findById(id), invalidate: () => {} };
-}

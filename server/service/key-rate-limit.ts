@@ -29,6 +29,3 @@ export function createKeyRateLimit(deps: { limiter: SharedRateLimiter; defaultPe
     },
   };
 }
-
-/** No limit (tests of other behaviour). */
-export const unlimitedKeyRate: KeyRateLimit = { limitOf: () => Number.MAX_SAFE_INTEGER, take: () => {} };

@@ -308,10 +308,6 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
     }),
     invites: withDriverErrorsMapped({
       insert: (invite) => inviteInserts.submit(toInviteDocument(invite)),
-      async findValid(token, now) {
-        const doc = await invites.findOne({ _id: token, expiresAt: { $gt: now } });
-        return doc ? toInviteRecord(doc) : undefined;
-      },
       async deleteExpired(before) {
         const result = await invites.deleteMany({ expiresAt: { $lt: before } });
         await redemptions.deleteMany({ inviteExpiresAt: { $lt: before } });

@@ -35,8 +35,6 @@ export interface KeyStore {
 export interface InviteStore {
   /** Resolves only once the invite is durably written. Throws StoreConflict when the token is taken. */
   insert(invite: InviteRecord): Promise<void>;
-  /** The invite if it exists and has not expired at `now`. */
-  findValid(token: string, now: Date): Promise<InviteRecord | undefined>;
   /** Invites that expired before `before` (and their redemptions); returns how many invites were removed. */
   deleteExpired(before: Date): Promise<number>;
   /** The invite whether or not it has expired. */

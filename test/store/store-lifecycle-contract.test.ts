@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { hashSecret } from '../../server/domain/secret-hash.js';
-import { createMemoryStore } from '../../server/store/memory-store.js';
+import { createMemoryStore } from '../support/memory-store.js';
 import { openMongoStore } from '../../server/store/mongo-store.js';
 import type { AuditRecord } from '../../server/domain/audit.js';
 import type { InviteRecord } from '../../server/domain/invite.js';
