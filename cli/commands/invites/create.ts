@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
-import { InviteAdminCommand } from '../../invite-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { inviteJson, type InviteJson } from '../../invite-output.js';
 
 const ttlFlag = Flags.custom<number>({
@@ -13,7 +13,7 @@ const ttlFlag = Flags.custom<number>({
   },
 });
 
-export default class InvitesCreate extends InviteAdminCommand {
+export default class InvitesCreate extends AdminCommand {
   static override summary = 'Create an invite on a host and print its landing page URL.';
   static override description = `Prints the URL of the invite's landing page alone on stdout, so a script can capture it; the page shows the invite as a link and a QR code. With --json, prints the whole invite.
 
