@@ -24,6 +24,10 @@ export interface Config {
   dataDir: string;
   adminToken: string | undefined;
   hosts: ReadonlyMap<string, HostConfig>;
+  /** The invite lifetime of hosts without their own. */
+  inviteTtlSeconds: number;
+  /** The longest invite lifetime of hosts without their own maximum. */
+  maxInviteTtlSeconds: number;
   /** How long expired invites are kept (so a landing page can still say "expired"). */
   expiredInviteRetentionSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -238,6 +242,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fi
     dataDir: c.dataDir,
     adminToken: c.adminToken,
     hosts,
+    inviteTtlSeconds: c.inviteTtl,
+    maxInviteTtlSeconds: c.maxInviteTtl,
     expiredInviteRetentionSeconds: c.expiredInviteRetention,
     logLevel: c.logLevel,
     shutdownTimeoutSeconds: c.shutdownTimeout,

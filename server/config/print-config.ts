@@ -44,13 +44,22 @@ export function printableConfig(config: Config): Record<string, unknown> {
       name: h.name,
       publicBaseUrl: h.publicBaseUrl,
       inviteTtl: formatDuration(h.inviteTtlSeconds),
+      maxInviteTtl: formatDuration(h.maxInviteTtlSeconds),
       landingPage: h.landingPageTemplate,
     })),
+    inviteTtl: formatDuration(config.inviteTtlSeconds),
+    maxInviteTtl: formatDuration(config.maxInviteTtlSeconds),
     expiredInviteRetention: formatDuration(config.expiredInviteRetentionSeconds),
     logLevel: config.logLevel,
     shutdownTimeout: formatDuration(config.shutdownTimeoutSeconds),
     healthCheckInterval: formatDuration(config.healthCheckIntervalSeconds),
     metrics: config.metricsEnabled,
+    keyRateLimit: config.keyRateLimitPerMinute,
+    authFailureLimit: config.authFailuresPerMinute,
+    trustedProxies: config.trustedProxies,
+    databaseTimeout: `${config.databaseTimeoutMs}ms`,
+    rateLimitSync: `${config.rateLimitSyncMs}ms`,
+    usageFlush: `${config.usageFlushMs}ms`,
   };
 }
 
