@@ -18,8 +18,6 @@ export interface Setting<K extends string = string, T = never, V = T> {
   readonly defaultDoc: string;
   /** One line for the docs: what it does. */
   readonly doc: string;
-  /** Hosts may set their own value (same field name inside a host). */
-  readonly perHost: boolean;
   /** The environment variable's text into what `kind` reads; the text itself by default. */
   readonly fromEnv: (text: string) => unknown;
   /** How the Config value is written into a printed config file (secrets masked). */
@@ -32,7 +30,6 @@ interface Spec<K extends string, T> {
   kind: Kind<T>;
   doc: string;
   defaultDoc?: string;
-  perHost?: boolean;
   fromEnv?: (text: string) => unknown;
 }
 
@@ -40,21 +37,20 @@ const code = (value: unknown) => `\`${String(value)}\``;
 
 function setting<const K extends string, T>(spec: Spec<K, T> & { default: NoInfer<T> }): Setting<K, T> {
   const defaultDoc = spec.defaultDoc ?? code(spec.kind.print(spec.default));
-  return { perHost: false, fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, defaultDoc };
+  return { fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, defaultDoc };
 }
 
 function optional<const K extends string, T>(spec: Spec<K, T> & { defaultDoc: string; print?: (value: T) => unknown }): Setting<K, T, T | undefined> {
-  return { perHost: false, fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, default: undefined };
+  return { fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, default: undefined };
 }
 
-/** Settings a host may override; the top-level value is the default of hosts without their own. */
+/** Settings a host may override (same field inside a host); the top-level value is the default of hosts without their own. */
 export const PER_HOST_SETTINGS = {
   inviteTtl: setting({
     key: 'inviteTtlSeconds',
     env: 'INVITES_INVITE_TTL',
     kind: kinds.positiveSeconds,
     default: 7 * 86400,
-    perHost: true,
     doc: 'invite lifetime for hosts without their own (`3600`, `90s`, `15m`, `12h`, `7d`, `2w`)',
   }),
   maxInviteTtl: setting({
@@ -62,7 +58,6 @@ export const PER_HOST_SETTINGS = {
     env: 'INVITES_MAX_INVITE_TTL',
     kind: kinds.positiveSeconds,
     default: 30 * 86400,
-    perHost: true,
     doc: 'the longest lifetime a caller may ask for (`ttl`); longer is refused, not shortened',
   }),
 };
@@ -138,7 +133,6 @@ const hosts: Setting<'hosts', HostEntry[], ReadonlyMap<string, HostConfig>> = {
   default: [{ name: 'localhost', publicBaseUrl: 'http://localhost:8080' }],
   defaultDoc: code('localhost=http://localhost:8080'),
   doc: 'the hosts invites are made for: `host=public base URL`, comma separated (per-host settings need the file)',
-  perHost: false,
   fromEnv: parseHostsVariable,
   print: (map) => [...map.values()].map(printHost),
 };
