@@ -47,7 +47,7 @@ export interface App {
   /** Where the data lives: the configured URI or the embedded engine's. */
   databaseUri: string;
   adminTokenPath: string | undefined;
-  /** This server's metrics (its own registry), e.g. for a redeem path to count uses. */
+  /** This server's metrics (its own registry). */
   metrics: Metrics;
   close(): Promise<void>;
   /** Writes this instance's usage and rate-limit counts now and reads the other instances'. */
@@ -160,10 +160,10 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       logger.warn({ err }, 'writing usage or rate-limit counts failed; retrying in the background');
     };
     const instanceId = randomToken(6);
-    const services = buildServices({ store, config, adminToken, now, instanceId, onBackgroundError });
-    cleanups.push(() => services.stop());
-    const { keyAdmin, adminAuthenticator, inviteLifecycle, audit, authFailureGuard } = services;
-    const invites = countedInvites(services.invites, metrics.invitesCreated);
+    const built = buildServices({ store, config, adminToken, now, instanceId, onBackgroundError });
+    cleanups.push(() => built.stop());
+    const services = countedInvites(built, { created: metrics.invitesCreated, redeemed: metrics.invitesRedeemed });
+    const { invites, keyAdmin, adminAuthenticator, inviteLifecycle, audit, authFailureGuard } = services;
     const clientAddress = clientAddressOf(config.trustedProxies);
     const facts = createRequestFactsTable();
     const operationalRoutes = [

@@ -23,7 +23,7 @@ export interface Metrics {
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   readonly httpDuration: Histogram<'route' | 'method'>;
   readonly invitesCreated: Counter<'host'>;
-  /** For the redeeming side: incremented once per redeemed use. */
+  /** Incremented once per redeemed use (not for a retried redemption). */
   readonly invitesRedeemed: Counter<'host'>;
   readonly databaseRoundTrip: Histogram;
   readonly databaseUp: Gauge;

@@ -45,9 +45,10 @@ export interface InviteLifecycleService {
   revokeInvite(credential: PresentedCredential, token: string, host?: string): Promise<Invite>;
   /**
    * Consumes one use for `account`, exactly once, or throws failed_precondition saying why not.
-   * An account that already redeemed this invite gets its earlier redemption back (no use taken).
+   * An account that already redeemed this invite gets its earlier redemption back (no use taken,
+   * `replayed` true).
    */
-  redeemInvite(credential: PresentedCredential, token: string, account: string): Promise<{ invite: Invite; redemption: RedemptionRecord }>;
+  redeemInvite(credential: PresentedCredential, token: string, account: string): Promise<{ invite: Invite; redemption: RedemptionRecord; replayed: boolean }>;
 }
 
 const actorOf = (caller: Caller) => (caller.kind === 'admin' ? ADMIN_ACTOR : keyActor(caller.key.id));
@@ -146,7 +147,7 @@ export function createInviteLifecycleService(deps: InviteLifecycleDeps): InviteL
       const before = await describeOne(record);
       // A retry (the answer to the first call was lost) takes no second use: the account has its use.
       const earlier = before.redemptions.find((r) => r.account === account);
-      if (earlier) return { invite: before, redemption: earlier };
+      if (earlier) return { invite: before, redemption: earlier, replayed: true };
       if (before.status !== 'valid') throw inviteUnavailable(before.status);
       // Claim the next use by inserting it under its unique id: whoever inserts use N first owns
       // it, on every engine. Uses are taken in order, so the claimed ones are always 1..k and
@@ -155,7 +156,7 @@ export function createInviteLifecycleService(deps: InviteLifecycleDeps): InviteL
         const redemption: RedemptionRecord = { token, use, account, redeemedAt: deps.now() };
         if (await deps.invites.claimUse(redemption, record.expiresAt)) {
           await deps.audit?.record({ action: 'invite_redeemed', actor: actorOf(caller), host: record.host, keyId: record.keyId, inviteToken: token, at: redemption.redeemedAt });
-          return { invite: await describeOne(record), redemption };
+          return { invite: await describeOne(record), redemption, replayed: false };
         }
       }
       // Every use is taken: by redemptions, or by a revocation that voids the free ones.
