@@ -5,7 +5,7 @@ import { buildServices } from '../../server/app/build-services.js';
 import { loadConfig } from '../../server/config/config.js';
 import { createMemoryStore } from '../../server/store/memory-store.js';
 import type { Store } from '../../server/store/store.js';
-import { authFailureInterceptor, connectRoutes, errorMappingInterceptor } from '../../server/transport/connect-routes.js';
+import { authFailureInterceptor, connectRoutes, errorMappingInterceptor } from '../../server/transport/rpc/connect-routes.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 

@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import { cors as connectCors } from '@connectrpc/connect';
-import type { HttpRequest, HttpResponse } from './http-types.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
 
 const ALLOW_METHODS = [...connectCors.allowedMethods, 'OPTIONS'].join(', ');
 const ALLOW_HEADERS = [...connectCors.allowedHeaders, 'Authorization'].join(', ');

@@ -3,8 +3,8 @@ import { MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt';
 import { contentTypeRegExp as connectContentType } from '@connectrpc/connect/protocol-connect';
 import { contentTypeRegExp as grpcContentType } from '@connectrpc/connect/protocol-grpc';
 import { contentTypeRegExp as grpcWebContentType } from '@connectrpc/connect/protocol-grpc-web';
-import type { HttpRequest, HttpResponse } from './http-types.js';
-import { sendJson } from './plain-responses.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
+import { sendJson } from '../plain-responses.js';
 
 const SERVED_CONTENT_TYPES = 'application/proto or application/json (Connect), application/grpc (gRPC), application/grpc-web (gRPC-Web)';
 

@@ -1,7 +1,7 @@
-import { DomainError } from '../domain/errors.js';
-import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
-import type { PublicInvite } from '../service/invite-view.js';
-import type { HttpRequest, HttpResponse } from './http-types.js';
+import { DomainError } from '../../domain/errors.js';
+import type { InviteLifecycleService } from '../../service/invite-lifecycle-service.js';
+import type { PublicInvite } from '../../service/invite-view.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
 import { errorPage, LANDING_PAGE_CSP, notFoundPage, unavailableInvitePage, validInvitePage } from './landing-page-html.js';
 
 export const LANDING_PAGE_PATH = '/invite';

@@ -1,5 +1,5 @@
-import type { HttpRequest, HttpResponse } from './http-types.js';
-import { sendJson } from './plain-responses.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
+import { sendJson } from '../plain-responses.js';
 
 export const METRICS_PATH = '/metrics';
 

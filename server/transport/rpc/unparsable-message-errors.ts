@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse } from './http-types.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
 
 // connect-es answers a binary request message it cannot parse with INTERNAL ("parse binary:
 // ..."), and an unparsable JSON one with INVALID_ARGUMENT. A malformed request is the

@@ -1,18 +1,18 @@
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
-import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
-import type { AdminAuthenticator } from '../service/admin-authenticator.js';
-import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
-import type { AuditService } from '../service/audit-service.js';
-import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
-import type { InviteService as InviteDomainService } from '../service/invite-service.js';
-import type { KeyAdminService } from '../service/key-admin-service.js';
-import { credentialFromHeader } from './bearer-credential.js';
-import { toConnectError } from './error-codes.js';
-import { CLIENT_ADDRESS } from './client-address.js';
-import { apiKeyMessage, auditEventMessage, inviteMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from './proto-mapping.js';
-import { noteKeyId } from './request-facts.js';
+import { InviteService } from '../../../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin } from '../../../gen/invites/v1/key_admin_pb.js';
+import type { AdminAuthenticator } from '../../service/admin-authenticator.js';
+import type { InviteLifecycleService } from '../../service/invite-lifecycle-service.js';
+import type { AuditService } from '../../service/audit-service.js';
+import type { AuthFailureGuard } from '../../service/auth-failure-guard.js';
+import type { InviteService as InviteDomainService } from '../../service/invite-service.js';
+import type { KeyAdminService } from '../../service/key-admin-service.js';
+import { credentialFromHeader } from '../bearer-credential.js';
+import { toConnectError } from '../error-codes.js';
+import { CLIENT_ADDRESS } from '../client-address.js';
+import { apiKeyMessage, auditEventMessage, inviteMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from '../proto-mapping.js';
+import { noteKeyId } from '../request-facts.js';
 
 export interface RouteServices {
   invites: InviteDomainService;

@@ -1,6 +1,6 @@
-import type { HealthMonitor } from '../service/health-monitor.js';
-import type { HttpRequest, HttpResponse } from './http-types.js';
-import { sendJson } from './plain-responses.js';
+import type { HealthMonitor } from '../../service/health-monitor.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
+import { sendJson } from '../plain-responses.js';
 
 export const HEALTHZ_PATH = '/healthz';
 export const READYZ_PATH = '/readyz';
