@@ -1,4 +1,3 @@
-import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import { join } from 'node:path';
 import { InviteService as InviteServiceDesc } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin as KeyAdminDesc } from '../../gen/invites/v1/key_admin_pb.js';
@@ -17,12 +16,11 @@ import { METRICS_PATH, metricsRoute } from '../transport/http/metrics-route.js';
 import { probeRoutes } from '../transport/http/probe-routes.js';
 import { reflectionRoutes } from '../transport/rpc/reflection-routes.js';
 import { createRequestFactsTable, rpcOutcomeInterceptor } from '../transport/request-facts.js';
-import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
 import { listenOnePort } from '../transport/one-port-server.js';
 import { plainRoutes } from '../transport/http/plain-routes.js';
 import { rpcCors } from '../transport/rpc/rpc-cors.js';
 import { rpcRequestGuard } from '../transport/rpc/rpc-request-guard.js';
-import { reportUnparsableMessagesAsInvalid } from '../transport/rpc/unparsable-message-errors.js';
+import { rpcAdapter } from '../transport/rpc/rpc-adapter.js';
 import { loadOrCreateAdminToken } from './admin-token-file.js';
 import { buildServices } from './build-services.js';
 import { countedInvites } from './counted-invites.js';
@@ -170,8 +168,7 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       ...probeRoutes({ monitor, version: serverVersion(), startedAt: now(), now }),
       ...(config.metricsEnabled ? [[METRICS_PATH, metricsRoute(async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }))] as const] : []),
     ];
-    // Node's real request/response objects, which connect-node types more loosely.
-    const adapter = connectNodeAdapter({
+    const adapter = rpcAdapter({
       routes: (router) => {
         connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle, audit })(router);
         grpcHealthRoutes({ monitor, services: SERVED_SERVICES.map((s) => s.typeName) })(router);
@@ -179,16 +176,17 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       },
       interceptors: [rpcOutcomeInterceptor(), errorMappingInterceptor(onUnexpected), authFailureInterceptor(authFailureGuard)],
       readMaxBytes: MAX_RPC_MESSAGE_BYTES,
-      contextValues: ((req: HttpRequest) => facts.contextValues(req).set(CLIENT_ADDRESS, clientAddress(req))) as ConnectNodeAdapterOptions['contextValues'],
-      fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected, facts, operationalRoutes, authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
-    }) as (req: HttpRequest, res: HttpResponse) => void;
+      contextValues: (req) => facts.contextValues(req).set(CLIENT_ADDRESS, clientAddress(req)),
+      fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected, facts, operationalRoutes, authFailureGuard, clientAddress }),
+      onGrpcStatus: (req, code) => facts.noteGrpcStatus(req, code),
+      onUnexpected,
+    });
     const rpcServices = [...SERVED_SERVICES, Health];
     const answeredRpcPreflight = rpcCors(rpcServices);
     const answeredUnservableRpc = rpcRequestGuard(rpcServices);
     const handler = observeRequests({ logger, metrics, facts }, (req, res) => {
       if (answeredRpcPreflight(req, res)) return;
       if (answeredUnservableRpc(req, res)) return;
-      reportUnparsableMessagesAsInvalid(req, res);
       adapter(req, res);
     });
     const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress });

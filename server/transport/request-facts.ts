@@ -1,5 +1,5 @@
 import { createContextKey, createContextValues, type ContextValues, type Interceptor } from '@connectrpc/connect';
-import { ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
 import type { HttpRequest } from './http-types.js';
 import { codeName } from './error-codes.js';
 
@@ -24,8 +24,10 @@ const requestFactsKey = createContextKey<RequestFacts | undefined>(undefined, { 
 export interface RequestFactsTable {
   start(req: HttpRequest): RequestFacts;
   of(req: HttpRequest): RequestFacts | undefined;
-  /** For connectNodeAdapter's `contextValues`: called once a Connect handler matched. */
+  /** For the RPC adapter's `contextValues`: called once a Connect handler matched. */
   contextValues(req: HttpRequest): ContextValues;
+  /** The status a gRPC response ended with: the outcome of a call that failed before any handler ran. */
+  noteGrpcStatus(req: HttpRequest, code: Code): void;
 }
 
 function pathOf(url: string | undefined): string {
@@ -49,6 +51,10 @@ export function createRequestFactsTable(): RequestFactsTable {
         f.route = pathOf(req.url);
       }
       return createContextValues().set(requestFactsKey, f);
+    },
+    noteGrpcStatus(req, code) {
+      const f = facts.get(req);
+      if (f && f.code === undefined && Code[code] !== undefined) f.code = codeName(code);
     },
   };
 }
