@@ -2,11 +2,11 @@ import { DomainError } from '../../domain/errors.js';
 import type { InviteLifecycleService } from '../../service/invite-lifecycle-service.js';
 import type { PublicInvite } from '../../service/invite-view.js';
 import type { HttpRequest, HttpResponse } from '../http-types.js';
+import { requestUrl } from '../request-url.js';
+import type { PlainRoute } from './plain-route.js';
 import { errorPage, LANDING_PAGE_CSP, notFoundPage, unavailableInvitePage, validInvitePage } from './landing-page-html.js';
 
 export const LANDING_PAGE_PATH = '/invite';
-
-const ALLOWED_METHODS = 'GET, HEAD';
 
 /** The token is in the URL, so the page must not leak it onwards (Referer) nor be kept in caches. */
 const SECURITY_HEADERS = {
@@ -30,34 +30,32 @@ function sendHtml(req: HttpRequest, res: HttpResponse, status: number, html: str
 }
 
 /** `/invite?TOKEN`, as mod_invites_page links it: the whole query string is the token. */
-function tokenOf(url: string | undefined): string {
-  const q = url?.indexOf('?') ?? -1;
-  return q >= 0 ? url!.slice(q + 1).split('#')[0]! : '';
-}
+const tokenOf = (url: string | undefined): string => requestUrl(url).rawQuery.split('#')[0]!;
 
 /**
  * `GET /invite?TOKEN`: the landing page of an invite, plain HTML that works without
  * JavaScript. A thin adapter over the same service call as the public GetInvite RPC.
  */
-export function landingPageRoute(deps: { inviteLifecycle: InviteLifecycleService; onUnexpected: (err: unknown) => void }) {
-  return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendHtml(req, res, 405, errorPage(), { allow: ALLOWED_METHODS });
-      return;
-    }
-    let invite: PublicInvite;
-    try {
-      invite = await deps.inviteLifecycle.getInvite(tokenOf(req.url));
-    } catch (err) {
-      if (err instanceof DomainError && err.kind === 'not_found') {
-        sendHtml(req, res, 404, notFoundPage());
-      } else {
-        deps.onUnexpected(err);
-        sendHtml(req, res, 500, errorPage());
+export function landingPageRoute(deps: { inviteLifecycle: InviteLifecycleService; onUnexpected: (err: unknown) => void }): PlainRoute {
+  return {
+    path: LANDING_PAGE_PATH,
+    methods: ['GET', 'HEAD'],
+    methodGuard: (req) => ({ refuse: (res, allow) => sendHtml(req, res, 405, errorPage(), { allow }) }),
+    async serve(req, res) {
+      let invite: PublicInvite;
+      try {
+        invite = await deps.inviteLifecycle.getInvite(tokenOf(req.url));
+      } catch (err) {
+        if (err instanceof DomainError && err.kind === 'not_found') {
+          sendHtml(req, res, 404, notFoundPage());
+        } else {
+          deps.onUnexpected(err);
+          sendHtml(req, res, 500, errorPage());
+        }
+        return;
       }
-      return;
-    }
-    if (invite.status === 'valid') sendHtml(req, res, 200, await validInvitePage(invite));
-    else sendHtml(req, res, 410, unavailableInvitePage(invite));
+      if (invite.status === 'valid') sendHtml(req, res, 200, await validInvitePage(invite));
+      else sendHtml(req, res, 410, unavailableInvitePage(invite));
+    },
   };
 }

@@ -1,49 +1,48 @@
-import { invitesApiRoute, INVITES_API_PATH } from './invites-api-route.js';
-import type { HttpRequest, HttpResponse } from '../http-types.js';
-import type { InviteService } from '../../service/invite-service.js';
-import type { InviteLifecycleService } from '../../service/invite-lifecycle-service.js';
-import { landingPageRoute, LANDING_PAGE_PATH } from './landing-page-route.js';
 import type { AuthFailureGuard } from '../../service/auth-failure-guard.js';
-import { sendJson } from '../plain-responses.js';
+import { classifyError } from '../error-codes.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
+import { methodAllowed } from '../method-guard.js';
+import { sendError, sendJson } from '../plain-responses.js';
 import type { RequestFactsTable } from '../request-facts.js';
+import { pathOf } from '../request-url.js';
+import type { PlainRoute } from './plain-route.js';
 
 export interface PlainRouteDeps {
-  invites: InviteService;
-  inviteLifecycle: InviteLifecycleService;
+  routes: readonly PlainRoute[];
   onUnexpected: (err: unknown) => void;
   /** Where a matched route is noted for the request's log line and metrics. */
   facts?: RequestFactsTable;
-  /** Probes, metrics: routes that serve operators rather than users. */
-  operationalRoutes?: ReadonlyArray<readonly [string, (req: HttpRequest, res: HttpResponse) => Promise<void>]>;
-  /** Counts refused credentials per client address (see AuthFailureGuard). */
+  /** Counts refused credentials per client address, as the RPCs' interceptor does (see AuthFailureGuard). */
   authFailureGuard?: AuthFailureGuard;
   clientAddress?: (req: HttpRequest) => string | undefined;
 }
 
-function pathOf(url: string | undefined): string {
-  const q = url?.indexOf('?') ?? -1;
-  return q >= 0 ? url!.slice(0, q) : url ?? '/';
-}
-
-/** The non-RPC routes, served from the Connect adapter's fallback. */
+/**
+ * The non-RPC routes, served from the RPC adapter's fallback. Each request gets, as an RPC
+ * gets from the interceptors: the method check, the auth-failure guard for routes that take
+ * a credential, and its errors mapped through the one error vocabulary.
+ */
 export function plainRoutes(deps: PlainRouteDeps) {
-  const routes = new Map<string, (req: HttpRequest, res: HttpResponse) => Promise<void>>([
-    [INVITES_API_PATH, invitesApiRoute(deps)],
-    [LANDING_PAGE_PATH, landingPageRoute(deps)],
-  ]);
-  for (const [path, route] of deps.operationalRoutes ?? []) routes.set(path, route);
+  const routes = new Map(deps.routes.map((route) => [route.path, route]));
+  const run = (route: PlainRoute, req: HttpRequest, res: HttpResponse) => {
+    const serve = () => route.serve(req, res);
+    if (!deps.authFailureGuard || !route.credentialPresented) return serve();
+    return deps.authFailureGuard.run({ address: deps.clientAddress?.(req) }, route.credentialPresented(req), serve);
+  };
   return (req: HttpRequest, res: HttpResponse): void => {
-    const route = routes.get(pathOf(req.url));
-    const facts = deps.facts?.of(req);
-    if (route && facts) Object.assign(facts, { kind: 'http', route: pathOf(req.url) });
+    const path = pathOf(req.url);
+    const route = routes.get(path);
     if (!route) {
-      sendJson(res, 404, { error: 'not_found', message: `no such path: ${pathOf(req.url).slice(0, 200)}` });
+      sendJson(res, 404, { error: 'not_found', message: `no such path: ${path.slice(0, 200)}` });
       return;
     }
-    void route(req, res).catch((err) => {
-      deps.onUnexpected(err);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'internal error: the server logged the details' });
-      else res.destroy();
+    const facts = deps.facts?.of(req);
+    if (facts) Object.assign(facts, { kind: 'http', route: path });
+    if (!methodAllowed(req, res, route.methods, route.methodGuard?.(req))) return;
+    void run(route, req, res).catch((err: unknown) => {
+      const error = classifyError(err, deps.onUnexpected);
+      if (res.headersSent) res.destroy();
+      else sendError(res, error, route.errorHeaders?.(req, error));
     });
   };
 }
