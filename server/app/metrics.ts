@@ -30,23 +30,9 @@ export interface Metrics {
   readonly apiKeys: Gauge<'host'>;
 }
 
-export function createMetrics(options: MetricsOptions): Metrics {
-  const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
-
-  let keyCounts: { at: number; counts: Promise<ReadonlyMap<string, number>> } | undefined;
-  const countKeys = () => {
-    const at = Date.now();
-    if (!keyCounts || at - keyCounts.at >= options.keyCountCacheMs) {
-      const counts = options.countKeysByHost();
-      keyCounts = { at, counts };
-      // A failed count is not cached: the next scrape tries again.
-      counts.catch(() => (keyCounts = undefined));
-    }
-    return keyCounts.counts;
-  };
-
-  const metrics: Metrics = {
+/** The series, each in `registry`; `countKeys` is read on scrape. */
+function defineMetrics(registry: Registry, countKeys: () => Promise<ReadonlyMap<string, number>>): Metrics {
+  return {
     registry,
     rpcRequests: new Counter({
       name: 'invites_rpc_requests_total',
@@ -111,6 +97,25 @@ export function createMetrics(options: MetricsOptions): Metrics {
       },
     }),
   };
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+
+  let keyCounts: { at: number; counts: Promise<ReadonlyMap<string, number>> } | undefined;
+  const countKeys = () => {
+    const at = Date.now();
+    if (!keyCounts || at - keyCounts.at >= options.keyCountCacheMs) {
+      const counts = options.countKeysByHost();
+      keyCounts = { at, counts };
+      // A failed count is not cached: the next scrape tries again.
+      counts.catch(() => (keyCounts = undefined));
+    }
+    return keyCounts.counts;
+  };
+
+  const metrics = defineMetrics(registry, countKeys);
   for (const host of options.hosts) {
     metrics.invitesCreated.inc({ host }, 0);
     metrics.invitesRedeemed.inc({ host }, 0);

@@ -2,6 +2,7 @@ import { createContextKey, createContextValues, type ContextValues, type Interce
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { HttpRequest } from './http-types.js';
 import { codeName } from './error-codes.js';
+import { pathOf } from './request-url.js';
 
 /**
  * What the transport learns about one request while serving it, for its log line and
@@ -28,11 +29,6 @@ export interface RequestFactsTable {
   contextValues(req: HttpRequest): ContextValues;
   /** The status a gRPC response ended with: the outcome of a call that failed before any handler ran. */
   noteGrpcStatus(req: HttpRequest, code: Code): void;
-}
-
-function pathOf(url: string | undefined): string {
-  const q = url?.indexOf('?') ?? -1;
-  return q >= 0 ? url!.slice(0, q) : (url ?? '/');
 }
 
 export function createRequestFactsTable(): RequestFactsTable {

@@ -2,6 +2,7 @@ import { Code, ConnectError, createConnectRouter, type ConnectRouter, type Conte
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import type { UniversalHandler } from '@connectrpc/connect/protocol';
 import type { HttpRequest, HttpResponse } from '../http-types.js';
+import { pathOf } from '../request-url.js';
 import { afterBody, reportUnparsableMessagesAsInvalid } from './unparsable-messages.js';
 
 export interface RpcAdapterOptions {
@@ -31,7 +32,7 @@ export function rpcAdapter(options: RpcAdapterOptions): (req: HttpRequest, res: 
   options.routes(router);
   const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
   return (req, res) => {
-    const handler = handlers.get(req.url?.split('?', 1)[0] ?? '');
+    const handler = handlers.get(pathOf(req.url));
     if (!handler) return options.fallback(req, res);
     const contentType = req.headers['content-type'] ?? null;
     const grpc = contentType?.startsWith('application/grpc') ?? false;
