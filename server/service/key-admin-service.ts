@@ -7,6 +7,7 @@ import { hashSecret } from '../domain/secret-hash.js';
 import type { KeyRecord, KeyUsage } from '../domain/key.js';
 import type { KeyStore } from '../store/store.js';
 import { StoreConflict } from '../store/store.js';
+import { adminOnly, type AdminAuthenticator, type AdminOnly } from './admin-authenticator.js';
 import { ADMIN_ACTOR, type AuditLog } from './audit-log.js';
 import type { KeyLookup } from './key-lookup.js';
 
@@ -15,6 +16,8 @@ export const MAX_KEY_LIFETIME_SECONDS = 3650 * 86400;
 export const MAX_KEY_RATE_LIMIT_PER_MINUTE = 100_000;
 
 export interface KeyAdminServiceDeps {
+  /** Who may call it. */
+  admin: AdminAuthenticator;
   keys: KeyStore;
   keyLookup: Pick<KeyLookup, 'invalidate'>;
   hosts: ReadonlyMap<string, HostConfig>;
@@ -40,7 +43,8 @@ export interface KeyDescription extends KeyRecord {
   lastUsedAt: Date | undefined;
 }
 
-export interface KeyAdminService {
+/** The key operations; the service (KeyAdminService) takes the admin token first in each. */
+export interface KeyOperations {
   /** Returns the stored record and the full key `ID/SECRET`, which is never available again. */
   createKey(host: string, name: string, options?: CreateKeyOptions): Promise<{ key: KeyDescription; fullKey: string }>;
   listKeys(host: string): Promise<KeyDescription[]>;
@@ -51,9 +55,16 @@ export interface KeyAdminService {
   rotateKey(host: string, id: string): Promise<{ key: KeyDescription; fullKey: string }>;
 }
 
+/** Only the admin: every operation takes the presented credential first. */
+export type KeyAdminService = AdminOnly<KeyOperations>;
+
 const keyNotFound = () => new DomainError('not_found', 'key not found');
 
 export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminService {
+  return adminOnly(deps.admin, keyOperations(deps));
+}
+
+function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
   const hostNamed = (host: string): HostConfig => configuredHost(deps.hosts, host);
   const describe = (key: KeyRecord, usage?: KeyUsage): KeyDescription => ({
     ...key,
