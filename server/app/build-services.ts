@@ -4,8 +4,6 @@ import { createAuditLog, type AuditLog } from '../service/audit-log.js';
 import { createAuditService, type AuditService } from '../service/audit-service.js';
 import { createAuthFailureGuard, type AuthFailureGuard } from '../service/auth-failure-guard.js';
 import { createCallerAuthenticator } from '../service/caller-authenticator.js';
-import { createInviteHoldService, type InviteHoldService } from '../service/invite-holds.js';
-import { createInviteLifecycleService, type InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import { createInviteService, type InviteService } from '../service/invite-service.js';
 import { createKeyAdminService, type KeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
@@ -17,8 +15,6 @@ import type { Store } from '../store/store.js';
 
 export interface Services {
   invites: InviteService;
-  inviteLifecycle: InviteLifecycleService;
-  inviteHolds: InviteHoldService;
   keyAdmin: KeyAdminService;
   audit: AuditService;
   adminAuthenticator: AdminAuthenticator;
@@ -64,20 +60,16 @@ export function buildServices(options: BuildServicesOptions): Services {
   const callers = createCallerAuthenticator(keyAuthenticator, adminAuthenticator);
   const invites = createInviteService({
     invites: store.invites,
+    holds: store.holds,
+    holdTtlSeconds: config.holdTtlSeconds,
     callers,
     hosts: config.hosts,
     now,
     keyRateLimit: createKeyRateLimit({ limiter: rateLimiter, defaultPerMinute: config.keyRateLimitPerMinute }),
-  });
-  const inviteLifecycle = createInviteLifecycleService({
-    invites: store.invites,
-    holds: store.holds,
-    callers,
-    hosts: config.hosts,
-    now,
     audit: auditLog,
   });
   const keyAdmin = createKeyAdminService({
+    admin: adminAuthenticator,
     keys: store.keys,
     keyLookup,
     hosts: config.hosts,
@@ -86,13 +78,10 @@ export function buildServices(options: BuildServicesOptions): Services {
     usage,
     defaultRateLimitPerMinute: config.keyRateLimitPerMinute,
   });
-  const inviteHolds = createInviteHoldService({ invites: store.invites, holds: store.holds, callers, hosts: config.hosts, now, holdTtlSeconds: config.holdTtlSeconds, audit: auditLog });
   return {
     invites,
-    inviteLifecycle,
-    inviteHolds,
     keyAdmin,
-    audit: createAuditService({ audit: store.audit, invites: store.invites, hosts: config.hosts }),
+    audit: createAuditService({ admin: adminAuthenticator, audit: store.audit, invites: store.invites, hosts: config.hosts }),
     adminAuthenticator,
     authFailureGuard: createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute }),
     auditLog,

@@ -1,7 +1,5 @@
 import { DomainError } from './errors.js';
-
-/** What accepting an invite does, as Prosody's mod_invites makes them. */
-export type InviteKind = 'register' | 'roster' | 'password_reset';
+import type { InviteKind } from './invite.js';
 
 export const MAX_LOCAL_USERNAME_LENGTH = 1023;
 

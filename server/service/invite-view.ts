@@ -1,8 +1,7 @@
 import type { HostConfig } from '../config/config.js';
 import { inviteUri } from '../domain/invite-kind.js';
 import { inviteStatus, type InviteStatus } from '../domain/invite-status.js';
-import type { HoldRecord } from '../store/invite-hold-store.js';
-import type { InviteKind, InviteRecord, InviteUsage, RedemptionRecord } from '../store/store.js';
+import type { HoldRecord, InviteKind, InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
 import { landingPageUrl } from './invite-links.js';
 
 /** An invite as its creator or the operator sees it: the record, its links and its state. */
@@ -32,6 +31,8 @@ export interface PublicInvite {
   remainingUses: number;
   username: string;
   inviter: string;
+  /** Roster invites: whether it also lets a new account register (its URI says so too: `;ibr=y`). */
+  allowRegistration: boolean;
 }
 
 export function describeInvite(record: InviteRecord, host: HostConfig | undefined, usage: InviteUsage | undefined, now: Date): Invite {
@@ -64,5 +65,6 @@ export function publicView(invite: Invite): PublicInvite {
     remainingUses: invite.status === 'valid' ? invite.maxUses - invite.redemptions.length - invite.holds.length : 0,
     username: invite.username,
     inviter: invite.inviter,
+    allowRegistration: invite.allowRegistration,
   };
 }

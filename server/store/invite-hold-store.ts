@@ -3,15 +3,7 @@
  * then confirmed, released, or left to lapse. Each fate is decided once, by an insert.
  */
 
-/** A reservation of use number `use` of an invite for `account`, until `heldUntil`. */
-export interface HoldRecord {
-  token: string;
-  use: number;
-  holdId: string;
-  account: string;
-  heldAt: Date;
-  heldUntil: Date;
-}
+import type { HoldRecord } from '../domain/invite.js';
 
 /** How a hold ended: confirmed (its use became a redemption), or its use given back / voided. */
 export type HoldFate = 'confirmed' | 'lapsed' | 'released' | 'revoked';

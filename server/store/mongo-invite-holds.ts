@@ -1,6 +1,6 @@
 import { MongoServerError, type Collection } from 'mongodb';
-import type { HoldEnd, HoldFate, HoldRecord, InviteHoldStore } from './invite-hold-store.js';
-import type { InviteUsage } from './store.js';
+import type { HoldRecord, InviteUsage } from '../domain/invite.js';
+import type { HoldEnd, HoldFate, InviteHoldStore } from './invite-hold-store.js';
 
 /**
  * Holds live in the redemptions collection, beside the uses they reserve:
@@ -59,40 +59,78 @@ const toHold = (d: Pick<HoldDocument, 'token' | 'use' | 'holdId' | 'account' | '
   heldUntil: d.heldUntil,
 });
 
+type HoldDocuments = Collection<HoldDocument>;
+
+/** Inserts the end; answers the winning end and whether it is ours. */
+async function decide(docs: HoldDocuments, hold: HoldRecord, fate: HoldFate, at: Date, inviteExpiresAt: Date): Promise<{ end: HoldEnd; won: boolean }> {
+  const doc: HoldDocument = { _id: endId(hold.token, hold.holdId), kind: 'end', fate, ...hold, at, inviteExpiresAt };
+  try {
+    await docs.insertOne(doc);
+    return { end: { fate, at }, won: true };
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const winner = await docs.findOne({ _id: doc._id });
+  if (!winner?.fate) throw new Error(`hold ${hold.holdId} has an end that cannot be read`);
+  return { end: { fate: winner.fate, at: winner.at }, won: false };
+}
+
+/** Carries out an end: a confirmed use becomes a redemption; the winner of a lapse or release frees the use. */
+async function apply(docs: HoldDocuments, hold: HoldRecord, end: HoldEnd, won: boolean): Promise<void> {
+  const filter = { _id: useId(hold.token, hold.use), holdId: hold.holdId };
+  if (end.fate === 'confirmed') {
+    // By _id, and only ever to the same values: a retry or a repair writes what the first did.
+    await docs.updateOne(filter, { $set: { kind: 'use' as HoldDocument['kind'], at: end.at } });
+  } else if (won && (end.fate === 'lapsed' || end.fate === 'released')) {
+    await docs.deleteOne(filter);
+  }
+}
+
+async function endHold(docs: HoldDocuments, hold: HoldRecord, fate: HoldFate, at: Date, inviteExpiresAt: Date): Promise<HoldEnd> {
+  const decided = await decide(docs, hold, fate, at, inviteExpiresAt);
+  await apply(docs, hold, decided.end, decided.won);
+  return decided.end;
+}
+
+/** See InviteHoldStore.reclaim: a lapsed hold is ended here; an ended one whose winner did not free its use, after the grace. */
+async function reclaimUse(docs: HoldDocuments, token: string, use: number, now: Date): Promise<boolean> {
+  const doc = await docs.findOne({ _id: useId(token, use) });
+  if (!doc) return true;
+  if (doc.kind !== 'hold') return false;
+  const hold = toHold(doc);
+  const ended = await docs.findOne({ _id: endId(token, hold.holdId) });
+  if (!ended) {
+    if (hold.heldUntil > now) return false;
+    const decided = await decide(docs, hold, 'lapsed', now, doc.inviteExpiresAt);
+    await apply(docs, hold, decided.end, decided.won);
+    return decided.won;
+  }
+  if (ended.fate === 'confirmed') {
+    await apply(docs, hold, { fate: 'confirmed', at: ended.at }, false);
+    return false;
+  }
+  if ((ended.fate === 'lapsed' || ended.fate === 'released') && now.getTime() - ended.at.getTime() > RECLAIM_GRACE_MS) {
+    await docs.deleteOne({ _id: useId(token, use), holdId: hold.holdId });
+    return true;
+  }
+  return false;
+}
+
+async function findHold(docs: HoldDocuments, token: string, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined> {
+  const ended = async () => {
+    const d = await docs.findOne({ _id: endId(token, holdId) });
+    return d && { hold: toHold(d), end: { fate: d.fate!, at: d.at } };
+  };
+  const first = await ended();
+  if (first) return first;
+  const held = await docs.findOne({ token, holdId, kind: 'hold' });
+  if (held) return { hold: toHold(held), end: undefined };
+  // It may have ended (and its use been freed) between the two reads.
+  return (await ended()) ?? undefined;
+}
+
 export function mongoInviteHolds(collection: Collection<never>): InviteHoldStore & { endAllForRevocation(token: string, at: Date, inviteExpiresAt: Date): Promise<void> } {
-  const docs = collection as unknown as Collection<HoldDocument>;
-
-  /** Inserts the end; answers the winning end and whether it is ours. */
-  const decide = async (hold: HoldRecord, fate: HoldFate, at: Date, inviteExpiresAt: Date): Promise<{ end: HoldEnd; won: boolean }> => {
-    const doc: HoldDocument = { _id: endId(hold.token, hold.holdId), kind: 'end', fate, ...hold, at, inviteExpiresAt };
-    try {
-      await docs.insertOne(doc);
-      return { end: { fate, at }, won: true };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-    const winner = await docs.findOne({ _id: doc._id });
-    if (!winner?.fate) throw new Error(`hold ${hold.holdId} has an end that cannot be read`);
-    return { end: { fate: winner.fate, at: winner.at }, won: false };
-  };
-
-  /** Carries out an end: a confirmed use becomes a redemption; the winner of a lapse or release frees the use. */
-  const apply = async (hold: HoldRecord, end: HoldEnd, won: boolean) => {
-    const filter = { _id: useId(hold.token, hold.use), holdId: hold.holdId };
-    if (end.fate === 'confirmed') {
-      // By _id, and only ever to the same values: a retry or a repair writes what the first did.
-      await docs.updateOne(filter, { $set: { kind: 'use' as HoldDocument['kind'], at: end.at } });
-    } else if (won && (end.fate === 'lapsed' || end.fate === 'released')) {
-      await docs.deleteOne(filter);
-    }
-  };
-
-  const end = async (hold: HoldRecord, fate: HoldFate, at: Date, inviteExpiresAt: Date): Promise<HoldEnd> => {
-    const decided = await decide(hold, fate, at, inviteExpiresAt);
-    await apply(hold, decided.end, decided.won);
-    return decided.end;
-  };
-
+  const docs = collection as unknown as HoldDocuments;
   return {
     async claim(hold, inviteExpiresAt) {
       try {
@@ -104,54 +142,18 @@ export function mongoInviteHolds(collection: Collection<never>): InviteHoldStore
       // A use freed by a lapse can be claimed after a revocation voided the others: such a claim
       // sees the revocation (inserted before anything else it does) and ends itself.
       if (await docs.findOne({ _id: revokedId(hold.token) }, { projection: { _id: 1 } })) {
-        await end(hold, 'revoked', hold.heldAt, inviteExpiresAt);
+        await endHold(docs, hold, 'revoked', hold.heldAt, inviteExpiresAt);
         return 'revoked';
       }
       return 'held';
     },
-
-    async reclaim(token, use, now) {
-      const doc = await docs.findOne({ _id: useId(token, use) });
-      if (!doc) return true;
-      if (doc.kind !== 'hold') return false;
-      const hold = toHold(doc);
-      const ended = await docs.findOne({ _id: endId(token, hold.holdId) });
-      if (!ended) {
-        if (hold.heldUntil > now) return false;
-        const decided = await decide(hold, 'lapsed', now, doc.inviteExpiresAt);
-        await apply(hold, decided.end, decided.won);
-        return decided.won;
-      }
-      if (ended.fate === 'confirmed') {
-        await apply(hold, { fate: 'confirmed', at: ended.at }, false);
-        return false;
-      }
-      if ((ended.fate === 'lapsed' || ended.fate === 'released') && now.getTime() - ended.at.getTime() > RECLAIM_GRACE_MS) {
-        await docs.deleteOne({ _id: useId(token, use), holdId: hold.holdId });
-        return true;
-      }
-      return false;
-    },
-
-    async find(token, holdId) {
-      const ended = async () => {
-        const d = await docs.findOne({ _id: endId(token, holdId) });
-        return d && { hold: toHold(d), end: { fate: d.fate!, at: d.at } };
-      };
-      const first = await ended();
-      if (first) return first;
-      const held = await docs.findOne({ token, holdId, kind: 'hold' });
-      if (held) return { hold: toHold(held), end: undefined };
-      // It may have ended (and its use been freed) between the two reads.
-      return (await ended()) ?? undefined;
-    },
-
-    end,
-
+    reclaim: (token, use, now) => reclaimUse(docs, token, use, now),
+    find: (token, holdId) => findHold(docs, token, holdId),
+    end: (hold, fate, at, inviteExpiresAt) => endHold(docs, hold, fate, at, inviteExpiresAt),
     /** Ends every hold of a revoked invite still running, so no confirm succeeds after the revocation. */
     async endAllForRevocation(token, at, inviteExpiresAt) {
       const held = await docs.find({ token, kind: 'hold' }).toArray();
-      await Promise.all(held.map((d) => end(toHold(d), 'revoked', at, inviteExpiresAt)));
+      await Promise.all(held.map((d) => endHold(docs, toHold(d), 'revoked', at, inviteExpiresAt)));
     },
   };
 }

@@ -3,7 +3,9 @@ import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from '.
 import { createGroupCommit } from './group-commit.js';
 import { mongoInviteHolds, revokedId, usageOf } from './mongo-invite-holds.js';
 import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
-import type { InviteRecord, KeyRecord, Store, TimeRangeQuery } from './store.js';
+import type { InviteRecord } from '../domain/invite.js';
+import type { KeyRecord } from '../domain/key.js';
+import type { Store, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
 
 interface KeyDocument {
@@ -319,10 +321,6 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
     }),
     invites: withDriverErrorsMapped({
       insert: (invite) => inviteInserts.submit(toInviteDocument(invite)),
-      async findValid(token, now) {
-        const doc = await invites.findOne({ _id: token, expiresAt: { $gt: now } });
-        return doc ? toInviteRecord(doc) : undefined;
-      },
       async deleteExpired(before) {
         const result = await invites.deleteMany({ expiresAt: { $lt: before } });
         await redemptions.deleteMany({ inviteExpiresAt: { $lt: before } });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { openMongoStore } from '../../server/store/mongo-store.js';
-import { createMemoryStore } from '../../server/store/memory-store.js';
-import type { HoldRecord } from '../../server/store/invite-hold-store.js';
-import type { InviteRecord, Store } from '../../server/store/store.js';
+import { createMemoryStore } from '../support/memory-store.js';
+import type { HoldRecord, InviteRecord } from '../../server/domain/invite.js';
+import type { Store } from '../../server/store/store.js';
 import { routerHarness } from '../support/router-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
