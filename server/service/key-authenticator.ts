@@ -22,6 +22,8 @@ export interface KeyAuthenticatorOptions {
   now?: () => Date;
   /** Told of every request a key authenticates (use count, last use). */
   usage?: { record(keyId: string, at: Date): void };
+  /** Told as soon as a credential is found good (the auth-failure guard frees its place). */
+  onAccepted?: () => void;
 }
 
 /** Disabled and expired keys are refused exactly like unknown ones. */
@@ -38,6 +40,7 @@ export function createKeyAuthenticator(keys: KeyLookup, options: KeyAuthenticato
       if (!key || !matches) throw invalidKey();
       const at = now();
       if (key.disabled || (key.expiresAt && key.expiresAt <= at)) throw invalidKey();
+      options.onAccepted?.();
       options.usage?.record(key.id, at);
       return key;
     },
