@@ -8,7 +8,7 @@ import type { KeyLookup } from './key-lookup.js';
 export type PresentedCredential =
   | { kind: 'none' }
   | { kind: 'malformed' }
-  | { kind: 'bearer'; token: string };
+  | { kind: 'bearer'; token: string; /** From `?key=` (the plain API), where only API keys are taken. */ fromQuery?: boolean };
 
 // Compared against when the id is unknown, so unknown ids and wrong secrets take the same path.
 const DECOY_HASH = hashSecret('decoy');
