@@ -1,5 +1,6 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { InviteStatus, InviteType, type Invite } from '../gen/invites/v1/invite_pb.js';
+import { escapeUnsafeCharacters } from '../server/domain/unsafe-characters.js';
 
 export const STATUS_NAMES = ['valid', 'expired', 'used_up', 'revoked'] as const;
 export type StatusName = (typeof STATUS_NAMES)[number];
@@ -92,7 +93,7 @@ const readableUtc = (value: string | null) => (value ? `${value.slice(0, 16).rep
  * EXPIRES, FOR (the bound username), INVITER, ACCOUNTS (registered with it), SOURCE, NOTE.
  */
 export function invitesTable(invites: readonly InviteJson[]): string {
-  const rows = [
+  const cells = [
     ['TOKEN', 'KIND', 'STATUS', 'USES', 'EXPIRES', 'FOR', 'INVITER', 'ACCOUNTS', 'SOURCE', 'NOTE'],
     ...invites.map((i) => [
       i.token,
@@ -107,6 +108,7 @@ export function invitesTable(invites: readonly InviteJson[]): string {
       i.note,
     ]),
   ];
+  const rows = cells.map((row) => row.map(escapeUnsafeCharacters)); // as table() does
   const last = rows[0]!.length - 1;
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   return rows.map((row) => row.map((cell, col) => (col < last ? cell.padEnd(widths[col]!) : cell)).join('  ').trimEnd()).join('\n');

@@ -1,5 +1,6 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { ApiKey } from '../gen/invites/v1/key_admin_pb.js';
+import { escapeUnsafeCharacters } from '../server/domain/unsafe-characters.js';
 
 const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
 
@@ -49,8 +50,13 @@ export function keyState(key: KeyJson, now: Date): string {
   return 'active';
 }
 
-/** Columns padded to their widest cell, two spaces apart. */
-export function table(rows: readonly string[][]): string {
+/**
+ * Columns padded to their widest cell, two spaces apart. Control and format characters in a cell
+ * (a name stored before they were refused, or from a hostile server) are shown as `\uXXXX`, so
+ * no cell can move the cursor or reverse the text of the operator's terminal.
+ */
+export function table(cells: readonly string[][]): string {
+  const rows = cells.map((row) => row.map(escapeUnsafeCharacters));
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   return rows.map((row) => row.map((cell, col) => (col < row.length - 1 ? cell.padEnd(widths[col]!) : cell)).join('  ')).join('\n');
 }

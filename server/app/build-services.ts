@@ -53,9 +53,11 @@ export function buildServices(options: BuildServicesOptions): Services {
     now: () => now().getTime(),
     onError: options.onBackgroundError,
   });
+  const authFailureGuard = createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute });
+  const onAccepted = () => authFailureGuard.credentialAccepted();
   const keyLookup = createCachedKeyLookup(store.keys);
-  const keyAuthenticator = createKeyAuthenticator(keyLookup, { now, usage });
-  const adminAuthenticator = createAdminAuthenticator(options.adminToken);
+  const keyAuthenticator = createKeyAuthenticator(keyLookup, { now, usage, onAccepted });
+  const adminAuthenticator = createAdminAuthenticator(options.adminToken, { onAccepted });
   const auditLog = createAuditLog({ store: store.audit, now });
   const callers = createCallerAuthenticator(keyAuthenticator, adminAuthenticator);
   const invites = createInviteService({
@@ -83,7 +85,7 @@ export function buildServices(options: BuildServicesOptions): Services {
     keyAdmin,
     audit: createAuditService({ admin: adminAuthenticator, audit: store.audit, invites: store.invites, hosts: config.hosts }),
     adminAuthenticator,
-    authFailureGuard: createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute }),
+    authFailureGuard,
     auditLog,
     rateLimiter,
     usage,

@@ -35,6 +35,9 @@ export const missingKey = () =>
 export const invalidKey = () =>
   new DomainError('invalid_token', 'the API key is not valid: check it, or ask the operator for a new one');
 
+export const adminTokenInQuery = () =>
+  new DomainError('unauthenticated', 'the admin token is not taken in ?key= (it would be kept in browser history and proxy logs): send the admin token as "Authorization: Bearer TOKEN"');
+
 export const unknownHost = (host: string, configured: readonly string[]) =>
   new DomainError(
     'invalid_argument',

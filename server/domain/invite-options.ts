@@ -1,9 +1,11 @@
 import { DomainError } from './errors.js';
 import { formatDurationSeconds } from './duration.js';
+import { codePointLength, firstUnsafeCharacter } from './unsafe-characters.js';
 
 export const MAX_INVITE_USES = 1000;
 export const MAX_LABELS = 16;
 export const MAX_LABEL_LENGTH = 100;
+/** In Unicode code points. */
 export const MAX_NOTE_LENGTH = 500;
 
 /** Creation options as a caller gave them; absent means "the default". */
@@ -23,7 +25,8 @@ export interface InviteOptions {
   note: string;
 }
 
-const CONTROL = /\p{Cc}/u;
+const unsafeMessage = (what: string, found: string) =>
+  `${what} must not contain control characters or format characters such as newlines, tabs, U+202E (right-to-left override) or U+200B (zero-width space): found ${found}`;
 const invalid = (message: string) => new DomainError('invalid_argument', message);
 
 /** Checks roles or groups: a few short labels; duplicates are dropped, order kept. */
@@ -33,7 +36,8 @@ function labels(field: 'roles' | 'groups', given: readonly string[] | undefined)
   for (const label of list) {
     if (!label.trim()) throw invalid(`${field}: an entry is empty`);
     if (label.length > MAX_LABEL_LENGTH) throw invalid(`${field}: "${label.slice(0, 20)}…" is longer than ${MAX_LABEL_LENGTH} characters`);
-    if (CONTROL.test(label)) throw invalid(`${field}: entries must not contain control characters such as newlines or tabs`);
+    const unsafe = firstUnsafeCharacter(label, { joinersAllowed: false });
+    if (unsafe) throw invalid(`${field}: ${unsafeMessage('entries', unsafe)}`);
   }
   return list;
 }
@@ -62,7 +66,9 @@ export function validateInviteOptions(
     throw invalid(`max_uses must be a whole number from 1 to ${MAX_INVITE_USES} (got ${request.maxUses})`);
   }
   const note = (request.note ?? '').trim();
-  if (note.length > MAX_NOTE_LENGTH) throw invalid(`note is too long: at most ${MAX_NOTE_LENGTH} characters (got ${note.length})`);
-  if (CONTROL.test(note)) throw invalid('note must not contain control characters such as newlines or tabs');
+  const noteLength = codePointLength(note);
+  if (noteLength > MAX_NOTE_LENGTH) throw invalid(`note is too long: at most ${MAX_NOTE_LENGTH} characters (Unicode code points), got ${noteLength}`);
+  const unsafe = firstUnsafeCharacter(note, { joinersAllowed: true });
+  if (unsafe) throw invalid(unsafeMessage('note', unsafe));
   return { ttlSeconds, maxUses, roles: labels('roles', request.roles), groups: labels('groups', request.groups), note };
 }

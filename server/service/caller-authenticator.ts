@@ -1,5 +1,5 @@
 import { parseApiKey } from '../domain/api-key.js';
-import { invalidKey } from '../domain/errors.js';
+import { adminTokenInQuery, invalidKey } from '../domain/errors.js';
 import type { KeyRecord } from '../domain/key.js';
 import type { AdminAuthenticator } from './admin-authenticator.js';
 import type { KeyAuthenticator, PresentedCredential } from './key-authenticator.js';
@@ -15,7 +15,8 @@ export interface CallerAuthenticator {
 /**
  * Both credentials come as `Bearer X`: an X of API-key shape (`ID/SECRET`) is a key, anything
  * else must be the admin token. A wrong admin token gets the same answer as a wrong key, so a
- * caller cannot tell which one it failed.
+ * caller cannot tell which one it failed. The admin token is taken in the header only: in a
+ * query string it would land in browser history and proxy logs (a wrong one there is just wrong).
  */
 export function createCallerAuthenticator(keys: KeyAuthenticator, admin: AdminAuthenticator | undefined): CallerAuthenticator {
   return {
@@ -26,6 +27,7 @@ export function createCallerAuthenticator(keys: KeyAuthenticator, admin: AdminAu
         } catch {
           throw invalidKey();
         }
+        if (credential.fromQuery) throw adminTokenInQuery();
         return { kind: 'admin' };
       }
       return { kind: 'key', key: await keys.authenticate(credential) };

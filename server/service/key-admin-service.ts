@@ -1,6 +1,7 @@
 import type { HostConfig } from '../config/config.js';
 import { generateApiKey, isKeyId, KEY_SECRET_BYTES } from '../domain/api-key.js';
 import { DomainError } from '../domain/errors.js';
+import { firstUnsafeCharacter } from '../domain/unsafe-characters.js';
 import { configuredHost } from './configured-host.js';
 import { randomToken } from '../domain/random-token.js';
 import { hashSecret } from '../domain/secret-hash.js';
@@ -69,8 +70,9 @@ function checkNewKey(name: string, { expiresInSeconds, rateLimitPerMinute }: Cre
   if (name.length > MAX_KEY_NAME_LENGTH) {
     throw new DomainError('invalid_argument', `name is too long: at most ${MAX_KEY_NAME_LENGTH} characters`);
   }
-  if (/\p{Cc}/u.test(name)) {
-    throw new DomainError('invalid_argument', 'name must not contain control characters such as newlines or tabs');
+  const unsafe = firstUnsafeCharacter(name, { joinersAllowed: true });
+  if (unsafe) {
+    throw new DomainError('invalid_argument', `name must not contain control characters or format characters such as newlines, tabs, U+202E (right-to-left override) or U+200B (zero-width space): found ${unsafe}`);
   }
   if (expiresInSeconds !== undefined && !(expiresInSeconds >= 1 && expiresInSeconds <= MAX_KEY_LIFETIME_SECONDS)) {
     throw new DomainError('invalid_argument', `expires_in must be between 1 second and ${MAX_KEY_LIFETIME_SECONDS / 86400} days`);

@@ -1,6 +1,6 @@
 import { invalidKey, missingKey } from '../domain/errors.js';
 import { parseApiKey } from '../domain/api-key.js';
-import { hashSecret, secretMatches } from '../domain/secret-hash.js';
+import { hashSecret, secretMatches as constantTimeSecretMatches } from '../domain/secret-hash.js';
 import type { KeyRecord } from '../domain/key.js';
 import type { KeyLookup } from './key-lookup.js';
 
@@ -8,7 +8,7 @@ import type { KeyLookup } from './key-lookup.js';
 export type PresentedCredential =
   | { kind: 'none' }
   | { kind: 'malformed' }
-  | { kind: 'bearer'; token: string };
+  | { kind: 'bearer'; token: string; /** From `?key=` (the plain API), where only API keys are taken. */ fromQuery?: boolean };
 
 // Compared against when the id is unknown, so unknown ids and wrong secrets take the same path.
 const DECOY_HASH = hashSecret('decoy');
@@ -22,11 +22,20 @@ export interface KeyAuthenticatorOptions {
   now?: () => Date;
   /** Told of every request a key authenticates (use count, last use). */
   usage?: { record(keyId: string, at: Date): void };
+  /** Told as soon as a credential is found good (the auth-failure guard frees its place). */
+  onAccepted?: () => void;
+  /** The comparison of a presented secret with a stored hash (a test counts its calls). */
+  secretMatches?: (secret: string, storedHash: Uint8Array) => boolean;
 }
 
-/** Disabled and expired keys are refused exactly like unknown ones. */
+/**
+ * Disabled and expired keys are refused exactly like unknown ones, and every refusal does the
+ * same work after the lookup: one hash and one constant-time comparison, against a decoy hash
+ * when the id is unknown, so the answer's timing does not tell whether an id exists.
+ */
 export function createKeyAuthenticator(keys: KeyLookup, options: KeyAuthenticatorOptions = {}): KeyAuthenticator {
   const now = options.now ?? (() => new Date());
+  const secretMatches = options.secretMatches ?? constantTimeSecretMatches;
   return {
     async authenticate(credential) {
       if (credential.kind === 'none') throw missingKey();
@@ -38,6 +47,7 @@ export function createKeyAuthenticator(keys: KeyLookup, options: KeyAuthenticato
       if (!key || !matches) throw invalidKey();
       const at = now();
       if (key.disabled || (key.expiresAt && key.expiresAt <= at)) throw invalidKey();
+      options.onAccepted?.();
       options.usage?.record(key.id, at);
       return key;
     },

@@ -37,7 +37,10 @@ export interface SharedRateLimiterOptions {
    * attacker can multiply) are read only for the scopes this instance has seen.
    */
   readAllOfKinds: readonly string[];
-  /** Scopes tracked per window at most; beyond that new scopes are not counted (and logged). */
+  /**
+   * Scopes tracked per window at most; beyond that the scope counted least recently is forgotten
+   * (and that is logged once per window), so a new scope is always limited.
+   */
   maxScopes: number;
   now: () => number;
   onError: (err: unknown) => void;
@@ -79,10 +82,9 @@ class WindowCounts {
     return this.countOf(scope) >= limit ? { allowed: false, retryAfterSeconds: this.retryAfterSeconds() } : { allowed: true, retryAfterSeconds: 0 };
   }
 
-  /** Counts one event in the window last rolled to (unless the scope cannot be tracked). */
+  /** Counts one event in the window last rolled to. */
   increment(kind: string, scope: string): void {
-    const c = this.counter(kind, scope);
-    if (c) c.local++;
+    this.counter(kind, scope).local++;
   }
 
   /** Takes what a sync read for `window`, unless that window has ended meanwhile. */
@@ -99,18 +101,28 @@ class WindowCounts {
     return Math.max(1, Math.ceil(((this.window + 1) * this.options.windowMs - this.options.now()) / 1000));
   }
 
-  // Bounded so that an attacker with many addresses cannot grow memory (or the sync) without limit.
-  private counter(kind: string, scope: string): Counter | undefined {
+  /**
+   * Bounded so that an attacker with many addresses cannot grow memory (or the sync) without
+   * limit. When full, the scope counted least recently is forgotten rather than the new one left
+   * uncounted: a scope still being counted stays limited, and forgetting an idle one gives its
+   * owner nothing that owning that many addresses did not already give.
+   */
+  private counter(kind: string, scope: string): Counter {
     let c = this.counters.get(scope);
-    if (!c) {
-      if (this.counters.size >= this.options.maxScopes) {
-        if (!this.warnedFull) this.options.onError(new Error(`rate limiting tracks at most ${this.options.maxScopes} scopes per window; more are not counted`));
-        this.warnedFull = true;
-        return undefined;
-      }
+    if (c) {
+      // Map order is insertion order: moved to the end, the first entry is the least recently counted.
+      this.counters.delete(scope);
+    } else {
       c = { kind, local: 0, written: 0 };
-      this.counters.set(scope, c);
+      if (this.counters.size >= this.options.maxScopes) {
+        if (!this.warnedFull) this.options.onError(new Error(`rate limiting tracks at most ${this.options.maxScopes} scopes per window; the least recently counted are forgotten`));
+        this.warnedFull = true;
+        const oldest = this.counters.keys().next().value!;
+        this.counters.delete(oldest);
+        this.others.delete(oldest);
+      }
     }
+    this.counters.set(scope, c);
     return c;
   }
 }
@@ -118,16 +130,16 @@ class WindowCounts {
 /** Writes this instance's unwritten counts of the current window, then reads the other instances'. */
 async function exchangeCounts(options: SharedRateLimiterOptions, counts: WindowCounts): Promise<void> {
   const { window: w, counters: mine } = counts.roll();
-  const pending: Array<RateCount & { local: number }> = [];
-  for (const [scope, c] of mine) if (c.local > 0) pending.push({ kind: c.kind, scope, window: w, count: c.written + c.local, local: c.local });
+  const pending: Array<RateCount & { local: number; counter: Counter }> = [];
+  for (const [scope, c] of mine) if (c.local > 0) pending.push({ kind: c.kind, scope, window: w, count: c.written + c.local, local: c.local, counter: c });
   if (pending.length > 0) {
     // Kept one window longer than needed, for instances whose clocks run a little behind.
-    await options.store.write(options.instanceId, pending.map(({ local: _, ...c }) => c), new Date((w + 2) * options.windowMs));
+    await options.store.write(options.instanceId, pending.map(({ local: _, counter: __, ...c }) => c), new Date((w + 2) * options.windowMs));
     // Only what was written moves: events counted during the write stay local for the next sync.
-    for (const p of pending) {
-      const c = mine.get(p.scope)!;
-      c.local -= p.local;
-      c.written += p.local;
+    // (A counter forgotten meanwhile to make room is updated all the same, harmlessly.)
+    for (const { counter, local } of pending) {
+      counter.local -= local;
+      counter.written += local;
     }
   }
   const seen = [...mine].filter(([, c]) => !options.readAllOfKinds.includes(c.kind)).map(([scope]) => scope);

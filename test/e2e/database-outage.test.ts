@@ -99,6 +99,11 @@ describe('database outage: fail fast with 503/UNAVAILABLE, recover without a res
       assert.equal(err.metadata.get('retry-after'), '2');
       const listErr = await timed(() => admin.listKeys({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } }).catch((e) => e));
       assert.equal((listErr as ConnectError).code, Code.Unavailable);
+      const page = await timed(() => request(server.url, { path: `/invite?${earlier}` }));
+      assert.equal(page.status, 503, 'the landing page says the same as GetInvite');
+      assert.equal(page.headers['retry-after'], '2');
+      assert.match(String(page.headers['content-type']), /^text\/html/);
+      assert.match(page.body, /try again in a moment/);
     }
     assert.ok(Math.max(...timings) < 1000, `every request failed within 1 s: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`);
     assert.ok(await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 503), '/readyz says not ready');

@@ -130,6 +130,15 @@ describe('GET /invites_api over real HTTP (Prosody-compatible)', function () {
     assert.equal(JSON.parse([...bodies][0]!).error, 'invalid_token');
   });
 
+  it('refuses the admin token in ?key= (it would land in history and proxy logs) and takes it in the header', async () => {
+    const before = await invitesInDb();
+    const res = await get(`/invites_api?key=${encodeURIComponent(server.adminToken)}&host=example.com`);
+    assert.equal(res.status, 401);
+    assert.match(JSON.parse(res.body).message, /send the admin token as "Authorization: Bearer TOKEN"/);
+    assert.equal(await invitesInDb(), before, 'nothing was created');
+    assert.equal((await get('/invites_api?host=example.com', { authorization: `Bearer ${server.adminToken}` })).status, 201);
+  });
+
   it('stops taking a deleted key at once', async () => {
     const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
     const opts = { headers: { authorization: `Bearer ${server.adminToken}` } };

@@ -64,7 +64,25 @@ describe('InviteService: creation options (in-memory transport)', () => {
     ['a group with a newline', { groups: ['a\nb'] }, /groups: .*control characters/],
     ['a note of 501 characters', { note: 'n'.repeat(501) }, /note is too long: at most 500/],
     ['a note with a tab', { note: 'a\tb' }, /note must not contain control characters/],
+    ['a note of 501 code points (emoji)', { note: '😀'.repeat(501) }, /note is too long: at most 500 characters \(Unicode code points\), got 501/],
+    ['a note with a right-to-left override', { note: 'pay \u202Eexe.txt' }, /note must not contain control characters or format characters .*found U\+202E/],
+    ['a note with a zero-width space', { note: 'a\u200Bb' }, /note must not contain .*U\+200B/],
+    ['a note with a word joiner', { note: 'a\u2060b' }, /note must not contain .*U\+2060/],
+    ['a note with a line separator', { note: 'a\u2028b' }, /note must not contain .*U\+2028/],
+    ['a note with a paragraph separator', { note: 'a\u2029b' }, /note must not contain .*U\+2029/],
+    ['a role with a right-to-left override', { roles: ['ad\u202Emin'] }, /roles: .*U\+202E/],
+    ['a group with a zero-width space', { groups: ['staff\u200B'] }, /groups: .*U\+200B/],
+    ['a username with a zero-width space', { username: 'bo\u200Bb' }, /^username must be a local username/],
+    ['an inviter with a right-to-left override', { inviter: 'ali\u202Ece' }, /^inviter must be a local username/],
   ];
+  it('counts a note in code points, as the docs say: 300 emoji and 500 accented letters fit', async () => {
+    const h = await setup();
+    for (const note of ['😀'.repeat(300), 'é'.repeat(500), '👩\u200D💻 family: 👨\u200D👩\u200D👧']) {
+      const { invite } = await h.inviteClient.createInvite({ note }, h.key);
+      assert.equal(invite!.note, note);
+    }
+  });
+
   for (const [what, options, message] of badOptions) {
     it(`refuses ${what} with InvalidArgument naming it`, async () => {
       const h = await setup();

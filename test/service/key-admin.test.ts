@@ -63,6 +63,11 @@ describe('KeyAdmin (in-memory transport)', () => {
     const h = routerHarness();
     assert.equal(await codeOf(h.adminClient.createKey({ host: 'example.com', name: 'x'.repeat(201) }, h.admin)), 'InvalidArgument');
     assert.equal(await codeOf(h.adminClient.createKey({ host: 'example.com', name: 'a\nb' }, h.admin)), 'InvalidArgument');
+    for (const name of ['invoice\u202Etxt.exe', 'zero\u200Bwidth', 'line\u2028break', 'para\u2029break', 'word\u2060joiner']) {
+      const err = await h.adminClient.createKey({ host: 'example.com', name }, h.admin).catch((e: unknown) => e);
+      assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument, JSON.stringify(name));
+      assert.match(err.rawMessage, /^name must not contain .*U\+[0-9A-F]{4}/);
+    }
     assert.deepEqual((await h.adminClient.listKeys({ host: 'example.com' }, h.admin)).keys, []);
   });
 

@@ -99,4 +99,16 @@ describe('shared rate limiter', () => {
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), /at most 3 scopes/);
   });
+
+  it('still limits a new scope when full, by forgetting the scope counted least recently', () => {
+    const clock = { t: 5 * MINUTE };
+    const [a] = instances(1, createMemoryStore().rateCounters, clock);
+    for (const s of ['a', 'b', 'c']) for (let i = 0; i < 2; i++) a!.add('address', `address:${s}`);
+    a!.add('address', 'address:a'); // a counted last: b is now the least recent
+    const taken = Array.from({ length: 4 }, () => allowed(a!, 'address:new', 2, 'address'));
+    assert.deepEqual(taken, [true, true, false, false], 'a scope first seen when the table is full is limited like any other');
+    assert.equal(a!.check('address', 'address:a', 3).allowed, false, 'the recently counted scope is kept');
+    assert.equal(a!.check('address', 'address:c', 2).allowed, false);
+    assert.equal(a!.check('address', 'address:b', 2).allowed, true, 'the least recently counted one was forgotten');
+  });
 });

@@ -41,7 +41,8 @@ export type CreateInviteRequest = Message<"invites.v1.CreateInviteRequest"> & {
 
   /**
    * Roles the registration side should give the new account: at most 16, each 1 to 100
-   * characters without control characters. Duplicates are dropped.
+   * characters without control or format characters (e.g. U+202E, U+200B, U+2028). Duplicates
+   * are dropped.
    *
    * @generated from field: repeated string roles = 3;
    */
@@ -55,8 +56,10 @@ export type CreateInviteRequest = Message<"invites.v1.CreateInviteRequest"> & {
   groups: string[];
 
   /**
-   * Free text for the operator (who it is for, why): at most 500 characters without control
-   * characters. Never shown on the landing page.
+   * Free text for the operator (who it is for, why): at most 500 characters, counted as Unicode
+   * code points (an emoji is one), without control or format characters (newlines, tabs, U+202E
+   * right-to-left override, U+200B zero-width space, U+2028 line separator; the joiners U+200C and
+   * U+200D are allowed). Never shown on the landing page.
    *
    * @generated from field: string note = 5;
    */

@@ -115,7 +115,8 @@ export type CreateKeyRequest = Message<"invites.v1.CreateKeyRequest"> & {
   host: string;
 
   /**
-   * An optional name, at most 200 characters.
+   * An optional name, at most 200 characters, without control or format characters (e.g.
+   * newlines, U+202E, U+200B).
    *
    * @generated from field: string name = 2;
    */

@@ -22,7 +22,7 @@ const REDIRECT_VALUES: Record<string, boolean> = { '': true, true: true, '1': tr
 function credentialOf(req: HttpRequest, query: URLSearchParams): PresentedCredential {
   if (req.headers.authorization !== undefined) return credentialFromHeader(req.headers.authorization);
   const key = query.get('key');
-  return key ? { kind: 'bearer', token: key } : { kind: 'none' };
+  return key ? { kind: 'bearer', token: key, fromQuery: true } : { kind: 'none' };
 }
 
 function wantsRedirect(query: URLSearchParams): boolean {

@@ -3,6 +3,7 @@ import { recommendedApps } from '../../config/recommended-apps.js';
 import { DomainError } from '../../domain/errors.js';
 import type { InviteService } from '../../service/invite-service.js';
 import type { PublicInvite } from '../../service/invite-view.js';
+import { classifyError, httpStatusOf } from '../error-codes.js';
 import type { HttpRequest, HttpResponse } from '../http-types.js';
 import { requestUrl } from '../request-url.js';
 import type { PlainRoute } from './plain-route.js';
@@ -67,10 +68,13 @@ export function landingPageRoute(deps: {
       } catch (err) {
         if (err instanceof DomainError && err.kind === 'not_found') {
           sendHtml(req, res, 404, notFoundPage());
-        } else {
-          deps.onUnexpected(err);
-          sendHtml(req, res, 500, errorPage());
+          return;
         }
+        // The one error mapping, as GetInvite gets it: a database outage is a 503 + Retry-After
+        // (logged once per outage by the health monitor), only the unexpected is logged here.
+        const error = classifyError(err, deps.onUnexpected);
+        const retry = error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : undefined;
+        sendHtml(req, res, httpStatusOf(error.code), errorPage(), retry);
         return;
       }
       if (invite.status !== 'valid') {
