@@ -99,7 +99,7 @@ describe('connections under attack (issue 13): a real server, loopback only', fu
     const pid = server!.child.pid!;
     const answers = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
-      const protocol = (['grpc', 'grpc-web', 'connect'] as const)[i % 3];
+      const protocol = (['grpc', 'grpc-web', 'connect'] as const)[i % 3]!;
       const answer = `${protocol} ${await oversizeOverH2(server!.port, protocol)}`;
       answers.set(answer, (answers.get(answer) ?? 0) + 1);
     }
