@@ -6,6 +6,7 @@ import { startExpirySweeper } from '../service/expiry-sweeper.js';
 import { createHealthMonitor, type HealthMonitor } from '../service/health-monitor.js';
 import { openMongoStore } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
+import { isTrustedProxy } from '../transport/client-address.js';
 import { listenOnePort } from '../transport/one-port-server.js';
 import { loadOrCreateAdminToken } from './admin-token-file.js';
 import { buildServices } from './build-services.js';
@@ -156,7 +157,7 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     cleanups.push(() => built.stop());
     const services = countedInvites(built, { created: metrics.invitesCreated, redeemed: metrics.invitesRedeemed });
     const handler = composeServer({ services, config, monitor, metrics, logger, now, version: serverVersion() });
-    const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress });
+    const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress, limits: config, unlimitedPeer: isTrustedProxy(config.trustedProxies) });
     cleanups.push(() => server.close(config.shutdownTimeoutSeconds * 1000));
     // Runs before the drain above: health turns NOT_SERVING and Watch streams end, so they don't hold it up.
     cleanups.push(async () => monitor.stop());

@@ -64,6 +64,9 @@ export const flag = kind(
 /** A rate: a whole number per minute. */
 export const perMinute = kind(z.coerce.number().int('must be a whole number').min(1).max(1_000_000));
 
+/** A whole number from `min` to `max`. */
+export const count = (min: number, max: number) => kind(z.coerce.number().int('must be a whole number').min(min).max(max));
+
 /** A TCP port; 0 picks a free one. */
 export const port = kind(z.coerce.number().int().min(0).max(65535));
 

@@ -33,3 +33,9 @@ export function clientAddressOf(trustedProxies: readonly string[]): (req: HttpRe
     return rateLimitAddress(ipaddr.isValid(forwarded) ? forwarded : peer);
   };
 }
+
+/** Whether a peer is one of the trusted proxies (which carry many clients' connections). */
+export function isTrustedProxy(trustedProxies: readonly string[]): (address: string) => boolean {
+  const trust = proxyAddr.compile([...trustedProxies]);
+  return (address) => trustedProxies.length > 0 && trust(address, 0);
+}

@@ -2,6 +2,8 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { connectionsPerAddress, endThenDestroy, type ConnectionLimits } from './connection-limits.js';
+import { stopRequestAfterResponse, watchSession } from './http2-deadlines.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 
 /** The first bytes every HTTP/2 prior-knowledge (h2c) connection sends. */
@@ -10,15 +12,13 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Request heads (request line + headers) over this many bytes get 431. */
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 
-/** A connection that has sent nothing this long after opening is closed (as HTTP/1.1's header timeout would). */
-export const FIRST_BYTES_TIMEOUT_MS = 10_000;
-
 export interface OnePortServerOptions {
   handler: (req: HttpRequest, res: HttpResponse) => void;
   port: number;
   host: string;
-  /** Default FIRST_BYTES_TIMEOUT_MS. */
-  firstBytesTimeoutMs?: number;
+  limits: ConnectionLimits;
+  /** Peers the per-address connection limit does not apply to (trusted proxies). */
+  unlimitedPeer?: (address: string) => boolean;
 }
 
 export interface OnePortServer {
@@ -32,15 +32,48 @@ const HEAD_TOO_LARGE = JSON.stringify({
   message: `the request line and headers must stay under ${MAX_REQUEST_HEAD_BYTES / 1024} KiB`,
 });
 const BAD_REQUEST = JSON.stringify({ error: 'bad_request', message: 'the request is not valid HTTP' });
+const TIMED_OUT = JSON.stringify({ error: 'request_timeout', message: 'the request did not arrive in time: send it whole, without pauses' });
+
+function clientErrorAnswer(code: string | undefined): [status: string, body: string] {
+  if (code === 'HPE_HEADER_OVERFLOW') return ['431 Request Header Fields Too Large', HEAD_TOO_LARGE];
+  // Node's headers and request timeouts (see trackConnections).
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return ['408 Request Timeout', TIMED_OUT];
+  return ['400 Bad Request', BAD_REQUEST];
+}
 
 function rejectClient(err: NodeJS.ErrnoException, socket: Duplex) {
-  if (!socket.writable) return socket.destroy();
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const body = tooLarge ? HEAD_TOO_LARGE : BAD_REQUEST;
-  socket.end(
-    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  // A response already under way on this connection cannot be followed by another.
+  const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (!socket.writable || answering) return socket.destroy();
+  const [status, body] = clientErrorAnswer(err.code);
+  endThenDestroy(
+    socket as net.Socket,
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * The HTTP/1.1 server, with Node's head, request and keep-alive timeouts. Node checks the first
+ * two (and finds idle connections for closeIdleConnections) only for connections it tracks,
+ * which it starts doing on 'listening': this server never listens (its sockets are handed
+ * over), so it is told it does, or those timeouts never fire (issue 13 §2).
+ */
+function http1Server(limits: ConnectionLimits, handler: (req: HttpRequest, res: HttpResponse) => void): http.Server {
+  const h1 = http.createServer(
+    {
+      maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node refuses a head timeout longer than the request's.
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      keepAliveTimeout: limits.idleTimeoutMs,
+      // How often the two deadlines are checked: they are overrun by at most this.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, limits.headersTimeoutMs / 4, limits.requestTimeoutMs / 4)),
+    },
+    handler,
+  );
+  h1.on('clientError', rejectClient);
+  h1.emit('listening');
+  return h1;
 }
 
 /** The requests in flight: `idle` resolves once there are none (a response finished or its client left). */
@@ -58,26 +91,18 @@ function countInFlight(handle: (req: HttpRequest, res: HttpResponse) => void) {
     res.once('finish', finish);
     // A client that hangs up first gets no 'finish': its request is over all the same.
     res.once('close', finish);
-    // A complete answer to an HTTP/2 request the client is still sending (e.g. a message over
-    // the size limit): tell it to stop (RFC 9113 8.1), or it waits for flow control forever.
-    if (req instanceof http2.Http2ServerRequest) {
-      const stream = req.stream;
-      // After the response's trailers (the compatibility layer sends them on this same event).
-      stream.once('wantTrailers', () =>
-        setImmediate(() => {
-          if (!stream.readableEnded && !stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
-        }),
-      );
-    }
+    if (req instanceof http2.Http2ServerRequest) stopRequestAfterResponse(req.stream);
     handle(req, res);
   };
   return { handler, idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve))) };
 }
 
 /** Hands a new connection to the HTTP/2 server if it opens with the h2c preface, else to the HTTP/1.1 one. */
-function routeByFirstBytes(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, timeoutMs: number) {
+function routeByFirstBytes(socket: net.Socket, h1: http.Server, toH2: (socket: net.Socket) => void, timeoutMs: number) {
   // Until its first bytes choose a server, neither server's timeouts watch it: idle ones would pile up.
-  socket.setTimeout(timeoutMs, () => socket.destroy());
+  // A deadline, not an idle timeout: a preface sent a byte at a time would keep resetting that.
+  const deadline = setTimeout(() => socket.destroy(), timeoutMs).unref();
+  socket.once('close', () => clearTimeout(deadline));
   let seen = Buffer.alloc(0);
   const route = (chunk: Buffer) => {
     seen = Buffer.concat([seen, chunk]);
@@ -85,10 +110,11 @@ function routeByFirstBytes(socket: net.Socket, h1: http.Server, h2: http2.Http2S
     const isH2Prefix = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
     if (isH2Prefix && seen.length < H2_PREFACE.length) return; // wait for the rest of the preface
     socket.off('data', route);
-    socket.setTimeout(0);
+    clearTimeout(deadline);
     socket.pause();
     socket.unshift(seen);
-    (isH2Prefix ? h2 : h1).emit('connection', socket);
+    if (isH2Prefix) toH2(socket);
+    else h1.emit('connection', socket);
     process.nextTick(() => socket.resume());
   };
   socket.on('data', route);
@@ -103,22 +129,36 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
   const inFlight = countInFlight(options.handler);
   const handler = inFlight.handler;
 
-  const h1 = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
-  h1.on('clientError', rejectClient);
-  const h2 = http2.createServer({ settings: { maxHeaderListSize: MAX_REQUEST_HEAD_BYTES } }, handler);
+  const { limits } = options;
+  const h1 = http1Server(limits, handler);
+  const h2 = http2.createServer({ settings: { maxHeaderListSize: MAX_REQUEST_HEAD_BYTES, maxConcurrentStreams: limits.maxConcurrentStreams } }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
+  // The socket being handed to the HTTP/2 server: it emits 'session' for it synchronously.
+  let handingOver: net.Socket | undefined;
   h2.on('session', (session) => {
+    const socket = handingOver;
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    watchSession(session, limits, () => socket?.destroy());
     if (draining) session.close();
   });
+  const toH2 = (socket: net.Socket) => {
+    handingOver = socket;
+    try {
+      h2.emit('connection', socket);
+    } finally {
+      handingOver = undefined;
+    }
+  };
   const sockets = new Set<net.Socket>();
+  const perAddress = connectionsPerAddress(limits.maxConnectionsPerAddress, options.unlimitedPeer);
 
   const server = net.createServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    if (!perAddress.admit(socket)) return socket.destroy();
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    routeByFirstBytes(socket, h1, h2, options.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS);
+    routeByFirstBytes(socket, h1, toH2, limits.headersTimeoutMs);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -146,6 +186,8 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       h1.closeIdleConnections();
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
+      // Stops Node's check of the HTTP/1.1 deadlines (the server itself never listened).
+      h1.close();
       await stopped;
     },
   };
