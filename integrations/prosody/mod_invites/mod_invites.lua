@@ -28,18 +28,24 @@ local jid_split = require "util.jid".split;
 local jid_bare = require "util.jid".bare;
 local usermanager = require "core.usermanager";
 
-local service_url = module:get_option_string("invites_service_url");
-local service_key = module:get_option_string("invites_service_key");
--- A call that gets no answer within this many seconds counts as the service being unreachable.
-local request_timeout = module:get_option_number("invites_service_timeout", 5);
--- Unset: the lifetime the service gives invites of this host.
-local default_ttl = module:get_option_number("invite_expiry");
--- How many accounts a reusable group invite (create_group with a ttl) can register.
-local group_max_uses = module:get_option_number("invites_group_max_uses", 1000);
+local service_url, service_key, request_timeout, default_ttl, group_max_uses;
+
+-- Read from the host's config; again by the prosodyctl command, which sets module.host itself.
+local function load_settings()
+	service_url = module:get_option_string("invites_service_url");
+	service_key = module:get_option_string("invites_service_key");
+	-- A call that gets no answer within this many seconds counts as the service being unreachable.
+	request_timeout = module:get_option_number("invites_service_timeout", 5);
+	-- Unset: the lifetime the service gives invites of this host.
+	default_ttl = module:get_option_number("invite_expiry");
+	-- How many accounts a reusable group invite (create_group with a ttl) can register.
+	group_max_uses = module:get_option_number("invites_group_max_uses", 1000);
+end
+load_settings();
 
 local in_prosody = prosody.process_type == "prosody";
 
-if not (service_url and service_key) then
+if module.host ~= "*" and not (service_url and service_key) then
 	module:log("error", "Set invites_service_url and invites_service_key: until then every invite is refused");
 end
 
@@ -638,6 +644,7 @@ function module.command(arg)
 	sm.initialize_host(host);
 	table.remove(arg, 1); -- pop host
 	module.host = host; --luacheck: ignore 122/module
+	load_settings();
 
 	-- Load mod_invites
 	local invites = module:depends("invites");

@@ -1,0 +1,48 @@
+import { createClient, type Client } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
+import { startProsody, type ProsodyOptions, type TestProsody } from './prosody.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { startTestServer, type TestServer } from './test-server.js';
+
+/** Our server, a key of its `localhost` host, and Prosody using our module with that key. */
+export interface ProsodyWithService {
+  server: TestServer;
+  prosody: TestProsody;
+  /** The service's InviteService, called with the key Prosody uses. */
+  invites: Client<typeof InviteService>;
+  /** Call options carrying that key. */
+  auth: { headers: { authorization: string } };
+  /** Between Prosody and the service: cut or freeze it to take the service away. */
+  proxy: TcpProxy;
+  stop(): Promise<void>;
+}
+
+export async function startProsodyWithService(options: Partial<Omit<ProsodyOptions, 'serviceUrl' | 'serviceKey'>> = {}): Promise<ProsodyWithService> {
+  const server = await startTestServer({ INVITES_HOSTS: 'localhost=http://localhost:8080' });
+  const stops: Array<() => Promise<void>> = [() => server.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    const transport = createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' });
+    const admin = createClient(KeyAdmin, transport);
+    const { fullKey } = await admin.createKey({ host: 'localhost', name: 'prosody' }, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: server.port });
+    stops.push(() => proxy.close());
+    const prosody = await startProsody({ ...options, serviceUrl: `http://127.0.0.1:${proxy.port}`, serviceKey: fullKey });
+    stops.push(() => prosody.stop());
+    return {
+      server,
+      prosody,
+      invites: createClient(InviteService, transport),
+      auth: { headers: { authorization: `Bearer ${fullKey}` } },
+      proxy,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
