@@ -30,7 +30,11 @@ function stanzaError(err: unknown): { condition: string; text: string } | undefi
  * send the preauth token, register a username and password, then close. No login here: a test
  * logs in on a new stream with `logIn`.
  */
-export async function signUp(server: XmppServer, account: { token?: string; username: string; password: string }): Promise<SignUpResult> {
+export async function signUp(
+  server: XmppServer,
+  account: { token?: string; username: string; password: string },
+  options: { afterPreauth?: () => Promise<void> } = {},
+): Promise<SignUpResult> {
   let result: SignUpResult | undefined;
   const c = xmppClient(server, async () => {
     if (account.token !== undefined) {
@@ -43,6 +47,7 @@ export async function signUp(server: XmppServer, account: { token?: string; user
         throw new SignUpDone();
       }
     }
+    await options.afterPreauth?.();
     try {
       await c.iqCaller.request(
         xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, account.username), xml('password', {}, account.password))),
