@@ -125,4 +125,22 @@ describe('Prosody signs accounts up with our invites', function () {
     assert.deepEqual(stored.invites.find((i) => i.token === token)?.roles, ['prosody:registered']);
     assert.deepEqual(await signUp(env.prosody, { token, username: newName(), password: 'pw' }), { ok: true });
   });
+
+  it('measures a registration through the module (preauth + register, median of 20)', async function () {
+    const steps: number[] = [];
+    const whole: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { invite } = await env.invites.createInvite({}, env.auth);
+      const timings: { preauthToRegistered?: number } = {};
+      const started = performance.now();
+      assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username: newName(), password: 'pw' }, { timings }), { ok: true });
+      whole.push(performance.now() - started);
+      steps.push(timings.preauthToRegistered!);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const report = `preauth + register: median ${median(steps).toFixed(1)} ms; whole sign-up (connect, stream, preauth, register, close): median ${median(whole).toFixed(1)} ms (N=20)`;
+    console.log(`      ${report}`);
+    // Three calls to our service (GetInvite, HoldInvite, ConfirmInvite) on loopback: well under a second.
+    assert.ok(median(steps) < 1000, report);
+  });
 });

@@ -33,10 +33,11 @@ function stanzaError(err: unknown): { condition: string; text: string } | undefi
 export async function signUp(
   server: XmppServer,
   account: { token?: string; username: string; password: string },
-  options: { afterPreauth?: () => Promise<void> } = {},
+  options: { afterPreauth?: () => Promise<void>; timings?: { preauthToRegistered?: number } } = {},
 ): Promise<SignUpResult> {
   let result: SignUpResult | undefined;
   const c = xmppClient(server, async () => {
+    const started = performance.now();
     if (account.token !== undefined) {
       try {
         await c.iqCaller.request(xml('iq', { type: 'set' }, xml('preauth', { xmlns: 'urn:xmpp:pars:0', token: account.token })));
@@ -53,6 +54,7 @@ export async function signUp(
         xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, account.username), xml('password', {}, account.password))),
       );
       result = { ok: true };
+      if (options.timings) options.timings.preauthToRegistered = performance.now() - started;
     } catch (err) {
       const e = stanzaError(err);
       if (!e) throw err;
