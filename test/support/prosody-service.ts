@@ -14,6 +14,11 @@ export interface ProsodyWithService {
   invites: Client<typeof InviteService>;
   /** Call options carrying that key. */
   auth: { headers: { authorization: string } };
+  /**
+   * Calls an InviteService RPC over Connect's JSON protocol with the key, as the Lua module does;
+   * resolves to the JSON answer, rejects with the Connect error code and message.
+   */
+  rpc(method: string, body: object): Promise<any>;
   /** Between Prosody and the service: cut or freeze it to take the service away. */
   proxy: TcpProxy;
   stop(): Promise<void>;
@@ -38,6 +43,16 @@ export async function startProsodyWithService(options: Partial<Omit<ProsodyOptio
       prosody,
       invites: createClient(InviteService, transport),
       auth: { headers: { authorization: `Bearer ${fullKey}` } },
+      async rpc(method, body) {
+        const res = await fetch(`${server.url}/invites.v1.InviteService/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${fullKey}` },
+          body: JSON.stringify(body),
+        });
+        const answer = await res.json();
+        if (!res.ok) throw Object.assign(new Error(`${method}: ${answer.code}: ${answer.message}`), { code: answer.code });
+        return answer;
+      },
       proxy,
       stop: stopAll,
     };
