@@ -5,7 +5,7 @@ import pino from 'pino';
 import { startApp } from '../server/app/app.js';
 import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
 import { loadConfig } from '../server/config/config.js';
-import { createMemoryStore } from '../server/store/memory-store.js';
+import { createMemoryStore } from '../test/support/memory-store.js';
 
 const config = loadConfig(process.env);
 let commands = 0;

@@ -22,7 +22,7 @@ export const ExitCode = {
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Rows for the EXIT CODES help section and the README. */
+/** Rows for the EXIT CODES help section and docs/cli.md. */
 export const EXIT_CODE_ROWS: ReadonlyArray<[string, string]> = [
   [String(ExitCode.ok), 'success'],
   [String(ExitCode.failed), 'not done, e.g. "key not found"'],

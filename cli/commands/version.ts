@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { InvitesCommand } from '../base-command.js';
 import { CliFailure } from '../cli-failure.js';
 import { ExitCode } from '../exit-codes.js';
-import { DEFAULT_SERVER_URL, serverUrlFlag } from '../key-admin-command.js';
+import { urlFlag } from '../admin-command.js';
 
 export interface VersionJson {
   client: { version: string; node: string };
@@ -21,7 +21,7 @@ export default class Version extends InvitesCommand {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    url: serverUrlFlag({ description: 'the invites server', env: 'INVITES_URL', default: DEFAULT_SERVER_URL, helpValue: 'URL' }),
+    url: urlFlag,
   };
 
   async run(): Promise<VersionJson> {

@@ -146,7 +146,6 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
         return new Map(await Promise.all(hosts.map(async (h) => [h, (await store.keys.listByHost(h)).length] as const)));
       },
       keyCountCacheMs: KEY_COUNT_CACHE_MS,
-      processMetrics: true,
     });
     const monitor = startHealthMonitor(store, config, logger, metrics);
     await monitor.start();
@@ -162,7 +161,7 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     const instanceId = randomToken(6);
     const services = buildServices({ store, config, adminToken, now, instanceId, onBackgroundError });
     cleanups.push(() => services.stop());
-    const { keyAdmin, adminAuthenticator, inviteLifecycle, audit, authFailureGuard } = services;
+    const { keyAdmin, adminAuthenticator, audit, authFailureGuard } = services;
     const invites = countedInvites(services.invites, metrics.invitesCreated);
     const clientAddress = clientAddressOf(config.trustedProxies);
     const facts = createRequestFactsTable();
@@ -173,14 +172,14 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     // Node's real request/response objects, which connect-node types more loosely.
     const adapter = connectNodeAdapter({
       routes: (router) => {
-        connectRoutes({ invites, keyAdmin, adminAuthenticator, inviteLifecycle, audit })(router);
+        connectRoutes({ invites, keyAdmin, adminAuthenticator, audit })(router);
         grpcHealthRoutes({ monitor, services: SERVED_SERVICES.map((s) => s.typeName) })(router);
         reflectionRoutes([...SERVED_SERVICES, Health])(router);
       },
       interceptors: [rpcOutcomeInterceptor(), errorMappingInterceptor(onUnexpected), authFailureInterceptor(authFailureGuard)],
       readMaxBytes: MAX_RPC_MESSAGE_BYTES,
       contextValues: ((req: HttpRequest) => facts.contextValues(req).set(CLIENT_ADDRESS, clientAddress(req))) as ConnectNodeAdapterOptions['contextValues'],
-      fallback: plainRoutes({ invites, inviteLifecycle, onUnexpected, facts, operationalRoutes, authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
+      fallback: plainRoutes({ invites, onUnexpected, facts, operationalRoutes, authFailureGuard, clientAddress }) as ConnectNodeAdapterOptions['fallback'],
     }) as (req: HttpRequest, res: HttpResponse) => void;
     const rpcServices = [...SERVED_SERVICES, Health];
     const answeredRpcPreflight = rpcCors(rpcServices);

@@ -4,7 +4,6 @@ import { createAuditLog, type AuditLog } from '../service/audit-log.js';
 import { createAuditService, type AuditService } from '../service/audit-service.js';
 import { createAuthFailureGuard, type AuthFailureGuard } from '../service/auth-failure-guard.js';
 import { createCallerAuthenticator } from '../service/caller-authenticator.js';
-import { createInviteLifecycleService, type InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import { createInviteService, type InviteService } from '../service/invite-service.js';
 import { createKeyAdminService, type KeyAdminService } from '../service/key-admin-service.js';
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
@@ -16,7 +15,6 @@ import type { Store } from '../store/store.js';
 
 export interface Services {
   invites: InviteService;
-  inviteLifecycle: InviteLifecycleService;
   keyAdmin: KeyAdminService;
   audit: AuditService;
   adminAuthenticator: AdminAuthenticator;
@@ -66,12 +64,6 @@ export function buildServices(options: BuildServicesOptions): Services {
     hosts: config.hosts,
     now,
     keyRateLimit: createKeyRateLimit({ limiter: rateLimiter, defaultPerMinute: config.keyRateLimitPerMinute }),
-  });
-  const inviteLifecycle = createInviteLifecycleService({
-    invites: store.invites,
-    callers,
-    hosts: config.hosts,
-    now,
     audit: auditLog,
   });
   const keyAdmin = createKeyAdminService({
@@ -85,7 +77,6 @@ export function buildServices(options: BuildServicesOptions): Services {
   });
   return {
     invites,
-    inviteLifecycle,
     keyAdmin,
     audit: createAuditService({ audit: store.audit, invites: store.invites, hosts: config.hosts }),
     adminAuthenticator,

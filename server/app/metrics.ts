@@ -11,8 +11,6 @@ export interface MetricsOptions {
   countKeysByHost(): Promise<ReadonlyMap<string, number>>;
   /** How long a key count is reused, so a scrape storm does not become a database storm. */
   keyCountCacheMs: number;
-  /** Adds Node's process metrics (CPU, memory, event loop, GC). Off for tests that start many servers. */
-  processMetrics: boolean;
 }
 
 export interface Metrics {
@@ -32,7 +30,8 @@ export interface Metrics {
 
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  // Node's process metrics (CPU, memory, event loop, GC).
+  collectDefaultMetrics({ register: registry });
 
   let keyCounts: { at: number; counts: Promise<ReadonlyMap<string, number>> } | undefined;
   const countKeys = () => {

@@ -2,8 +2,6 @@ import { DomainError } from './errors.js';
 
 export type InviteStatus = 'valid' | 'expired' | 'used_up' | 'revoked';
 
-export const INVITE_STATUSES: readonly InviteStatus[] = ['valid', 'expired', 'used_up', 'revoked'];
-
 /**
  * An invite's status is derived, never stored: from its expiry, how many of its uses are
  * claimed and whether it was revoked. Revoked wins over used up, which wins over expired:

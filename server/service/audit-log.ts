@@ -1,4 +1,6 @@
-import type { AuditAction, AuditRecord, AuditStore } from '../store/store.js';
+import type { AuditAction, AuditRecord } from '../domain/audit.js';
+import type { AuditStore } from '../store/store.js';
+import type { Caller } from './caller-authenticator.js';
 
 /** What a service reports to the audit trail; the time is added when it is not given. */
 export interface AuditEvent {
@@ -19,6 +21,7 @@ export interface AuditLog {
 
 export const ADMIN_ACTOR = 'admin';
 export const keyActor = (keyId: string) => `key:${keyId}`;
+export const callerActor = (caller: Caller) => (caller.kind === 'admin' ? ADMIN_ACTOR : keyActor(caller.key.id));
 
 export function createAuditLog(deps: { store: Pick<AuditStore, 'insert'>; now: () => Date }): AuditLog {
   return {

@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import { configuredHost } from './configured-host.js';
-import type { AuditRecord, AuditStore, InviteStore } from '../store/store.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { AuditStore, InviteStore } from '../store/store.js';
 import { ADMIN_ACTOR, keyActor } from './audit-log.js';
 
 export const DEFAULT_AUDIT_PAGE = 100;

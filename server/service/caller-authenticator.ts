@@ -1,6 +1,6 @@
 import { parseApiKey } from '../domain/api-key.js';
 import { invalidKey } from '../domain/errors.js';
-import type { KeyRecord } from '../store/store.js';
+import type { KeyRecord } from '../domain/key.js';
 import type { AdminAuthenticator } from './admin-authenticator.js';
 import type { KeyAuthenticator, PresentedCredential } from './key-authenticator.js';
 

@@ -1,19 +1,19 @@
 import type { HostConfig } from '../config/config.js';
-import { DomainError } from '../domain/errors.js';
-import { validateInviteOptions, type InviteOptionsRequest } from '../domain/invite-options.js';
-import { randomToken } from '../domain/random-token.js';
-import type { InviteRecord, InviteStore } from '../store/store.js';
-import { StoreConflict } from '../store/store.js';
-import type { Caller, CallerAuthenticator } from './caller-authenticator.js';
-import { configuredHost, HOST_REQUIRED_WITH_ADMIN_TOKEN } from './configured-host.js';
-import { describeInvite, type Invite } from './invite-view.js';
+import type { InviteStore } from '../store/store.js';
+import { callerActor, type AuditLog } from './audit-log.js';
+import type { CallerAuthenticator } from './caller-authenticator.js';
+import { createInviteFor, type CreateInviteRequest } from './invite-creation.js';
+import { listInvitesFor, type InvitePage, type ListInvitesRequest } from './invite-listing.js';
+import { createInviteLookup, inviteNotFound } from './invite-lookup.js';
+import { redeemInviteFor, type Redeemed } from './invite-redemption.js';
+import { publicView, type Invite, type PublicInvite } from './invite-view.js';
 import type { PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
 
-export type { Invite } from './invite-view.js';
-
-/** mod_invites' token size: 18 random bytes, 24 base64url characters. */
-export const INVITE_TOKEN_BYTES = 18;
+export type { CreateInviteRequest } from './invite-creation.js';
+export type { InvitePage, ListInvitesRequest } from './invite-listing.js';
+export type { Redeemed } from './invite-redemption.js';
+export type { Invite, PublicInvite } from './invite-view.js';
 
 export interface InviteServiceDeps {
   invites: InviteStore;
@@ -23,66 +23,55 @@ export interface InviteServiceDeps {
   now: () => Date;
   /** Invites per minute per key. */
   keyRateLimit: KeyRateLimit;
+  /** Where revocations and redemptions are recorded, with who did them. */
+  audit?: AuditLog;
 }
 
-/** The creation options, and `host`, which only the admin token may (and must) give. */
-export interface CreateInviteRequest extends InviteOptionsRequest {
-  host?: string | undefined;
-}
-
+/** The proto's InviteService: every RPC on invites. */
 export interface InviteService {
   /** Creates and durably stores an invite on the host of the presented key (or the admin's chosen host). */
   createInvite(credential: PresentedCredential, request?: CreateInviteRequest): Promise<Invite>;
-}
-
-/** The host an invite is created on: the key's own, or the one the admin names. */
-function hostFor(caller: Caller, requested: string, hosts: ReadonlyMap<string, HostConfig>): HostConfig {
-  if (caller.kind === 'admin') {
-    return configuredHost(hosts, requested, HOST_REQUIRED_WITH_ADMIN_TOKEN);
-  }
-  const { key } = caller;
-  if (requested && requested.toLowerCase() !== key.host) {
-    throw new DomainError('invalid_argument', `host: an API key creates invites only on its own host (${key.host}); leave host empty`);
-  }
-  const host = hosts.get(key.host);
-  if (!host) {
-    throw new DomainError('failed_precondition', `host "${key.host}" of this key is no longer configured on the server`);
-  }
-  return host;
+  /** Public: no credential. What a landing page needs. */
+  getInvite(token: string): Promise<PublicInvite>;
+  listInvites(credential: PresentedCredential, request: ListInvitesRequest): Promise<InvitePage>;
+  /** Only the creating key or the admin; idempotent. No redeem succeeds once this has resolved. */
+  revokeInvite(credential: PresentedCredential, token: string, host?: string): Promise<Invite>;
+  /**
+   * Consumes one use for `account`, exactly once, or throws failed_precondition saying why not.
+   * An account that already redeemed this invite gets its earlier redemption back (no use taken).
+   */
+  redeemInvite(credential: PresentedCredential, token: string, account: string): Promise<Redeemed>;
 }
 
 export function createInviteService(deps: InviteServiceDeps): InviteService {
+  const lookup = createInviteLookup(deps);
+  const authenticate = (credential: PresentedCredential) => deps.callers.authenticate(credential);
   return {
     async createInvite(credential, request = {}) {
-      const caller = await deps.callers.authenticate(credential);
-      const host = hostFor(caller, request.host ?? '', deps.hosts);
-      const options = validateInviteOptions(request, host);
-      const key = caller.kind === 'key' ? caller.key : undefined;
-      // Invites per minute per key (the admin token is not limited).
-      if (key) deps.keyRateLimit.take(key);
-      // A collision of 144 random bits will not happen, but if it did the client must not see it.
-      for (let attempt = 0; ; attempt++) {
-        const createdAt = deps.now();
-        const record: InviteRecord = {
-          token: randomToken(INVITE_TOKEN_BYTES),
-          host: host.name,
-          kind: 'register',
-          createdAt,
-          expiresAt: new Date(createdAt.getTime() + options.ttlSeconds * 1000),
-          source: key ? `api/token/${key.id}` : 'admin',
-          keyId: key?.id,
-          maxUses: options.maxUses,
-          roles: options.roles,
-          groups: options.groups,
-          note: options.note,
-        };
-        try {
-          await deps.invites.insert(record);
-          return describeInvite(record, host, undefined, createdAt);
-        } catch (err) {
-          if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
-        }
-      }
+      return createInviteFor(deps, await authenticate(credential), request);
+    },
+
+    async getInvite(token) {
+      return publicView(await lookup.describeOne(await lookup.find(token)));
+    },
+
+    async listInvites(credential, request) {
+      return listInvitesFor({ ...deps, lookup }, await authenticate(credential), request);
+    },
+
+    async revokeInvite(credential, token, host) {
+      const caller = await authenticate(credential);
+      const record = await lookup.find(token);
+      // To anyone but its creator and the operator, another's invite does not exist.
+      if (caller.kind === 'key' && record.keyId !== caller.key.id) throw inviteNotFound();
+      if (host && host.toLowerCase() !== record.host) throw inviteNotFound();
+      await deps.invites.revoke(record, deps.now());
+      await deps.audit?.record({ action: 'invite_revoked', actor: callerActor(caller), host: record.host, keyId: record.keyId, inviteToken: token });
+      return lookup.describeOne(record);
+    },
+
+    async redeemInvite(credential, token, account) {
+      return redeemInviteFor({ ...deps, lookup }, await authenticate(credential), token, account);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { HostConfig } from '../config/config.js';
 import { inviteStatus, type InviteStatus } from '../domain/invite-status.js';
-import type { InviteKind, InviteRecord, InviteUsage, RedemptionRecord } from '../store/store.js';
+import type { InviteKind, InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
 import { inviteUri, landingPageUrl } from './invite-links.js';
 
 /** An invite as its creator or the operator sees it: the record, its links and its state. */

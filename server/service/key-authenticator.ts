@@ -1,7 +1,7 @@
 import { invalidKey, missingKey } from '../domain/errors.js';
 import { parseApiKey } from '../domain/api-key.js';
 import { hashSecret, secretMatches } from '../domain/secret-hash.js';
-import type { KeyRecord } from '../store/store.js';
+import type { KeyRecord } from '../domain/key.js';
 import type { KeyLookup } from './key-lookup.js';
 
 /** A credential as the transport found it: absent, present but not `Bearer <token>`, or a token. */

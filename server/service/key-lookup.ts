@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { KeyRecord, KeyStore } from '../store/store.js';
+import type { KeyRecord } from '../domain/key.js';
+import type { KeyStore } from '../store/store.js';
 
 /** How the services find keys: through a short-lived cache so the hot path does no reads. */
 export interface KeyLookup {
@@ -35,9 +36,4 @@ export function createCachedKeyLookup(keys: Pick<KeyStore, 'findById'>, options:
       cache.delete(id);
     },
   };
-}
-
-/** No cache: every lookup reads the store (tests of the store-facing behaviour). */
-export function createDirectKeyLookup(keys: Pick<KeyStore, 'findById'>): KeyLookup {
-  return { find: (id) => keys.findById(id), invalidate: () => {} };
 }

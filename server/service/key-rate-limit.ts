@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import type { KeyRecord } from '../store/store.js';
+import type { KeyRecord } from '../domain/key.js';
 import type { SharedRateLimiter } from './shared-rate-limiter.js';
 
 export const KEY_RATE_KIND = 'key';
@@ -29,6 +29,3 @@ export function createKeyRateLimit(deps: { limiter: SharedRateLimiter; defaultPe
     },
   };
 }
-
-/** No limit (tests of other behaviour). */
-export const unlimitedKeyRate: KeyRateLimit = { limitOf: () => Number.MAX_SAFE_INTEGER, take: () => {} };

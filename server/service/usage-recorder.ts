@@ -1,4 +1,5 @@
-import type { KeyUsage, KeyUsageStore } from '../store/store.js';
+import type { KeyUsage } from '../domain/key.js';
+import type { KeyUsageStore } from '../store/store.js';
 
 /**
  * Key use (count and last time) without a database write per request: counted in memory

@@ -2,7 +2,9 @@ import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collec
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
-import type { InviteRecord, InviteUsage, KeyRecord, Store, TimeRangeQuery } from './store.js';
+import type { InviteRecord, InviteUsage } from '../domain/invite.js';
+import type { KeyRecord } from '../domain/key.js';
+import type { Store, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
 
 interface KeyDocument {
@@ -306,10 +308,6 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
     }),
     invites: withDriverErrorsMapped({
       insert: (invite) => inviteInserts.submit(toInviteDocument(invite)),
-      async findValid(token, now) {
-        const doc = await invites.findOne({ _id: token, expiresAt: { $gt: now } });
-        return doc ? toInviteRecord(doc) : undefined;
-      },
       async deleteExpired(before) {
         const result = await invites.deleteMany({ expiresAt: { $lt: before } });
         await redemptions.deleteMany({ inviteExpiresAt: { $lt: before } });

@@ -1,6 +1,7 @@
 import { ObjectId, type AnyBulkWriteOperation, type Db, type IndexDescription } from 'mongodb';
-import type { AuditRecord, AuditStore, KeyUsageStore, RateCounterStore, TimeRangeQuery } from './store.js';
-import { sumKeyUsage } from './store.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { AuditStore, KeyUsageStore, RateCounterStore, TimeRangeQuery } from './store.js';
+import { sumKeyUsage } from '../domain/key.js';
 
 // The collections beside keys and invites: key use, rate-limit counts and the audit trail.
 

@@ -1,55 +1,8 @@
 /** What the service needs from storage. The service never sees database types. */
 
-export interface KeyRecord {
-  id: string;
-  host: string;
-  name: string;
-  /** SHA-256 of the secret; the secret itself is never stored. */
-  secretHash: Uint8Array;
-  createdAt: Date;
-  /** When the key stops working; undefined: never. */
-  expiresAt?: Date;
-  /** A disabled key is refused like an unknown one until it is enabled again. */
-  disabled?: boolean;
-  /** Invites per minute this key may create; undefined: the server's default. */
-  rateLimitPerMinute?: number;
-  /** When the secret was last replaced. */
-  rotatedAt?: Date;
-}
-
-export type InviteKind = 'register';
-
-export interface InviteRecord {
-  token: string;
-  host: string;
-  kind: InviteKind;
-  createdAt: Date;
-  expiresAt: Date;
-  /** `api/token/KEY_ID` or `admin`. */
-  source: string;
-  /** The key that created it, if a key did. */
-  keyId: string | undefined;
-  /** How many accounts it can register (1: single use). Invites stored before options existed read as 1. */
-  maxUses: number;
-  roles: string[];
-  groups: string[];
-  note: string;
-}
-
-/** One use of an invite: use number `use` (1..maxUses) registered `account` at `redeemedAt`. */
-export interface RedemptionRecord {
-  token: string;
-  use: number;
-  account: string;
-  redeemedAt: Date;
-}
-
-/** What happened to an invite after it was created. */
-export interface InviteUsage {
-  /** Ordered by use number. */
-  redemptions: RedemptionRecord[];
-  revokedAt: Date | undefined;
-}
+import type { AuditRecord } from '../domain/audit.js';
+import type { InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
+import type { KeyRecord, KeyUsage, KeyUsageFigures } from '../domain/key.js';
 
 /** Which invites a list covers; every given condition must hold. */
 export interface InviteListQuery {
@@ -82,8 +35,6 @@ export interface KeyStore {
 export interface InviteStore {
   /** Resolves only once the invite is durably written. Throws StoreConflict when the token is taken. */
   insert(invite: InviteRecord): Promise<void>;
-  /** The invite if it exists and has not expired at `now`. */
-  findValid(token: string, now: Date): Promise<InviteRecord | undefined>;
   /** Invites that expired before `before` (and their redemptions); returns how many invites were removed. */
   deleteExpired(before: Date): Promise<number>;
   /** The invite whether or not it has expired. */
@@ -134,35 +85,10 @@ export interface TimeRangeQuery {
   limit: number;
 }
 
-/** A key's use, summed over every server instance. */
-export interface KeyUsage {
-  count: number;
-  lastUsedAt: Date | undefined;
-}
-
-/** One instance's figures for one key since that instance started. */
-export interface KeyUsageFigures {
-  keyId: string;
-  count: number;
-  lastUsedAt: Date;
-}
-
 /**
  * Key use, counted per server instance: each instance writes only its own documents (a `$set`
  * of its cumulative figures), so no two writers ever update the same document.
  */
-/** Every instance's figures summed per key: counts add up, the latest use wins. */
-export function sumKeyUsage(figures: Iterable<KeyUsageFigures>): Map<string, KeyUsage> {
-  const totals = new Map<string, KeyUsage>();
-  for (const f of figures) {
-    const t = totals.get(f.keyId) ?? { count: 0, lastUsedAt: undefined };
-    t.count += f.count;
-    if (!t.lastUsedAt || f.lastUsedAt > t.lastUsedAt) t.lastUsedAt = f.lastUsedAt;
-    totals.set(f.keyId, t);
-  }
-  return totals;
-}
-
 export interface KeyUsageStore {
   write(instanceId: string, figures: readonly KeyUsageFigures[]): Promise<void>;
   /** Summed over every instance; keys never used are absent. */
@@ -192,27 +118,6 @@ export interface RateCounterStore {
   readOthers(instanceId: string, window: number, select: { kinds: readonly string[]; scopes: readonly string[] }): Promise<Map<string, number>>;
   /** Removes counts that expired before `before`. */
   deleteExpired(before: Date): Promise<number>;
-}
-
-export type AuditAction =
-  | 'key_created'
-  | 'key_deleted'
-  | 'key_disabled'
-  | 'key_enabled'
-  | 'key_rotated'
-  | 'invite_created'
-  | 'invite_revoked'
-  | 'invite_redeemed';
-
-/** Something done to a key or an invite. Never holds a key's secret or the admin token. */
-export interface AuditRecord {
-  at: Date;
-  action: AuditAction;
-  /** `admin` or `key:ID`. */
-  actor: string;
-  host: string;
-  keyId: string | undefined;
-  inviteToken: string | undefined;
 }
 
 export interface AuditStore {

@@ -3,7 +3,6 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import type { AdminAuthenticator } from '../service/admin-authenticator.js';
-import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import type { AuditService } from '../service/audit-service.js';
 import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
 import type { InviteService as InviteDomainService } from '../service/invite-service.js';
@@ -18,7 +17,6 @@ export interface RouteServices {
   invites: InviteDomainService;
   keyAdmin: KeyAdminService;
   adminAuthenticator: AdminAuthenticator;
-  inviteLifecycle: InviteLifecycleService;
   audit: AuditService;
 }
 
@@ -52,10 +50,10 @@ export function connectRoutes(services: RouteServices) {
         return { invite: inviteMessage(invite) };
       },
       async getInvite(req) {
-        return { invite: publicInviteMessage(await services.inviteLifecycle.getInvite(req.token)) };
+        return { invite: publicInviteMessage(await services.invites.getInvite(req.token)) };
       },
       async listInvites(req, ctx) {
-        const { invites, nextPageToken } = await services.inviteLifecycle.listInvites(credentialFromHeader(ctx.requestHeader.get('authorization')), {
+        const { invites, nextPageToken } = await services.invites.listInvites(credentialFromHeader(ctx.requestHeader.get('authorization')), {
           host: req.host,
           status: statusFromMessage(req.status),
           pageSize: req.pageSize,
@@ -64,11 +62,11 @@ export function connectRoutes(services: RouteServices) {
         return { invites: invites.map(inviteMessage), nextPageToken };
       },
       async revokeInvite(req, ctx) {
-        const invite = await services.inviteLifecycle.revokeInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.host);
+        const invite = await services.invites.revokeInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.host);
         return { invite: inviteMessage(invite) };
       },
       async redeemInvite(req, ctx) {
-        const { invite, redemption } = await services.inviteLifecycle.redeemInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.account);
+        const { invite, redemption } = await services.invites.redeemInvite(credentialFromHeader(ctx.requestHeader.get('authorization')), req.token, req.account);
         return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
       },
     });

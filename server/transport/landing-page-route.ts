@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
+import type { InviteService } from '../service/invite-service.js';
 import type { PublicInvite } from '../service/invite-view.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { errorPage, LANDING_PAGE_CSP, notFoundPage, unavailableInvitePage, validInvitePage } from './landing-page-html.js';
@@ -39,7 +39,7 @@ function tokenOf(url: string | undefined): string {
  * `GET /invite?TOKEN`: the landing page of an invite, plain HTML that works without
  * JavaScript. A thin adapter over the same service call as the public GetInvite RPC.
  */
-export function landingPageRoute(deps: { inviteLifecycle: InviteLifecycleService; onUnexpected: (err: unknown) => void }) {
+export function landingPageRoute(deps: { invites: InviteService; onUnexpected: (err: unknown) => void }) {
   return async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendHtml(req, res, 405, errorPage(), { allow: ALLOWED_METHODS });
@@ -47,7 +47,7 @@ export function landingPageRoute(deps: { inviteLifecycle: InviteLifecycleService
     }
     let invite: PublicInvite;
     try {
-      invite = await deps.inviteLifecycle.getInvite(tokenOf(req.url));
+      invite = await deps.invites.getInvite(tokenOf(req.url));
     } catch (err) {
       if (err instanceof DomainError && err.kind === 'not_found') {
         sendHtml(req, res, 404, notFoundPage());

@@ -1,7 +1,6 @@
 import { invitesApiRoute, INVITES_API_PATH } from './invites-api-route.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import type { InviteService } from '../service/invite-service.js';
-import type { InviteLifecycleService } from '../service/invite-lifecycle-service.js';
 import { landingPageRoute, LANDING_PAGE_PATH } from './landing-page-route.js';
 import type { AuthFailureGuard } from '../service/auth-failure-guard.js';
 import { sendJson } from './plain-responses.js';
@@ -9,7 +8,6 @@ import type { RequestFactsTable } from './request-facts.js';
 
 export interface PlainRouteDeps {
   invites: InviteService;
-  inviteLifecycle: InviteLifecycleService;
   onUnexpected: (err: unknown) => void;
   /** Where a matched route is noted for the request's log line and metrics. */
   facts?: RequestFactsTable;

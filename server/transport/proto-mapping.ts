@@ -16,7 +16,8 @@ import type { InviteStatus as DomainInviteStatus } from '../domain/invite-status
 import type { Invite } from '../service/invite-service.js';
 import type { KeyDescription } from '../service/key-admin-service.js';
 import type { PublicInvite } from '../service/invite-view.js';
-import type { AuditRecord, RedemptionRecord } from '../store/store.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { RedemptionRecord } from '../domain/invite.js';
 
 const TYPE_OF_KIND: Record<Invite['kind'], InviteType> = { register: InviteType.REGISTER };
 

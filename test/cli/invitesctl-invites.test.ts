@@ -103,6 +103,9 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
     const before = await invitesCollection().countDocuments();
     assertOneErrorLine(await cli('invites:create', 'example.com', '--ttl', 'soon'), 2, /^Error: --ttl: must be a duration such as 3600, 90s, 15m, 12h or 7d, not "soon"/);
     assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', 'many'), 2, /--uses/);
+    // Integers the wire cannot carry used to end in "serialize binary ... invalid uint32" (exit 5).
+    assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', '1e30'), 2, /--uses/);
+    assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', '-1'), 2, /--uses/);
     assertOneErrorLine(await cli('invites:list', 'example.com', '--status', 'fresh'), 2, /--status/);
     assertOneErrorLine(await cli('invites:create', 'example.com', '--ttl', '11d'), 6, /ttl of 950400 seconds is longer than example\.com allows: at most 864000 seconds \(10d\)/);
     assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', '0'), 6, /max_uses must be a whole number from 1 to 1000/);

@@ -63,6 +63,35 @@ describe('CreateInvite over every protocol on one port', function () {
     }
   });
 
+  it('serves the read RPCs to a Connect client over HTTP GET (they have no side effects)', async () => {
+    const bearer = { headers: { authorization: `Bearer ${key}` } };
+    const { invite: created } = await createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createInvite({}, bearer);
+    const token = created!.token;
+    const before = server.logs.length;
+    const client = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1', useHttpGet: true }));
+    const { invite } = await client.getInvite({ token });
+    assert.equal(invite?.token, token);
+    assert.equal(invite?.host, 'localhost');
+    assert.equal(invite?.remainingUses, 1);
+    const { invites } = await client.listInvites({}, bearer);
+    assert.ok(invites.some((i) => i.token === token), 'the key lists the invite it created');
+    await new Promise((r) => setTimeout(r, 50)); // each request line is written when its response ends
+    const calls = server.logs
+      .slice(before)
+      .map((l) => JSON.parse(l) as { msg: string; method: string; route: string; status: number })
+      .filter((l) => l.msg === 'request')
+      .map(({ method, route, status }) => ({ method, route, status }));
+    assert.deepEqual(calls, [
+      { method: 'GET', route: '/invites.v1.InviteService/GetInvite', status: 200 },
+      { method: 'GET', route: '/invites.v1.InviteService/ListInvites', status: 200 },
+    ]);
+    // The URL a cache or a browser sees: the request message in the query.
+    const message = encodeURIComponent(JSON.stringify({ token }));
+    const res = await fetch(`${server.url}/invites.v1.InviteService/GetInvite?connect=v1&encoding=json&message=${message}`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { invite: { token: string } }).invite.token, token);
+  });
+
   it('keeps 50 parallel creates apart: 50 distinct tokens, all stored', async () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => request(server.url, { path: '/invites_api', headers: { authorization: `Bearer ${key}` } })));
     assert.deepEqual([...new Set(results.map((r) => r.status))], [201]);

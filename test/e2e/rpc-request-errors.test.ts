@@ -11,10 +11,19 @@ describe('RPC requests Connect cannot serve', function () {
 
   it('answers a method other than POST with 405, Allow and a message', async () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
-      const res = await rawRequest(server.port, httpRequestBytes(method, path, []));
+      const res = await rawRequest(server.port, httpRequestBytes(method, '/invites.v1.KeyAdmin/CreateKey', []));
       assert.equal(res.status, 405, method);
       assert.equal(res.headers.allow, 'POST');
       assert.deepEqual(JSON.parse(res.body), { error: 'method_not_allowed', message: 'call this RPC with POST' });
+    }
+  });
+
+  it('names GET too in the 405 of a read RPC, which Connect clients may call with GET', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const res = await rawRequest(server.port, httpRequestBytes(method, path, []));
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.allow, 'POST, GET');
+      assert.deepEqual(JSON.parse(res.body), { error: 'method_not_allowed', message: 'call this RPC with POST or GET' });
     }
   });
 

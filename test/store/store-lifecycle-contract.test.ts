@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { hashSecret } from '../../server/domain/secret-hash.js';
-import { createMemoryStore } from '../../server/store/memory-store.js';
+import { createMemoryStore } from '../support/memory-store.js';
 import { openMongoStore } from '../../server/store/mongo-store.js';
-import type { AuditRecord, InviteRecord, KeyRecord, Store } from '../../server/store/store.js';
+import type { AuditRecord } from '../../server/domain/audit.js';
+import type { InviteRecord } from '../../server/domain/invite.js';
+import type { KeyRecord } from '../../server/domain/key.js';
+import type { Store } from '../../server/store/store.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 // The contract of what key lifecycle, usage, rate limits and the audit trail need from a store.

@@ -1,10 +1,8 @@
-import { startTestEngine, stopTestEngine } from './test-database.js';
+import { stopTestEngine } from './test-database.js';
 
+// The database engine starts on the first test that asks for a database (createTestDatabase),
+// so the unit and service tiers run without it (and without Go).
 export const mochaHooks = {
-  async beforeAll(this: Mocha.Context) {
-    this.timeout(60_000);
-    await startTestEngine();
-  },
   async afterAll() {
     await stopTestEngine();
   },

@@ -3,7 +3,7 @@ import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
 import { buildServices } from '../../server/app/build-services.js';
 import { loadConfig } from '../../server/config/config.js';
-import { createMemoryStore } from '../../server/store/memory-store.js';
+import { createMemoryStore } from './memory-store.js';
 import type { Store } from '../../server/store/store.js';
 import { authFailureInterceptor, connectRoutes, errorMappingInterceptor } from '../../server/transport/connect-routes.js';
 

@@ -10,17 +10,19 @@ import { startEmbeddedDb, type EmbeddedDb } from '../../server/embedded/embedded
  * One database engine per test run: real MongoDB when MONGODB_URI is set, otherwise the
  * embedded engine in a temporary directory. Each suite gets a database of its own.
  */
-let engine: { uri: string; stop: () => Promise<void> } | undefined;
+interface Engine {
+  uri: string;
+  stop: () => Promise<void>;
+}
 
-export async function startTestEngine(): Promise<void> {
+let engine: Promise<Engine> | undefined;
+
+async function startTestEngine(): Promise<Engine> {
   const given = process.env.MONGODB_URI;
-  if (given) {
-    engine = { uri: given, stop: async () => {} };
-    return;
-  }
+  if (given) return { uri: given, stop: async () => {} };
   const dir = await mkdtemp(join(tmpdir(), 'invites-test-db-'));
   const db: EmbeddedDb = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
-  engine = {
+  return {
     uri: db.uri,
     stop: async () => {
       await db.stop();
@@ -29,14 +31,17 @@ export async function startTestEngine(): Promise<void> {
   };
 }
 
+/** Stops the engine if a test started it (the root hooks call this once after all tests). */
 export async function stopTestEngine(): Promise<void> {
-  await engine?.stop();
+  const started = engine;
   engine = undefined;
+  await (await started?.catch(() => undefined))?.stop();
 }
 
-export function testEngineUri(): string {
-  if (!engine) throw new Error('the test database engine is not running (root hooks not loaded?)');
-  return engine.uri;
+/** The engine's URI, starting it on first use: only the tiers that need a database pay for it. */
+export async function testEngineUri(): Promise<string> {
+  engine ??= startTestEngine();
+  return (await engine).uri;
 }
 
 export interface TestDatabase {
@@ -48,7 +53,7 @@ export interface TestDatabase {
 
 /** A fresh, uniquely named database; `drop()` removes it and closes the client. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const uri = testEngineUri();
+  const uri = await testEngineUri();
   const name = `test_${randomBytes(6).toString('hex')}`;
   const client = await MongoClient.connect(uri);
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createCachedKeyLookup } from '../../server/service/key-lookup.js';
-import type { KeyRecord } from '../../server/store/store.js';
+import type { KeyRecord } from '../../server/domain/key.js';
 
 const record = (id: string): KeyRecord => ({ id, host: 'example.com', name: '', secretHash: new Uint8Array(32), createdAt: new Date() });
 

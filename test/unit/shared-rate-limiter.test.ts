@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startSharedRateLimiter, type SharedRateLimiter } from '../../server/service/shared-rate-limiter.js';
-import { createMemoryStore } from '../../server/store/memory-store.js';
+import { createMemoryStore } from '../support/memory-store.js';
 import type { RateCounterStore } from '../../server/store/store.js';
 
 const MINUTE = 60_000;

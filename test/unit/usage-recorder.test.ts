@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startUsageRecorder } from '../../server/service/usage-recorder.js';
-import { createMemoryStore } from '../../server/store/memory-store.js';
+import { createMemoryStore } from '../support/memory-store.js';
 import type { KeyUsageStore } from '../../server/store/store.js';
 
 function countingStore() {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { auditEventJson, auditTable, type AuditEventJson } from '../../audit-output.js';
-import { KeyAdminCommand } from '../../key-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 
 export interface AuditListJson {
   /** Newest first. */
@@ -21,7 +21,7 @@ const sinceFlag = Flags.custom<Date>({
   },
 });
 
-export default class AuditList extends KeyAdminCommand {
+export default class AuditList extends AdminCommand {
   static override summary = 'List what was done to keys and invites, and by whom, newest first.';
   static override description =
     'Key created, deleted, disabled, enabled, rotated; invite created, revoked, redeemed; each with its time (UTC), its actor (admin, or key:ID for an API key) and host.';
@@ -37,7 +37,7 @@ export default class AuditList extends KeyAdminCommand {
 
   async run(): Promise<AuditListJson> {
     const { flags } = await this.parse(AuditList);
-    const client = await this.connect(flags);
+    const client = await this.connectKeyAdmin(flags);
     const response = await client.listAudit({ host: flags.host ?? '', since: flags.since ? timestampFromDate(flags.since) : undefined, pageSize: flags.limit });
     const events = response.events.map(auditEventJson);
     if (events.length === 0) this.log('No events.');

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
-import { InviteAdminCommand } from '../../invite-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { inviteJson, type InviteJson } from '../../invite-output.js';
 
 const ttlFlag = Flags.custom<number>({
@@ -13,7 +13,7 @@ const ttlFlag = Flags.custom<number>({
   },
 });
 
-export default class InvitesCreate extends InviteAdminCommand {
+export default class InvitesCreate extends AdminCommand {
   static override summary = 'Create an invite on a host and print its landing page URL.';
   static override description = `Prints the URL of the invite's landing page alone on stdout, so a script can capture it; the page shows the invite as a link and a QR code. With --json, prints the whole invite.
 
@@ -31,7 +31,14 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
   };
   static override flags = {
     ttl: ttlFlag({ description: "how long the invite stays valid (3600, 90s, 15m, 12h, 7d, 2w); default: the host's invite lifetime", helpValue: 'DURATION' }),
-    uses: Flags.integer({ description: 'how many accounts the invite can register (1 to 1000)', default: 1, helpValue: 'N' }),
+    uses: Flags.integer({
+      description: 'how many accounts the invite can register (1 to 1000)',
+      default: 1,
+      // The server says why 0 or 5000 is refused; what does not fit the wire's uint32 cannot be sent at all.
+      min: 0,
+      max: 0xffff_ffff,
+      helpValue: 'N',
+    }),
     role: Flags.string({ description: 'a role for the new accounts; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'ROLE' }),
     group: Flags.string({ description: 'a group to add the new accounts to; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'GROUP' }),
     note: Flags.string({ description: 'who or what the invite is for (at most 500 characters; never shown on the landing page)', helpValue: 'TEXT' }),

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { InviteAdminCommand } from '../../invite-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { inviteJson, invitesTable, STATUS_NAMES, statusOfName, type InviteJson, type StatusName } from '../../invite-output.js';
 
 export interface InviteListJson {
@@ -13,7 +13,7 @@ export interface InviteListJson {
 /** Pages of the largest size the server allows. */
 const PAGE_SIZE = 200;
 
-export default class InvitesList extends InviteAdminCommand {
+export default class InvitesList extends AdminCommand {
   static override summary = "List a host's invites, newest first.";
   static override description =
     "Shows each invite's TOKEN, STATUS, USES (used/allowed), EXPIRES (UTC), SOURCE (the key that made it, or admin) and NOTE. --json adds the roles, groups, links and which accounts used each invite.";

@@ -1,10 +1,10 @@
 import { Args } from '@oclif/core';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
-import { InviteAdminCommand } from '../../invite-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { inviteJson, tokenFromArgument, type InviteJson } from '../../invite-output.js';
 
-export default class InvitesRevoke extends InviteAdminCommand {
+export default class InvitesRevoke extends AdminCommand {
   static override summary = 'Revoke an invite: it can never be used again.';
   static override description =
     'Accounts it already registered stay. Revoking an invite twice is fine; an unknown token (or one of another host) is an error ("invite not found", exit code 1). TOKEN may also be the landing page URL or the xmpp: link.';

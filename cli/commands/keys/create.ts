@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
-import { KeyAdminCommand } from '../../key-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { keyJson, type KeyJson } from '../../key-output.js';
 
 export interface CreatedKeyJson extends KeyJson {
@@ -18,7 +18,7 @@ const expiresInFlag = Flags.custom<number>({
   },
 });
 
-export default class KeysCreate extends KeyAdminCommand {
+export default class KeysCreate extends AdminCommand {
   static override summary = 'Create an API key for a host and print it (ID/SECRET).';
   static override description = `Prints the new key, ID/SECRET, alone on stdout, so a script can capture it. The secret is shown only this once: the server stores only its hash.
 
@@ -64,7 +64,7 @@ Give the key to whatever creates invites, e.g. GET /invites_api?key=ID/SECRET. P
 
   async run(): Promise<CreatedKeyJson> {
     const { args, flags } = await this.parse(KeysCreate);
-    const client = await this.connect(flags);
+    const client = await this.connectKeyAdmin(flags);
     const response = await client.createKey({
       host: args.host,
       name: args.name ?? '',

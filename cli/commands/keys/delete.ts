@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { KeyAdminCommand } from '../../key-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 
 export interface DeletedKeyJson {
   host: string;
@@ -7,7 +7,7 @@ export interface DeletedKeyJson {
   deleted: true;
 }
 
-export default class KeysDelete extends KeyAdminCommand {
+export default class KeysDelete extends AdminCommand {
   static override summary = 'Delete (revoke) an API key.';
   static override description = 'The key stops creating invites at once. Invites it already created stay valid. An unknown ID is an error ("key not found", exit code 1).';
   static override examples = [
@@ -24,7 +24,7 @@ export default class KeysDelete extends KeyAdminCommand {
 
   async run(): Promise<DeletedKeyJson> {
     const { args, flags } = await this.parse(KeysDelete);
-    const client = await this.connect(flags);
+    const client = await this.connectKeyAdmin(flags);
     await client.deleteKey({ host: args.host, id: args.id });
     this.log(`Deleted key ${args.id} of ${args.host}: it no longer creates invites.`);
     return { host: args.host.toLowerCase(), id: args.id, deleted: true };

@@ -1,10 +1,10 @@
 import { Args } from '@oclif/core';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
-import { KeyAdminCommand } from '../../key-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { keyJson, type KeyJson } from '../../key-output.js';
 
-export default class KeysDisable extends KeyAdminCommand {
+export default class KeysDisable extends AdminCommand {
   static override summary = 'Disable an API key without deleting it.';
   static override description =
     'The key is refused like an unknown one (401) until keys:enable: at once on the server that handles the command, within a second on every other. Its invites stay valid; its id, name, limits and history are kept.';
@@ -16,7 +16,7 @@ export default class KeysDisable extends KeyAdminCommand {
 
   async run(): Promise<KeyJson> {
     const { args, flags } = await this.parse(KeysDisable);
-    const client = await this.connect(flags);
+    const client = await this.connectKeyAdmin(flags);
     const { key } = await client.disableKey({ host: args.host, id: args.id });
     if (!key) throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the key`);
     this.log(`Disabled key ${key.id} of ${key.host}: it is refused until "${this.config.bin} keys:enable ${key.host} ${key.id}".`);

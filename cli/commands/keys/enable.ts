@@ -1,10 +1,10 @@
 import { Args } from '@oclif/core';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
-import { KeyAdminCommand } from '../../key-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { keyJson, keyState, type KeyJson } from '../../key-output.js';
 
-export default class KeysEnable extends KeyAdminCommand {
+export default class KeysEnable extends AdminCommand {
   static override summary = 'Enable a disabled API key again.';
   static override description = 'The key works again with its old secret. An expired key stays expired.';
   static override examples = [{ description: 'Let the key Ab3dEf6hIj9k work again:', command: '<%= config.bin %> <%= command.id %> example.com Ab3dEf6hIj9k' }];
@@ -15,7 +15,7 @@ export default class KeysEnable extends KeyAdminCommand {
 
   async run(): Promise<KeyJson> {
     const { args, flags } = await this.parse(KeysEnable);
-    const client = await this.connect(flags);
+    const client = await this.connectKeyAdmin(flags);
     const { key } = await client.enableKey({ host: args.host, id: args.id });
     if (!key) throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the key`);
     const json = keyJson(key);

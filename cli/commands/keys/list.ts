@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { KeyAdminCommand } from '../../key-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { keyJson, keysTable, type KeyJson } from '../../key-output.js';
 
 export interface KeyListJson {
@@ -8,7 +8,7 @@ export interface KeyListJson {
   keys: KeyJson[];
 }
 
-export default class KeysList extends KeyAdminCommand {
+export default class KeysList extends AdminCommand {
   static override summary = "List a host's API keys, newest first.";
   static override description = 'Shows each key\'s ID, NAME and CREATED time (UTC). Secrets are never shown: they are not stored.';
   static override examples = [
@@ -24,7 +24,7 @@ export default class KeysList extends KeyAdminCommand {
 
   async run(): Promise<KeyListJson> {
     const { args, flags } = await this.parse(KeysList);
-    const client = await this.connect(flags);
+    const client = await this.connectKeyAdmin(flags);
     const response = await client.listKeys({ host: args.host });
     const keys = response.keys.map(keyJson);
     if (keys.length === 0) {

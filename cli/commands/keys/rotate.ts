@@ -1,11 +1,11 @@
 import { Args } from '@oclif/core';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
-import { KeyAdminCommand } from '../../key-admin-command.js';
+import { AdminCommand } from '../../admin-command.js';
 import { keyJson } from '../../key-output.js';
 import type { CreatedKeyJson } from './create.js';
 
-export default class KeysRotate extends KeyAdminCommand {
+export default class KeysRotate extends AdminCommand {
   static override summary = 'Give an API key a new secret and print the new key (ID/SECRET).';
   static override description = `Prints the new key, ID/SECRET, alone on stdout; the ID stays the same. The old secret stops working at once on the server that handles the command, within a second on every other. The new secret is shown only this once.`;
   static override examples = [
@@ -21,7 +21,7 @@ export default class KeysRotate extends KeyAdminCommand {
 
   async run(): Promise<CreatedKeyJson> {
     const { args, flags } = await this.parse(KeysRotate);
-    const client = await this.connect(flags);
+    const client = await this.connectKeyAdmin(flags);
     const response = await client.rotateKey({ host: args.host, id: args.id });
     if (!response.key || !response.fullKey) {
       throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new key`);

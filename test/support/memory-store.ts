@@ -1,5 +1,8 @@
-import type { AuditRecord, InviteCursor, InviteListQuery, InviteRecord, InviteUsage, KeyRecord, KeyUsageFigures, RateCount, RedemptionRecord, Store, TimeRangeQuery } from './store.js';
-import { StoreConflict, sumKeyUsage } from './store.js';
+import type { AuditRecord } from '../../server/domain/audit.js';
+import type { InviteRecord, InviteUsage, RedemptionRecord } from '../../server/domain/invite.js';
+import { sumKeyUsage, type KeyRecord, type KeyUsageFigures } from '../../server/domain/key.js';
+import type { InviteCursor, InviteListQuery, RateCount, Store, TimeRangeQuery } from '../../server/store/store.js';
+import { StoreConflict } from '../../server/store/store.js';
 
 /**
  * A Store in process memory, for service tests that should not need a database.
@@ -55,10 +58,6 @@ export function createMemoryStore(): Store {
       async insert(invite) {
         if (invites.has(invite.token)) throw new StoreConflict('invite token is taken');
         invites.set(invite.token, copyInvite(invite));
-      },
-      async findValid(token, now) {
-        const i = invites.get(token);
-        return i && i.expiresAt > now ? copyInvite(i) : undefined;
       },
       async deleteExpired(before) {
         let n = 0;
