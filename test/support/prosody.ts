@@ -8,6 +8,8 @@ import type { XmppServer } from './xmpp-client.js';
 
 /** Debian's Prosody (apt `prosody prosody-modules`), started by a test with our mod_invites. */
 export interface TestProsody extends XmppServer {
+  /** Prosody's HTTP port (loopback), for modules that serve pages. */
+  httpPort: number;
   /** The scratch folder holding the config, our module and the data. */
   dir: string;
   configPath: string;
@@ -31,6 +33,8 @@ export interface ProsodyOptions {
   domain?: string;
   /** Extra settings of the VirtualHost, as Lua expressions (e.g. `{ allow_user_invites: 'true' }`). */
   hostSettings?: Record<string, string>;
+  /** Extra modules of the VirtualHost (e.g. `invites_page`, which also turns on Prosody's HTTP server). */
+  hostModules?: string[];
 }
 
 const PROSODY_USER = 'prosody';
@@ -100,6 +104,8 @@ export async function startProsody(options: ProsodyOptions): Promise<TestProsody
   }
   const logPath = join(dataDir, 'prosody.log');
   const port = await freePort();
+  const httpPort = await freePort();
+  const modules = ['invites', 'invites_register', 'invites_adhoc', 'adhoc', 'register_ibr', ...(options.hostModules ?? [])];
 
   const hostSettings = Object.entries(options.hostSettings ?? {})
     .map(([k, v]) => `  ${k} = ${v}\n`)
@@ -118,7 +124,9 @@ legacy_ssl_ports = {}
 s2s_ports = {}
 s2s_direct_tls_ports = {}
 component_ports = {}
-http_ports = {}
+http_ports = { ${httpPort} }
+http_interfaces = { "127.0.0.1" }
+http_default_host = ${lua(domain)}
 https_ports = {}
 c2s_require_encryption = false
 s2s_require_encryption = false
@@ -129,7 +137,7 @@ modules_enabled = { "roster", "saslauth", "disco" }
 admins = { ${lua(`admin@${domain}`)} }
 
 VirtualHost ${lua(domain)}
-  modules_enabled = { "invites", "invites_register", "invites_adhoc", "adhoc", "register_ibr" }
+  modules_enabled = { ${modules.map(lua).join(', ')} }
   invites_service_url = ${lua(options.serviceUrl)}
   invites_service_key = ${lua(options.serviceKey)}
 ${hostSettings}`;
@@ -174,6 +182,7 @@ ${hostSettings}`;
   return {
     domain,
     port,
+    httpPort,
     dir,
     configPath,
     dataDir,
