@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InviteStatus } from '../../gen/invites/v1/invite_pb.js';
+import { startProsody } from '../support/prosody.js';
 import { startProsodyWithService, type ProsodyWithService } from '../support/prosody-service.js';
 import { canLogIn, signUp } from '../support/xmpp-client.js';
 
@@ -78,6 +80,42 @@ describe('Prosody signs accounts up with our invites', function () {
     const clash = await signUp(env.prosody, { token: invite!.token, username: taken, password: 'other' });
     assert.equal(clash.ok === false && clash.condition, 'conflict');
     assert.equal(await status(invite!.token), InviteStatus.VALID, 'still valid after the refused registration');
+    assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username: newName(), password: 'pw' }), { ok: true });
+  });
+
+  it('two Prosody instances on one service, clients racing on a single-use invite across both: exactly one account', async () => {
+    const second = await startProsody({ serviceUrl: env.serviceUrl, serviceKey: env.serviceKey });
+    try {
+      const { invite } = await env.invites.createInvite({}, env.auth);
+      const names = [newName(), newName(), newName(), newName(), newName(), newName()];
+      const servers = [env.prosody, second];
+      const results = await Promise.all(names.map((username, i) => signUp(servers[i % 2]!, { token: invite!.token, username, password: 'pw' })));
+      assert.equal(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
+      const created = names.filter((name, i) => existsSync(join(servers[i % 2]!.dataDir, 'localhost', 'accounts', `${name}.dat`)));
+      assert.equal(created.length, 1, 'one account across the two');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a registration that fails after the use was held (Prosody cannot write the account) gives the use back', async () => {
+    const { invite } = await env.invites.createInvite({}, env.auth);
+    const accounts = join(env.prosody.dataDir, 'localhost', 'accounts');
+    assert.ok(existsSync(accounts), 'earlier tests made accounts');
+    const username = newName();
+    await chmod(accounts, 0o500); // Prosody's account store fails, as on a full or read-only disk
+    try {
+      const result = await signUp(env.prosody, { token: invite!.token, username, password: 'pw' });
+      assert.equal(result.ok, false, 'Prosody refuses the registration');
+      assert.equal(result.ok === false && result.step, 'register');
+    } finally {
+      await chmod(accounts, 0o750);
+    }
+    assert.equal(accountExists(username), false);
+    // Given back by ReleaseInvite right after the refusal (no waiting for the hold to lapse).
+    const deadline = Date.now() + 2000;
+    while ((await status(invite!.token)) !== InviteStatus.VALID && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await status(invite!.token), InviteStatus.VALID, 'the invite has its use back');
     assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username: newName(), password: 'pw' }), { ok: true });
   });
 

@@ -12,6 +12,9 @@ export interface ProsodyWithService {
   prosody: TestProsody;
   /** The service's InviteService, called with the key Prosody uses. */
   invites: Client<typeof InviteService>;
+  /** What Prosody is configured with (through the proxy), for a second Prosody instance. */
+  serviceUrl: string;
+  serviceKey: string;
   /** Call options carrying that key. */
   auth: { headers: { authorization: string } };
   /**
@@ -36,11 +39,14 @@ export async function startProsodyWithService(options: Partial<Omit<ProsodyOptio
     const { fullKey } = await admin.createKey({ host: 'localhost', name: 'prosody' }, { headers: { authorization: `Bearer ${server.adminToken}` } });
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: server.port });
     stops.push(() => proxy.close());
-    const prosody = await startProsody({ ...options, serviceUrl: `http://127.0.0.1:${proxy.port}`, serviceKey: fullKey });
+    const serviceUrl = `http://127.0.0.1:${proxy.port}`;
+    const prosody = await startProsody({ ...options, serviceUrl, serviceKey: fullKey });
     stops.push(() => prosody.stop());
     return {
       server,
       prosody,
+      serviceUrl,
+      serviceKey: fullKey,
       invites: createClient(InviteService, transport),
       auth: { headers: { authorization: `Bearer ${fullKey}` } },
       async rpc(method, body) {

@@ -23,7 +23,6 @@ local json = require "util.json";
 local datetime = require "util.datetime";
 local filters = require "util.filters";
 local st = require "util.stanza";
-local jid_node = require "util.jid".node;
 local jid_split = require "util.jid".split;
 local jid_bare = require "util.jid".bare;
 local usermanager = require "core.usermanager";
