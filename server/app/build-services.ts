@@ -67,6 +67,7 @@ export function buildServices(options: BuildServicesOptions): Services {
     audit: auditLog,
   });
   const keyAdmin = createKeyAdminService({
+    admin: adminAuthenticator,
     keys: store.keys,
     keyLookup,
     hosts: config.hosts,
@@ -78,7 +79,7 @@ export function buildServices(options: BuildServicesOptions): Services {
   return {
     invites,
     keyAdmin,
-    audit: createAuditService({ audit: store.audit, invites: store.invites, hosts: config.hosts }),
+    audit: createAuditService({ admin: adminAuthenticator, audit: store.audit, invites: store.invites, hosts: config.hosts }),
     adminAuthenticator,
     authFailureGuard: createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute }),
     auditLog,

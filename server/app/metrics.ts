@@ -21,31 +21,16 @@ export interface Metrics {
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   readonly httpDuration: Histogram<'route' | 'method'>;
   readonly invitesCreated: Counter<'host'>;
-  /** For the redeeming side: incremented once per redeemed use. */
+  /** Incremented once per redeemed use (not for a retried redemption). */
   readonly invitesRedeemed: Counter<'host'>;
   readonly databaseRoundTrip: Histogram;
   readonly databaseUp: Gauge;
   readonly apiKeys: Gauge<'host'>;
 }
 
-export function createMetrics(options: MetricsOptions): Metrics {
-  const registry = new Registry();
-  // Node's process metrics (CPU, memory, event loop, GC).
-  collectDefaultMetrics({ register: registry });
-
-  let keyCounts: { at: number; counts: Promise<ReadonlyMap<string, number>> } | undefined;
-  const countKeys = () => {
-    const at = Date.now();
-    if (!keyCounts || at - keyCounts.at >= options.keyCountCacheMs) {
-      const counts = options.countKeysByHost();
-      keyCounts = { at, counts };
-      // A failed count is not cached: the next scrape tries again.
-      counts.catch(() => (keyCounts = undefined));
-    }
-    return keyCounts.counts;
-  };
-
-  const metrics: Metrics = {
+/** The series, each in `registry`; `countKeys` is read on scrape. */
+function defineMetrics(registry: Registry, countKeys: () => Promise<ReadonlyMap<string, number>>): Metrics {
+  return {
     registry,
     rpcRequests: new Counter({
       name: 'invites_rpc_requests_total',
@@ -110,6 +95,26 @@ export function createMetrics(options: MetricsOptions): Metrics {
       },
     }),
   };
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  // Node's process metrics (CPU, memory, event loop, GC).
+  collectDefaultMetrics({ register: registry });
+
+  let keyCounts: { at: number; counts: Promise<ReadonlyMap<string, number>> } | undefined;
+  const countKeys = () => {
+    const at = Date.now();
+    if (!keyCounts || at - keyCounts.at >= options.keyCountCacheMs) {
+      const counts = options.countKeysByHost();
+      keyCounts = { at, counts };
+      // A failed count is not cached: the next scrape tries again.
+      counts.catch(() => (keyCounts = undefined));
+    }
+    return keyCounts.counts;
+  };
+
+  const metrics = defineMetrics(registry, countKeys);
   for (const host of options.hosts) {
     metrics.invitesCreated.inc({ host }, 0);
     metrics.invitesRedeemed.inc({ host }, 0);

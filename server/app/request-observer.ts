@@ -1,6 +1,4 @@
-import { Code } from '@connectrpc/connect';
 import { codeFromHttpStatus } from '@connectrpc/connect/protocol-connect';
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
 import { codeName } from '../transport/error-codes.js';
 import type { RequestFacts, RequestFactsTable } from '../transport/request-facts.js';
@@ -24,20 +22,8 @@ function protocolOf(req: HttpRequest, facts: RequestFacts): string {
   return 'connect';
 }
 
-/** gRPC errors raised before any handler ran (e.g. an undecodable message) only show in the trailers. */
-function captureGrpcStatus(res: HttpResponse, onStatus: (status: string) => void) {
-  const addTrailers = res.addTrailers;
-  res.addTrailers = function (this: HttpResponse, headers: OutgoingHttpHeaders) {
-    const status = headers['grpc-status'];
-    if (status !== undefined) onStatus(String(status));
-    return addTrailers.call(this, headers as never);
-  } as typeof res.addTrailers;
-}
-
-function rpcCodeOf(facts: RequestFacts, trailerStatus: string | undefined, res: HttpResponse, finished: boolean): string {
+function rpcCodeOf(facts: RequestFacts, res: HttpResponse, finished: boolean): string {
   if (facts.code !== undefined) return facts.code;
-  const fromTrailer = Number(trailerStatus) as Code;
-  if (trailerStatus !== undefined && Code[fromTrailer] !== undefined) return codeName(fromTrailer);
   if (!finished) return 'canceled';
   return res.statusCode === 200 ? 'unknown' : codeName(codeFromHttpStatus(res.statusCode));
 }
@@ -52,8 +38,6 @@ export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRe
   return (req: HttpRequest, res: HttpResponse): void => {
     const started = process.hrtime.bigint();
     const facts = deps.facts.start(req);
-    let trailerStatus: string | undefined;
-    if (String(req.headers['content-type']).startsWith('application/grpc')) captureGrpcStatus(res, (status) => (trailerStatus = status));
     let observed = false;
     /** `finished`: the response was sent in full; false when the connection or stream closed first. */
     const observe = (finished: boolean) => {
@@ -65,7 +49,7 @@ export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRe
       const route = facts.route ?? UNMATCHED;
       let code: string | undefined;
       if (facts.kind === 'rpc') {
-        code = rpcCodeOf(facts, trailerStatus, res, finished);
+        code = rpcCodeOf(facts, res, finished);
         const [, service = '', rpc = ''] = route.split('/');
         metrics.rpcRequests.inc({ service, method: rpc, code });
         metrics.rpcDuration.observe({ service, method: rpc }, seconds);

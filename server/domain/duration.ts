@@ -1,33 +1,43 @@
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+type Unit = keyof typeof UNIT_MS;
 
 /**
- * Parses a duration such as `90`, `45s`, `15m`, `12h`, `7d`, `2w` into seconds.
- * Returns undefined for anything else, so callers can word their own error.
+ * The one duration parser: a whole number with one of `units` (a bare number is in `bare`),
+ * into milliseconds. Returns undefined for anything else, so callers can word their own error.
  */
-export function parseDurationSeconds(text: string): number | undefined {
-  const m = /^\s*(\d+)\s*([smhdw]?)\s*$/i.exec(text);
+function parseDuration(text: string, bare: Unit, units: readonly Unit[]): number | undefined {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text);
   if (!m) return undefined;
-  const seconds = Number(m[1]) * UNIT_SECONDS[(m[2] || 's').toLowerCase()]!;
-  return Number.isSafeInteger(seconds) ? seconds : undefined;
-}
-
-/**
- * Parses a short duration such as `250ms`, `2s` or `1m` into milliseconds; a bare number is
- * milliseconds. Returns undefined for anything else.
- */
-export function parseDurationMillis(text: string): number | undefined {
-  const m = /^\s*(\d+)\s*(ms|[smh]?)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const unit = (m[2] || 'ms').toLowerCase();
-  const ms = Number(m[1]) * (unit === 'ms' ? 1 : UNIT_SECONDS[unit]! * 1000);
+  const unit = (m[2]!.toLowerCase() || bare) as Unit;
+  if (!units.includes(unit)) return undefined;
+  const ms = Number(m[1]) * UNIT_MS[unit];
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
-/** Seconds as the largest unit that divides them exactly: `30d`, `36h`, `90s`. */
-export function formatDurationSeconds(seconds: number): string {
-  for (const unit of ['w', 'd', 'h', 'm'] as const) {
-    const size = UNIT_SECONDS[unit]!;
-    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+/** Parses a duration such as `90`, `45s`, `15m`, `12h`, `7d`, `2w` into seconds. */
+export function parseDurationSeconds(text: string): number | undefined {
+  const ms = parseDuration(text, 's', ['s', 'm', 'h', 'd', 'w']);
+  return ms === undefined ? undefined : ms / 1000;
+}
+
+/** Parses a short duration such as `250ms`, `2s` or `1m` into milliseconds; a bare number is milliseconds. */
+export function parseDurationMillis(text: string): number | undefined {
+  return parseDuration(text, 'ms', ['ms', 's', 'm', 'h']);
+}
+
+/**
+ * The one duration formatter: milliseconds as the largest unit that divides them exactly
+ * (`30d`, `36h`, `90s`, `250ms`), in the notation both parsers read back.
+ */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
   }
-  return `${seconds}s`;
+  return `${ms}ms`;
+}
+
+/** Seconds in the same notation: 2592000 → `30d`. */
+export function formatDurationSeconds(seconds: number): string {
+  return formatDuration(seconds * 1000);
 }

@@ -21,3 +21,22 @@ export function createAdminAuthenticator(adminToken: string): AdminAuthenticator
     },
   };
 }
+
+type Operations<T> = { [K in keyof T]: (...args: never[]) => unknown };
+
+/** `T`'s operations, each taking the presented credential first. */
+export type AdminOnly<T extends Operations<T>> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (credential: PresentedCredential, ...args: A) => R : never;
+};
+
+/** Operations only the admin may call: each checks the credential before it does anything. */
+export function adminOnly<T extends Operations<T>>(admin: AdminAuthenticator, operations: T): AdminOnly<T> {
+  const guarded: Record<string, (credential: PresentedCredential, ...args: never[]) => unknown> = {};
+  for (const [name, operation] of Object.entries(operations) as Array<[string, (...args: never[]) => unknown]>) {
+    guarded[name] = async (credential, ...args) => {
+      admin.authenticate(credential);
+      return operation(...args);
+    };
+  }
+  return guarded as AdminOnly<T>;
+}

@@ -2,6 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { configuredHost } from './configured-host.js';
 import type { AuditRecord } from '../domain/audit.js';
 import type { AuditStore, InviteStore } from '../store/store.js';
+import { adminOnly, type AdminAuthenticator, type AdminOnly } from './admin-authenticator.js';
 import { ADMIN_ACTOR, keyActor } from './audit-log.js';
 
 export const DEFAULT_AUDIT_PAGE = 100;
@@ -15,16 +16,28 @@ export interface AuditQuery {
   pageSize: number;
 }
 
-export interface AuditService {
+export interface AuditOperations {
   /** Newest first; `truncated` when more events matched than the page holds. */
   listAudit(query: AuditQuery): Promise<{ events: AuditRecord[]; truncated: boolean }>;
 }
+
+/** Only the admin: takes the presented credential first. */
+export type AuditService = AdminOnly<AuditOperations>;
 
 /**
  * The audit trail: the `audit` collection merged with invite creations read from the invites
  * themselves (each holds its key and time), so creating an invite stays one database write.
  */
-export function createAuditService(deps: { audit: Pick<AuditStore, 'list'>; invites: Pick<InviteStore, 'listCreated'>; hosts: ReadonlyMap<string, unknown> }): AuditService {
+export function createAuditService(deps: {
+  admin: AdminAuthenticator;
+  audit: Pick<AuditStore, 'list'>;
+  invites: Pick<InviteStore, 'listCreated'>;
+  hosts: ReadonlyMap<string, unknown>;
+}): AuditService {
+  return adminOnly(deps.admin, auditOperations(deps));
+}
+
+function auditOperations(deps: { audit: Pick<AuditStore, 'list'>; invites: Pick<InviteStore, 'listCreated'>; hosts: ReadonlyMap<string, unknown> }): AuditOperations {
   return {
     async listAudit(query) {
       let hosts = [...deps.hosts.keys()];

@@ -39,54 +39,114 @@ export interface HealthMonitor {
 
 class ProbeTimeout extends Error {}
 
+/** A probe's raw outcome; what it means for serving is decided by `probedSnapshot`. */
+type ProbeResult = { answered: true; roundTripMs: number; missing: string[] } | { answered: false; err: unknown };
+
+/** Rejects with ProbeTimeout if `work` takes longer than `timeoutMs` (the work itself goes on). */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new ProbeTimeout()), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(t));
+}
+
+/**
+ * Asks the database whether it answers and has its indexes, within `timeoutMs`. At most one ping
+ * outstanding: a hung database must not pile up probes, so callers check `busy()` first.
+ */
+function createDatabaseProbe(options: HealthMonitorOptions) {
+  let outstanding: Promise<unknown> | undefined;
+  return {
+    busy: () => outstanding !== undefined,
+    async run(): Promise<ProbeResult> {
+      const started = performance.now();
+      const work = (async () => {
+        await options.ping();
+        const roundTripMs = performance.now() - started;
+        options.onRoundTrip?.(roundTripMs / 1000);
+        return { roundTripMs, missing: await options.missingIndexes() };
+      })();
+      outstanding = work.finally(() => (outstanding = undefined)).catch(() => {});
+      try {
+        return { answered: true, ...(await withTimeout(work, options.timeoutMs)) };
+      } catch (err) {
+        return { answered: false, err };
+      }
+    },
+  };
+}
+
+/** What a probe reports; a failed one keeps the last round trip and index list, for operators. */
+function probedSnapshot(result: ProbeResult, previous: HealthSnapshot, checkedAt: Date, timeoutMs: number): HealthSnapshot {
+  if (!result.answered) {
+    const problem = result.err instanceof ProbeTimeout ? `the database did not answer within ${timeoutMs} ms` : 'the database is unreachable';
+    return { ...previous, serving: false, databaseReachable: false, checkedAt, problem };
+  }
+  const { roundTripMs, missing } = result;
+  const problem = missing.length ? `missing database indexes: ${missing.join(', ')}` : undefined;
+  return { serving: missing.length === 0, databaseReachable: true, checkedAt, roundTripMs: Math.round(roundTripMs * 100) / 100, problem, missingIndexes: missing };
+}
+
+/** The open watch streams: each is woken when `serving` flips and ended when the monitor stops. */
+function createWatchers(current: () => HealthSnapshot, stopped: () => boolean) {
+  const listeners = new Set<{ changed: () => void; ended: () => void }>();
+  return {
+    changed: () => listeners.forEach((listener) => listener.changed()),
+    ended: () => listeners.forEach((listener) => listener.ended()),
+    async *watch(signal: AbortSignal): AsyncIterable<HealthSnapshot> {
+      let wake: (() => void) | undefined;
+      // The first pass yields the current state, whatever it is.
+      let pending = true;
+      const listener = { changed: () => ((pending = true), wake?.()), ended: () => wake?.() };
+      listeners.add(listener);
+      signal.addEventListener('abort', listener.ended);
+      try {
+        for (;;) {
+          if (signal.aborted) return;
+          if (pending) {
+            pending = false;
+            yield current();
+            continue;
+          }
+          if (stopped()) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        listeners.delete(listener);
+        signal.removeEventListener('abort', listener.ended);
+      }
+    },
+  };
+}
+
 export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
   const now = options.now ?? (() => new Date());
   let snapshot: HealthSnapshot = { serving: false, databaseReachable: false, checkedAt: undefined, roundTripMs: undefined, problem: 'not checked yet', missingIndexes: [] };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  // At most one ping outstanding: a hung database must not pile up probes.
-  let outstanding: Promise<unknown> | undefined;
-  const listeners = new Set<{ changed: () => void; ended: () => void }>();
+  const database = createDatabaseProbe(options);
+  const watchers = createWatchers(() => snapshot, () => stopped);
 
+  // Only a flip of `serving` is news: for the log and for watchers.
   const publish = (next: HealthSnapshot, err: unknown, quiet = false) => {
     const flipped = next.serving !== snapshot.serving;
     snapshot = next;
     if (!flipped) return;
     if (!quiet) options.onChange?.(next, err);
-    for (const listener of listeners) listener.changed();
-  };
-
-  const withTimeout = <T>(work: Promise<T>): Promise<T> => {
-    let t: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      t = setTimeout(() => reject(new ProbeTimeout()), options.timeoutMs);
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(t));
+    watchers.changed();
   };
 
   const probe = async () => {
-    if (outstanding) {
+    if (database.busy()) {
       publish({ ...snapshot, serving: false, databaseReachable: false, checkedAt: now(), problem: `the database has not answered for over ${options.timeoutMs} ms` }, undefined);
       return;
     }
-    const started = performance.now();
-    const work = (async () => {
-      await options.ping();
-      const roundTripMs = performance.now() - started;
-      options.onRoundTrip?.(roundTripMs / 1000);
-      return { roundTripMs, missing: await options.missingIndexes() };
-    })();
-    outstanding = work.finally(() => (outstanding = undefined)).catch(() => {});
-    try {
-      const { roundTripMs, missing } = await withTimeout(work);
-      if (stopped) return;
-      const problem = missing.length ? `missing database indexes: ${missing.join(', ')}` : undefined;
-      publish({ serving: missing.length === 0, databaseReachable: true, checkedAt: now(), roundTripMs: Math.round(roundTripMs * 100) / 100, problem, missingIndexes: missing }, undefined);
-    } catch (err) {
-      if (stopped) return;
-      const problem = err instanceof ProbeTimeout ? `the database did not answer within ${options.timeoutMs} ms` : 'the database is unreachable';
-      publish({ ...snapshot, serving: false, databaseReachable: false, checkedAt: now(), problem }, err);
-    }
+    const result = await database.run();
+    // stop() has already reported not serving; a late answer must not undo that.
+    if (stopped) return;
+    publish(probedSnapshot(result, snapshot, now(), options.timeoutMs), result.answered ? undefined : result.err);
   };
 
   const schedule = () => {
@@ -97,30 +157,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   return {
     current: () => snapshot,
-
-    async *watch(signal) {
-      let wake: (() => void) | undefined;
-      let pending = true;
-      const listener = { changed: () => ((pending = true), wake?.()), ended: () => wake?.() };
-      listeners.add(listener);
-      signal.addEventListener('abort', listener.ended);
-      try {
-        for (;;) {
-          if (signal.aborted) return;
-          if (pending) {
-            pending = false;
-            yield snapshot;
-            continue;
-          }
-          if (stopped) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      } finally {
-        listeners.delete(listener);
-        signal.removeEventListener('abort', listener.ended);
-      }
-    },
+    watch: (signal) => watchers.watch(signal),
 
     async start() {
       await probe();
@@ -132,7 +169,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       clearTimeout(timer);
       publish({ ...snapshot, serving: false, checkedAt: now(), problem: 'the server is shutting down' }, undefined, true);
       stopped = true;
-      for (const listener of listeners) listener.ended();
+      watchers.ended();
     },
   };
 }

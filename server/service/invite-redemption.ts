@@ -12,6 +12,8 @@ export const MAX_ACCOUNT_LENGTH = 1023;
 export interface Redeemed {
   invite: Invite;
   redemption: RedemptionRecord;
+  /** True when the account had already redeemed it: its earlier redemption, no use taken. */
+  replayed: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function redeemInviteFor(
   const before = await lookup.describeOne(record);
   // A retry (the answer to the first call was lost) takes no second use: the account has its use.
   const earlier = before.redemptions.find((r) => r.account === account);
-  if (earlier) return { invite: before, redemption: earlier };
+  if (earlier) return { invite: before, redemption: earlier, replayed: true };
   if (before.status !== 'valid') throw inviteUnavailable(before.status);
   // Claim the next use by inserting it under its unique id: whoever inserts use N first owns
   // it, on every engine. Uses are taken in order, so the claimed ones are always 1..k and
@@ -43,7 +45,7 @@ export async function redeemInviteFor(
     const redemption: RedemptionRecord = { token, use, account, redeemedAt: deps.now() };
     if (await deps.invites.claimUse(redemption, record.expiresAt)) {
       await deps.audit?.record({ action: 'invite_redeemed', actor: callerActor(caller), host: record.host, keyId: record.keyId, inviteToken: token, at: redemption.redeemedAt });
-      return { invite: await lookup.describeOne(record), redemption };
+      return { invite: await lookup.describeOne(record), redemption, replayed: false };
     }
   }
   // Every use is taken: by redemptions, or by a revocation that voids the free ones.

@@ -38,7 +38,8 @@ export interface InviteService {
   revokeInvite(credential: PresentedCredential, token: string, host?: string): Promise<Invite>;
   /**
    * Consumes one use for `account`, exactly once, or throws failed_precondition saying why not.
-   * An account that already redeemed this invite gets its earlier redemption back (no use taken).
+   * An account that already redeemed this invite gets its earlier redemption back (no use taken,
+   * `replayed` true).
    */
   redeemInvite(credential: PresentedCredential, token: string, account: string): Promise<Redeemed>;
 }

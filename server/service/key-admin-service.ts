@@ -7,6 +7,7 @@ import { hashSecret } from '../domain/secret-hash.js';
 import type { KeyRecord, KeyUsage } from '../domain/key.js';
 import type { KeyStore } from '../store/store.js';
 import { StoreConflict } from '../store/store.js';
+import { adminOnly, type AdminAuthenticator, type AdminOnly } from './admin-authenticator.js';
 import { ADMIN_ACTOR, type AuditLog } from './audit-log.js';
 import type { KeyLookup } from './key-lookup.js';
 
@@ -15,6 +16,8 @@ export const MAX_KEY_LIFETIME_SECONDS = 3650 * 86400;
 export const MAX_KEY_RATE_LIMIT_PER_MINUTE = 100_000;
 
 export interface KeyAdminServiceDeps {
+  /** Who may call it. */
+  admin: AdminAuthenticator;
   keys: KeyStore;
   keyLookup: Pick<KeyLookup, 'invalidate'>;
   hosts: ReadonlyMap<string, HostConfig>;
@@ -40,7 +43,8 @@ export interface KeyDescription extends KeyRecord {
   lastUsedAt: Date | undefined;
 }
 
-export interface KeyAdminService {
+/** The key operations; the service (KeyAdminService) takes the admin token first in each. */
+export interface KeyOperations {
   /** Returns the stored record and the full key `ID/SECRET`, which is never available again. */
   createKey(host: string, name: string, options?: CreateKeyOptions): Promise<{ key: KeyDescription; fullKey: string }>;
   listKeys(host: string): Promise<KeyDescription[]>;
@@ -51,9 +55,57 @@ export interface KeyAdminService {
   rotateKey(host: string, id: string): Promise<{ key: KeyDescription; fullKey: string }>;
 }
 
+/** Only the admin: every operation takes the presented credential first. */
+export type KeyAdminService = AdminOnly<KeyOperations>;
+
 const keyNotFound = () => new DomainError('not_found', 'key not found');
 
 export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminService {
+  return adminOnly(deps.admin, keyOperations(deps));
+}
+
+/** Refuses a name or option a key cannot have, naming it. */
+function checkNewKey(name: string, { expiresInSeconds, rateLimitPerMinute }: CreateKeyOptions): void {
+  if (name.length > MAX_KEY_NAME_LENGTH) {
+    throw new DomainError('invalid_argument', `name is too long: at most ${MAX_KEY_NAME_LENGTH} characters`);
+  }
+  if (/\p{Cc}/u.test(name)) {
+    throw new DomainError('invalid_argument', 'name must not contain control characters such as newlines or tabs');
+  }
+  if (expiresInSeconds !== undefined && !(expiresInSeconds >= 1 && expiresInSeconds <= MAX_KEY_LIFETIME_SECONDS)) {
+    throw new DomainError('invalid_argument', `expires_in must be between 1 second and ${MAX_KEY_LIFETIME_SECONDS / 86400} days`);
+  }
+  if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0 && rateLimitPerMinute <= MAX_KEY_RATE_LIMIT_PER_MINUTE)) {
+    throw new DomainError('invalid_argument', `rate_limit_per_minute must be between 1 and ${MAX_KEY_RATE_LIMIT_PER_MINUTE} (0 for the server's default)`);
+  }
+}
+
+/** Stores a key with a fresh id and secret; a taken id (never seen in practice) draws again. */
+async function insertNewKey(deps: KeyAdminServiceDeps, host: HostConfig, name: string, options: CreateKeyOptions): Promise<{ key: KeyRecord; fullKey: string }> {
+  const { expiresInSeconds, rateLimitPerMinute } = options;
+  for (let attempt = 0; ; attempt++) {
+    const generated = generateApiKey();
+    const createdAt = deps.now();
+    const key: KeyRecord = {
+      id: generated.id,
+      host: host.name,
+      name: name.trim(),
+      secretHash: hashSecret(generated.secret),
+      createdAt,
+      expiresAt: expiresInSeconds !== undefined ? new Date(createdAt.getTime() + Math.round(expiresInSeconds * 1000)) : undefined,
+      disabled: false,
+      rateLimitPerMinute: rateLimitPerMinute || undefined,
+    };
+    try {
+      await deps.keys.insert(key);
+      return { key, fullKey: generated.full };
+    } catch (err) {
+      if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
+    }
+  }
+}
+
+function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
   const hostNamed = (host: string): HostConfig => configuredHost(deps.hosts, host);
   const describe = (key: KeyRecord, usage?: KeyUsage): KeyDescription => ({
     ...key,
@@ -77,43 +129,12 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
   return {
     async createKey(hostName, name, options = {}) {
       const host = hostNamed(hostName);
-      if (name.length > MAX_KEY_NAME_LENGTH) {
-        throw new DomainError('invalid_argument', `name is too long: at most ${MAX_KEY_NAME_LENGTH} characters`);
-      }
-      if (/\p{Cc}/u.test(name)) {
-        throw new DomainError('invalid_argument', 'name must not contain control characters such as newlines or tabs');
-      }
-      const { expiresInSeconds, rateLimitPerMinute } = options;
-      if (expiresInSeconds !== undefined && !(expiresInSeconds >= 1 && expiresInSeconds <= MAX_KEY_LIFETIME_SECONDS)) {
-        throw new DomainError('invalid_argument', `expires_in must be between 1 second and ${MAX_KEY_LIFETIME_SECONDS / 86400} days`);
-      }
-      if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0 && rateLimitPerMinute <= MAX_KEY_RATE_LIMIT_PER_MINUTE)) {
-        throw new DomainError('invalid_argument', `rate_limit_per_minute must be between 1 and ${MAX_KEY_RATE_LIMIT_PER_MINUTE} (0 for the server's default)`);
-      }
-      for (let attempt = 0; ; attempt++) {
-        const generated = generateApiKey();
-        const createdAt = deps.now();
-        const key: KeyRecord = {
-          id: generated.id,
-          host: host.name,
-          name: name.trim(),
-          secretHash: hashSecret(generated.secret),
-          createdAt,
-          expiresAt: expiresInSeconds !== undefined ? new Date(createdAt.getTime() + Math.round(expiresInSeconds * 1000)) : undefined,
-          disabled: false,
-          rateLimitPerMinute: rateLimitPerMinute || undefined,
-        };
-        try {
-          await deps.keys.insert(key);
-        } catch (err) {
-          if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
-          continue;
-        }
-        // A negative entry cached for this id (someone tried it before) must not hide the new key.
-        deps.keyLookup.invalidate(key.id);
-        await audit('key_created', key, key.createdAt);
-        return { key: describe(key), fullKey: generated.full };
-      }
+      checkNewKey(name, options);
+      const { key, fullKey } = await insertNewKey(deps, host, name, options);
+      // A negative entry cached for this id (someone tried it before) must not hide the new key.
+      deps.keyLookup.invalidate(key.id);
+      await audit('key_created', key, key.createdAt);
+      return { key: describe(key), fullKey };
     },
     async listKeys(hostName) {
       const keys = await deps.keys.listByHost(hostNamed(hostName).name);

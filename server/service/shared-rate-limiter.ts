@@ -53,96 +53,129 @@ interface Counter {
 
 const CLEANUP_EVERY_MS = 60_000;
 
-export function startSharedRateLimiter(options: SharedRateLimiterOptions): SharedRateLimiter {
-  let window = -1; // set on first use
-  let counters = new Map<string, Counter>();
-  let others = new Map<string, number>();
-  let warnedFull = false;
-  let lastCleanup = 0;
+/** What this instance knows of the current window: its own counts and, as of the last sync, the others'. */
+class WindowCounts {
+  private window = -1; // set on first use
+  private counters = new Map<string, Counter>();
+  private others = new Map<string, number>();
+  private warnedFull = false;
 
-  const roll = () => {
-    const current = Math.floor(options.now() / options.windowMs);
-    if (current !== window) {
-      window = current;
-      counters = new Map();
-      others = new Map();
-      warnedFull = false;
+  constructor(private readonly options: Pick<SharedRateLimiterOptions, 'windowMs' | 'maxScopes' | 'now' | 'onError'>) {}
+
+  /** Starts afresh when the clock has entered a new window; returns the current one and this instance's counters in it. */
+  roll(): { window: number; counters: ReadonlyMap<string, Counter> } {
+    const current = Math.floor(this.options.now() / this.options.windowMs);
+    if (current !== this.window) {
+      this.window = current;
+      this.counters = new Map();
+      this.others = new Map();
+      this.warnedFull = false;
     }
-  };
-  const countOf = (scope: string) => {
-    const c = counters.get(scope);
-    return (c ? c.local + c.written : 0) + (others.get(scope) ?? 0);
-  };
-  const retryAfterSeconds = () => Math.max(1, Math.ceil(((window + 1) * options.windowMs - options.now()) / 1000));
-  const counter = (kind: string, scope: string) => {
-    let c = counters.get(scope);
+    return { window: this.window, counters: this.counters };
+  }
+
+  check(scope: string, limit: number): RateDecision {
+    this.roll();
+    return this.countOf(scope) >= limit ? { allowed: false, retryAfterSeconds: this.retryAfterSeconds() } : { allowed: true, retryAfterSeconds: 0 };
+  }
+
+  /** Counts one event in the window last rolled to (unless the scope cannot be tracked). */
+  increment(kind: string, scope: string): void {
+    const c = this.counter(kind, scope);
+    if (c) c.local++;
+  }
+
+  /** Takes what a sync read for `window`, unless that window has ended meanwhile. */
+  setOthers(window: number, others: Map<string, number>): void {
+    if (this.window === window) this.others = others;
+  }
+
+  private countOf(scope: string): number {
+    const c = this.counters.get(scope);
+    return (c ? c.local + c.written : 0) + (this.others.get(scope) ?? 0);
+  }
+
+  private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(((this.window + 1) * this.options.windowMs - this.options.now()) / 1000));
+  }
+
+  // Bounded so that an attacker with many addresses cannot grow memory (or the sync) without limit.
+  private counter(kind: string, scope: string): Counter | undefined {
+    let c = this.counters.get(scope);
     if (!c) {
-      if (counters.size >= options.maxScopes) {
-        if (!warnedFull) options.onError(new Error(`rate limiting tracks at most ${options.maxScopes} scopes per window; more are not counted`));
-        warnedFull = true;
+      if (this.counters.size >= this.options.maxScopes) {
+        if (!this.warnedFull) this.options.onError(new Error(`rate limiting tracks at most ${this.options.maxScopes} scopes per window; more are not counted`));
+        this.warnedFull = true;
         return undefined;
       }
       c = { kind, local: 0, written: 0 };
-      counters.set(scope, c);
+      this.counters.set(scope, c);
     }
     return c;
-  };
+  }
+}
 
-  const check = (scope: string, limit: number): RateDecision => {
-    roll();
-    return countOf(scope) >= limit ? { allowed: false, retryAfterSeconds: retryAfterSeconds() } : { allowed: true, retryAfterSeconds: 0 };
-  };
-
-  let syncing: Promise<void> = Promise.resolve();
-  const syncOnce = async () => {
-    roll();
-    const w = window;
-    const mine = counters;
-    const pending: Array<RateCount & { local: number }> = [];
-    for (const [scope, c] of mine) if (c.local > 0) pending.push({ kind: c.kind, scope, window: w, count: c.written + c.local, local: c.local });
-    if (pending.length > 0) {
-      // Kept one window longer than needed, for instances whose clocks run a little behind.
-      await options.store.write(options.instanceId, pending.map(({ local: _, ...c }) => c), new Date((w + 2) * options.windowMs));
-      for (const p of pending) {
-        const c = mine.get(p.scope)!;
-        c.local -= p.local;
-        c.written += p.local;
-      }
+/** Writes this instance's unwritten counts of the current window, then reads the other instances'. */
+async function exchangeCounts(options: SharedRateLimiterOptions, counts: WindowCounts): Promise<void> {
+  const { window: w, counters: mine } = counts.roll();
+  const pending: Array<RateCount & { local: number }> = [];
+  for (const [scope, c] of mine) if (c.local > 0) pending.push({ kind: c.kind, scope, window: w, count: c.written + c.local, local: c.local });
+  if (pending.length > 0) {
+    // Kept one window longer than needed, for instances whose clocks run a little behind.
+    await options.store.write(options.instanceId, pending.map(({ local: _, ...c }) => c), new Date((w + 2) * options.windowMs));
+    // Only what was written moves: events counted during the write stay local for the next sync.
+    for (const p of pending) {
+      const c = mine.get(p.scope)!;
+      c.local -= p.local;
+      c.written += p.local;
     }
-    const seen = [...mine].filter(([, c]) => !options.readAllOfKinds.includes(c.kind)).map(([scope]) => scope);
-    const read = await options.store.readOthers(options.instanceId, w, { kinds: options.readAllOfKinds, scopes: seen });
-    if (window === w) others = read;
+  }
+  const seen = [...mine].filter(([, c]) => !options.readAllOfKinds.includes(c.kind)).map(([scope]) => scope);
+  const read = await options.store.readOthers(options.instanceId, w, { kinds: options.readAllOfKinds, scopes: seen });
+  counts.setOthers(w, read);
+}
+
+/** Runs `task` every `intervalMs`, skipping a tick while the last run is still going. */
+function startInterval(task: () => Promise<void>, intervalMs: number, onError: (err: unknown) => void): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch(onError)
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
+export function startSharedRateLimiter(options: SharedRateLimiterOptions): SharedRateLimiter {
+  const counts = new WindowCounts(options);
+  let lastCleanup = 0;
+
+  const syncOnce = async () => {
+    await exchangeCounts(options, counts);
     if (options.now() - lastCleanup >= CLEANUP_EVERY_MS) {
       lastCleanup = options.now();
       await options.store.deleteExpired(new Date(options.now()));
     }
   };
+  // One sync at a time; a failed one leaves the counts local, for the next.
+  let syncing: Promise<void> = Promise.resolve();
   const sync = () => (syncing = syncing.catch(() => {}).then(syncOnce));
 
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sync()
-      .catch(options.onError)
-      .finally(() => (running = false));
-  }, options.syncIntervalMs);
-  timer.unref();
+  const timer = startInterval(sync, options.syncIntervalMs, options.onError);
 
   return {
     take(kind, scope, limit) {
-      const decision = check(scope, limit);
-      if (decision.allowed) {
-        const c = counter(kind, scope);
-        if (c) c.local++;
-      }
+      const decision = counts.check(scope, limit);
+      if (decision.allowed) counts.increment(kind, scope);
       return decision;
     },
-    check: (_kind, scope, limit) => check(scope, limit),
+    check: (_kind, scope, limit) => counts.check(scope, limit),
     add(kind, scope) {
-      roll();
-      const c = counter(kind, scope);
-      if (c) c.local++;
+      counts.roll();
+      counts.increment(kind, scope);
     },
     sync,
     async stop() {

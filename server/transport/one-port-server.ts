@@ -43,15 +43,10 @@ function rejectClient(err: NodeJS.ErrnoException, socket: Duplex) {
   );
 }
 
-/**
- * One TCP port for HTTP/1.1 and h2c. Node's http2 server with allowHTTP1 does not serve
- * HTTP/1.1 without TLS, so each connection's first bytes decide which server gets it.
- */
-export async function listenOnePort(options: OnePortServerOptions): Promise<OnePortServer> {
-  let draining = false;
+/** The requests in flight: `idle` resolves once there are none (a response finished or its client left). */
+function countInFlight(handle: (req: HttpRequest, res: HttpResponse) => void) {
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
-
   const handler = (req: HttpRequest, res: HttpResponse) => {
     inFlight++;
     let done = false;
@@ -74,8 +69,39 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
         }),
       );
     }
-    options.handler(req, res);
+    handle(req, res);
   };
+  return { handler, idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve))) };
+}
+
+/** Hands a new connection to the HTTP/2 server if it opens with the h2c preface, else to the HTTP/1.1 one. */
+function routeByFirstBytes(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, timeoutMs: number) {
+  // Until its first bytes choose a server, neither server's timeouts watch it: idle ones would pile up.
+  socket.setTimeout(timeoutMs, () => socket.destroy());
+  let seen = Buffer.alloc(0);
+  const route = (chunk: Buffer) => {
+    seen = Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    const isH2Prefix = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (isH2Prefix && seen.length < H2_PREFACE.length) return; // wait for the rest of the preface
+    socket.off('data', route);
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(seen);
+    (isH2Prefix ? h2 : h1).emit('connection', socket);
+    process.nextTick(() => socket.resume());
+  };
+  socket.on('data', route);
+}
+
+/**
+ * One TCP port for HTTP/1.1 and h2c. Node's http2 server with allowHTTP1 does not serve
+ * HTTP/1.1 without TLS, so each connection's first bytes decide which server gets it.
+ */
+export async function listenOnePort(options: OnePortServerOptions): Promise<OnePortServer> {
+  let draining = false;
+  const inFlight = countInFlight(options.handler);
+  const handler = inFlight.handler;
 
   const h1 = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
   h1.on('clientError', rejectClient);
@@ -92,22 +118,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    // Until its first bytes choose a server, neither server's timeouts watch it: idle ones would pile up.
-    socket.setTimeout(options.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
-    let seen = Buffer.alloc(0);
-    const route = (chunk: Buffer) => {
-      seen = Buffer.concat([seen, chunk]);
-      const n = Math.min(seen.length, H2_PREFACE.length);
-      const isH2Prefix = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-      if (isH2Prefix && seen.length < H2_PREFACE.length) return; // wait for the rest of the preface
-      socket.off('data', route);
-      socket.setTimeout(0);
-      socket.pause();
-      socket.unshift(seen);
-      (isH2Prefix ? h2 : h1).emit('connection', socket);
-      process.nextTick(() => socket.resume());
-    };
-    socket.on('data', route);
+    routeByFirstBytes(socket, h1, h2, options.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -125,7 +136,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       draining = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.close();
-      const idle = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
+      const idle = inFlight.idle();
       // Idle keep-alive connections close at once; busy ones once their response is out.
       const sweep = setInterval(() => h1.closeIdleConnections(), 25);
       h1.closeIdleConnections();

@@ -1,7 +1,8 @@
 import { createContextKey, createContextValues, type ContextValues, type Interceptor } from '@connectrpc/connect';
-import { ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
 import type { HttpRequest } from './http-types.js';
 import { codeName } from './error-codes.js';
+import { pathOf } from './request-url.js';
 
 /**
  * What the transport learns about one request while serving it, for its log line and
@@ -24,13 +25,10 @@ const requestFactsKey = createContextKey<RequestFacts | undefined>(undefined, { 
 export interface RequestFactsTable {
   start(req: HttpRequest): RequestFacts;
   of(req: HttpRequest): RequestFacts | undefined;
-  /** For connectNodeAdapter's `contextValues`: called once a Connect handler matched. */
+  /** For the RPC adapter's `contextValues`: called once a Connect handler matched. */
   contextValues(req: HttpRequest): ContextValues;
-}
-
-function pathOf(url: string | undefined): string {
-  const q = url?.indexOf('?') ?? -1;
-  return q >= 0 ? url!.slice(0, q) : (url ?? '/');
+  /** The status a gRPC response ended with: the outcome of a call that failed before any handler ran. */
+  noteGrpcStatus(req: HttpRequest, code: Code): void;
 }
 
 export function createRequestFactsTable(): RequestFactsTable {
@@ -49,6 +47,10 @@ export function createRequestFactsTable(): RequestFactsTable {
         f.route = pathOf(req.url);
       }
       return createContextValues().set(requestFactsKey, f);
+    },
+    noteGrpcStatus(req, code) {
+      const f = facts.get(req);
+      if (f && f.code === undefined && Code[code] !== undefined) f.code = codeName(code);
     },
   };
 }

@@ -63,7 +63,7 @@ describe('invitesctl version, serve --print-config and shell completion (the rea
       assert.equal(printed.logLevel, 'warn');
       assert.equal(printed.mongodbUri, 'mongodb://invites:********@db1.internal:27017/?replicaSet=rs0');
       assert.equal(printed.adminToken, '********');
-      assert.deepEqual(printed.hosts, [{ name: 'example.com', publicBaseUrl: 'https://example.com', inviteTtl: '7d', landingPage: 'https://example.com/invite?{token}' }]);
+      assert.deepEqual(printed.hosts, [{ name: 'example.com', publicBaseUrl: 'https://example.com', inviteTtl: '7d', maxInviteTtl: '30d', landingPage: 'https://example.com/invite?{token}' }]);
       const json = await runInvitesctl(['serve', '--print-config', '--json'], { cwd, env });
       assert.equal(json.code, 0, json.stderr);
       assert.equal(JSON.parse(json.stdout).adminToken, '********');

@@ -7,7 +7,7 @@ import http2 from 'node:http2';
 import { EJSON } from 'bson';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { CreateKeyRequestSchema, KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
-import { MAX_RPC_MESSAGE_BYTES } from '../../server/app/app.js';
+import { MAX_RPC_MESSAGE_BYTES } from '../../server/app/compose.js';
 import { request } from '../support/http-request.js';
 import { httpRequestBytes, rawRequest, type ParsedResponse } from '../support/raw-http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';

@@ -87,6 +87,22 @@ describe('Prometheus metrics', function () {
     assert.ok(sample(text, 'nodejs_heap_size_total_bytes')! > 0, 'Node metrics');
   });
 
+  it('count each redeemed use once by host (a retried redemption takes no use and is not counted)', async () => {
+    const transport = createGrpcTransport({ baseUrl: server.url });
+    const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
+    const { fullKey } = await createClient(KeyAdmin, transport).createKey({ host: 'localhost', name: 'redeems' }, admin);
+    const asKey = { headers: { authorization: `Bearer ${fullKey}` } };
+    const invites = createClient(InviteService, transport);
+    const { invite } = await invites.createInvite({ maxUses: 3 }, asKey);
+    const before = sample(await scrape(server), 'invites_redeemed_total{host="localhost"}')!;
+    await invites.redeemInvite({ token: invite!.token, account: 'alice' }, asKey);
+    await invites.redeemInvite({ token: invite!.token, account: 'bob' }, asKey);
+    await invites.redeemInvite({ token: invite!.token, account: 'bob' }, asKey);
+    const text = await scrape(server);
+    assert.equal(sample(text, 'invites_redeemed_total{host="localhost"}')! - before, 2);
+    assert.equal(sample(text, 'invites_redeemed_total{host="example.com"}'), 0);
+  });
+
   it('belong to their server: another server in the same process counts only its own', async () => {
     const text = await scrape(other);
     assert.equal(sample(text, 'invites_created_total{host="localhost"}'), 0);

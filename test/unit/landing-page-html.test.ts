@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { escapeHtml, notFoundPage, unavailableInvitePage, validInvitePage } from '../../server/transport/landing-page-html.js';
+import { escapeHtml, notFoundPage, unavailableInvitePage, validInvitePage } from '../../server/transport/http/landing-page-html.js';
 import type { PublicInvite } from '../../server/service/invite-view.js';
 
 const invite = (overrides: Partial<PublicInvite> = {}): PublicInvite => ({

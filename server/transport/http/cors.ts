@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { HttpRequest } from './http-types.js';
+import type { HttpRequest } from '../http-types.js';
 
 /**
  * CORS for the plain API, so a web page or bookmarklet on any origin can mint an invite.

@@ -6,8 +6,8 @@ import {
   ServerReflectionResponseSchema,
   type ServerReflectionRequest,
   type ServerReflectionResponse,
-} from '../../gen/grpc/reflection/v1/reflection_pb.js';
-import * as v1alpha from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
+} from '../../../gen/grpc/reflection/v1/reflection_pb.js';
+import * as v1alpha from '../../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { createDescriptorIndex, type DescriptorIndex } from './descriptor-index.js';
 
 type Answer = MessageInitShape<typeof ServerReflectionResponseSchema>['messageResponse'];

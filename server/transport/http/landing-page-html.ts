@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import QRCode from 'qrcode';
-import { UNAVAILABLE_MESSAGES } from '../domain/invite-status.js';
-import type { PublicInvite } from '../service/invite-view.js';
+import { UNAVAILABLE_MESSAGES } from '../../domain/invite-status.js';
+import type { PublicInvite } from '../../service/invite-view.js';
 
 /** Everything interpolated into the page goes through this, tokens and host names included. */
 export function escapeHtml(text: string): string {

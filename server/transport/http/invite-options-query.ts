@@ -1,6 +1,6 @@
-import { parseDurationSeconds } from '../domain/duration.js';
-import { DomainError } from '../domain/errors.js';
-import type { CreateInviteRequest } from '../service/invite-service.js';
+import { parseDurationSeconds } from '../../domain/duration.js';
+import { DomainError } from '../../domain/errors.js';
+import type { CreateInviteRequest } from '../../service/invite-service.js';
 
 const invalid = (message: string) => new DomainError('invalid_argument', message);
 

@@ -1,6 +1,7 @@
-import type { DescService } from '@bufbuild/protobuf';
 import { cors as connectCors } from '@connectrpc/connect';
-import type { HttpRequest, HttpResponse } from './http-types.js';
+import type { HttpRequest, HttpResponse } from '../http-types.js';
+import { pathOf } from '../request-url.js';
+import type { Procedures } from './procedures.js';
 
 const ALLOW_METHODS = [...connectCors.allowedMethods, 'OPTIONS'].join(', ');
 const ALLOW_HEADERS = [...connectCors.allowedHeaders, 'Authorization'].join(', ');
@@ -13,14 +14,11 @@ const EXPOSE_HEADERS = [...connectCors.exposedHeaders, 'Retry-After'].join(', ')
  * authenticate with a bearer token the page sends itself, never with ambient credentials.
  * Returns true when it answered the request (a preflight).
  */
-export function rpcCors(services: readonly DescService[]): (req: HttpRequest, res: HttpResponse) => boolean {
-  const procedures = new Set(services.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));
+export function rpcCors(procedures: Procedures): (req: HttpRequest, res: HttpResponse) => boolean {
   return (req, res) => {
     const origin = req.headers.origin;
     if (origin === undefined) return false;
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    if (!procedures.has(q >= 0 ? url.slice(0, q) : url)) return false;
+    if (!procedures.has(pathOf(req.url))) return false;
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('vary', 'Origin');
     if (req.method !== 'OPTIONS') {

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus, HealthCheckResponseSchema } from '../../gen/health/v1/health_pb.js';
-import type { HealthMonitor, HealthSnapshot } from '../service/health-monitor.js';
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus, HealthCheckResponseSchema } from '../../../gen/health/v1/health_pb.js';
+import type { HealthMonitor, HealthSnapshot } from '../../service/health-monitor.js';
 
 const statusOf = (snapshot: HealthSnapshot) => (snapshot.serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
 

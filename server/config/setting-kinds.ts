@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import proxyAddr from 'proxy-addr';
+import { formatDuration, parseDurationMillis, parseDurationSeconds } from '../domain/duration.js';
+
+/**
+ * A kind of setting value: how it is read from a file value or an environment variable's text
+ * (zod, with the message a user sees) and how it is written back into a config file.
+ */
+export interface Kind<T> {
+  readonly value: z.ZodType<T, unknown>;
+  readonly print: (value: T) => unknown;
+}
+
+const kind = <T>(value: z.ZodType<T, unknown>, print: (value: T) => unknown = (v) => v): Kind<T> => ({ value, print });
+
+const durationSeconds = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  const seconds = typeof value === 'number' ? value : parseDurationSeconds(value);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: use e.g. 3600, 90s, 15m, 12h, 7d or 2w` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+const printSeconds = (seconds: number) => formatDuration(seconds * 1000);
+
+/** Seconds, written `3600`, `90s`, `15m`, `12h`, `7d` or `2w`; 0 allowed. */
+export const seconds = kind(durationSeconds, printSeconds);
+
+/** Seconds as above, longer than 0. */
+export const positiveSeconds = kind(
+  durationSeconds.refine((s) => s > 0, 'must be longer than 0 seconds'),
+  printSeconds,
+);
+
+/** Milliseconds from `min` to `max`, written `250ms`, `2s` (a bare number is ms). */
+export const millis = (min: number, max: number) =>
+  kind(
+    z.union([z.number().int(), z.string()]).transform((value, ctx) => {
+      const ms = typeof value === 'number' ? value : parseDurationMillis(value);
+      if (ms === undefined || ms < min || ms > max) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" must be a duration from ${min} ms to ${max / 1000} s, e.g. 250ms or 2s` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+    formatDuration,
+  );
+
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
+
+/** A switch: true/false, 1/0, yes/no, on/off. */
+export const flag = kind(
+  z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+    const b = typeof value === 'boolean' ? value : BOOLEAN_WORDS[value.trim().toLowerCase()];
+    if (b === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not true or false (or 1/0, yes/no, on/off)` });
+      return z.NEVER;
+    }
+    return b;
+  }),
+);
+
+/** A rate: a whole number per minute. */
+export const perMinute = kind(z.coerce.number().int('must be a whole number').min(1).max(1_000_000));
+
+/** A TCP port; 0 picks a free one. */
+export const port = kind(z.coerce.number().int().min(0).max(65535));
+
+/** Any text that is not empty. */
+export const text = kind(z.string().min(1));
+
+/** One of a fixed list of words. */
+export const oneOf = <const W extends readonly [string, ...string[]]>(words: W) => kind(z.enum(words));
+
+/** Proxy addresses for proxy-addr: a list in a file, comma separated in the environment. */
+export const proxyList = kind(
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean))
+    .superRefine((list, ctx) => {
+      try {
+        proxyAddr.compile(list);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message}: use addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal` });
+      }
+    }),
+);
+
+export const hostName = kind(
+  z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name such as example.com')
+    .transform((s) => s.toLowerCase()),
+);
+
+export const baseUrl = kind(
+  z
+    .string()
+    .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL')
+    .transform((s) => s.replace(/\/+$/, '')),
+);
+
+/** A landing page URL template with the `{token}` placeholder. */
+export const landingPage = kind(z.string().includes('{token}', { message: 'must contain the {token} placeholder' }));
+
+export const mongodbUri = kind(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'));
+
+export const databaseName = kind(z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'must be a MongoDB database name'));
+
+export const adminToken = kind(z.string().min(16, 'must be at least 16 characters'));

@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import { maskMongoUri, MASK } from './mask-secrets.js';
+import * as kinds from './setting-kinds.js';
+import type { Kind } from './setting-kinds.js';
+
+/**
+ * One setting, defined once: the environment variable, the Config property, how its value is
+ * read and printed (its kind), its default and its line in docs/configuration.md. The config-file
+ * field is its key in SETTINGS. `V` is its type in Config (with `undefined` when optional).
+ */
+export interface Setting<K extends string = string, T = never, V = T> {
+  readonly key: K;
+  readonly env: string;
+  readonly kind: Kind<T>;
+  /** Undefined: the setting is optional, and `defaultDoc` says what unset means. */
+  readonly default: T | undefined;
+  /** The default column of the docs. */
+  readonly defaultDoc: string;
+  /** One line for the docs: what it does. */
+  readonly doc: string;
+  /** The environment variable's text into what `kind` reads; the text itself by default. */
+  readonly fromEnv: (text: string) => unknown;
+  /** How the Config value is written into a printed config file (secrets masked). */
+  readonly print: (value: NonNullable<V>) => unknown;
+}
+
+interface Spec<K extends string, T> {
+  key: K;
+  env: string;
+  kind: Kind<T>;
+  doc: string;
+  defaultDoc?: string;
+  fromEnv?: (text: string) => unknown;
+}
+
+const code = (value: unknown) => `\`${String(value)}\``;
+
+function setting<const K extends string, T>(spec: Spec<K, T> & { default: NoInfer<T> }): Setting<K, T> {
+  const defaultDoc = spec.defaultDoc ?? code(spec.kind.print(spec.default));
+  return { fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, defaultDoc };
+}
+
+function optional<const K extends string, T>(spec: Spec<K, T> & { defaultDoc: string; print?: (value: T) => unknown }): Setting<K, T, T | undefined> {
+  return { fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, default: undefined };
+}
+
+/** Settings a host may override (same field inside a host); the top-level value is the default of hosts without their own. */
+export const PER_HOST_SETTINGS = {
+  inviteTtl: setting({
+    key: 'inviteTtlSeconds',
+    env: 'INVITES_INVITE_TTL',
+    kind: kinds.positiveSeconds,
+    default: 7 * 86400,
+    doc: 'invite lifetime for hosts without their own (`3600`, `90s`, `15m`, `12h`, `7d`, `2w`)',
+  }),
+  maxInviteTtl: setting({
+    key: 'maxInviteTtlSeconds',
+    env: 'INVITES_MAX_INVITE_TTL',
+    kind: kinds.positiveSeconds,
+    default: 30 * 86400,
+    doc: 'the longest lifetime a caller may ask for (`ttl`); longer is refused, not shortened',
+  }),
+};
+
+/** A field only hosts have. `fallback` gives the value a host without the field gets. */
+interface HostField<K extends string, T> {
+  readonly key: K;
+  readonly kind: Kind<T>;
+  readonly doc: string;
+  readonly defaultDoc: string;
+  readonly fallback?: (host: { publicBaseUrl: string }) => T;
+}
+const hostField = <const K extends string, T>(field: HostField<K, T>) => field;
+
+export const HOST_FIELDS = {
+  name: hostField({ key: 'name', kind: kinds.hostName, defaultDoc: '(required)', doc: 'the XMPP domain, e.g. `example.com`' }),
+  publicBaseUrl: hostField({
+    key: 'publicBaseUrl',
+    kind: kinds.baseUrl,
+    defaultDoc: '(required)',
+    doc: 'where the landing pages live (`http://` or `https://`, trailing `/` dropped)',
+  }),
+  landingPage: hostField({
+    key: 'landingPageTemplate',
+    kind: kinds.landingPage,
+    defaultDoc: '`{publicBaseUrl}/invite?{token}`',
+    doc: 'the landing page URL; `{token}` and `{host}` are replaced (the default is what `mod_invites_page` serves)',
+    fallback: (host) => `${host.publicBaseUrl}/invite?{token}`,
+  }),
+};
+
+type HostFieldValue<F> = F extends HostField<string, infer T> ? T : never;
+type SettingValue<S> = S extends Setting<string, infer _T, infer V> ? V : never;
+
+/** One host as the server uses it: its own fields, and the per-host settings resolved. */
+export type HostConfig = {
+  -readonly [F in keyof typeof HOST_FIELDS as (typeof HOST_FIELDS)[F]['key']]: HostFieldValue<(typeof HOST_FIELDS)[F]>;
+} & {
+  -readonly [F in keyof typeof PER_HOST_SETTINGS as (typeof PER_HOST_SETTINGS)[F]['key']]: SettingValue<(typeof PER_HOST_SETTINGS)[F]>;
+};
+
+/** A host as a file or INVITES_HOSTS gives it: per-host settings left out take the top level's. */
+const hostEntry = z.object({
+  ...Object.fromEntries(Object.entries(HOST_FIELDS).map(([field, f]) => [field, f.fallback ? f.kind.value.optional() : f.kind.value])),
+  ...Object.fromEntries(Object.keys(PER_HOST_SETTINGS).map((field) => [field, PER_HOST_SETTINGS[field as keyof typeof PER_HOST_SETTINGS].kind.value.optional()])),
+});
+export type HostEntry = Record<string, unknown> & { name: string; publicBaseUrl: string };
+
+/** `example.com=https://example.com,chat.example.org=https://chat.example.org` */
+function parseHostsVariable(text: string): unknown {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const eq = entry.indexOf('=');
+      return eq < 0 ? { name: entry, publicBaseUrl: '' } : { name: entry.slice(0, eq).trim(), publicBaseUrl: entry.slice(eq + 1).trim() };
+    });
+}
+
+/** A host in the printed file: every field, per-host settings with their effective value. */
+function printHost(host: HostConfig): Record<string, unknown> {
+  const printed: Record<string, unknown> = {};
+  for (const [field, f] of Object.entries(HOST_FIELDS)) printed[field] = f.kind.print(host[f.key] as never);
+  for (const [field, s] of Object.entries(PER_HOST_SETTINGS)) printed[field] = s.print(host[s.key]);
+  return printed;
+}
+
+const hosts: Setting<'hosts', HostEntry[], ReadonlyMap<string, HostConfig>> = {
+  key: 'hosts',
+  env: 'INVITES_HOSTS',
+  kind: { value: z.array(hostEntry).min(1, 'at least one host is needed') as unknown as z.ZodType<HostEntry[], unknown>, print: (v) => v },
+  default: [{ name: 'localhost', publicBaseUrl: 'http://localhost:8080' }],
+  defaultDoc: code('localhost=http://localhost:8080'),
+  doc: 'the hosts invites are made for: `host=public base URL`, comma separated (per-host settings need the file)',
+  fromEnv: parseHostsVariable,
+  print: (map) => [...map.values()].map(printHost),
+};
+
+/** Every setting, in the order of the docs and the printed file. The key is the file field. */
+export const SETTINGS = {
+  port: setting({
+    key: 'port',
+    env: 'PORT',
+    kind: kinds.port,
+    default: 8080,
+    doc: 'the one port for HTTP/1.1 and h2c (gRPC, gRPC-Web, Connect, plain routes)',
+  }),
+  bindAddress: setting({ key: 'bindAddress', env: 'INVITES_BIND', kind: kinds.text, default: '0.0.0.0', doc: 'address to listen on' }),
+  hosts,
+  ...PER_HOST_SETTINGS,
+  expiredInviteRetention: setting({
+    key: 'expiredInviteRetentionSeconds',
+    env: 'INVITES_EXPIRED_RETENTION',
+    kind: kinds.seconds,
+    default: 7 * 86400,
+    doc: 'how long expired invites are kept before they are removed (so a landing page can still say "expired")',
+  }),
+  mongodbUri: optional({
+    key: 'mongodbUri',
+    env: 'MONGODB_URI',
+    kind: kinds.mongodbUri,
+    defaultDoc: '(embedded engine)',
+    doc: 'MongoDB connection string; unset runs the embedded engine (its password is masked when printed)',
+    print: maskMongoUri,
+  }),
+  mongodbDatabase: setting({ key: 'mongodbDatabase', env: 'MONGODB_DATABASE', kind: kinds.databaseName, default: 'invites', doc: 'database name' }),
+  dataDir: setting({
+    key: 'dataDir',
+    env: 'INVITES_DATA_DIR',
+    kind: kinds.text,
+    default: './data',
+    doc: 'embedded database files and the generated admin token',
+  }),
+  adminToken: optional({
+    key: 'adminToken',
+    env: 'INVITES_ADMIN_TOKEN',
+    kind: kinds.adminToken,
+    defaultDoc: '(generated)',
+    doc: 'the token `KeyAdmin` requires; unset: generated once into `DATA_DIR/admin-token` (masked when printed)',
+    print: () => MASK,
+  }),
+  logLevel: setting({
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    kind: kinds.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    doc: '`fatal` … `trace`, or `silent`; JSON lines (pretty on a terminal)',
+  }),
+  shutdownTimeout: setting({
+    key: 'shutdownTimeoutSeconds',
+    env: 'INVITES_SHUTDOWN_TIMEOUT',
+    kind: kinds.positiveSeconds,
+    default: 10,
+    doc: 'how long SIGTERM waits for in-flight requests',
+  }),
+  healthCheckInterval: setting({
+    key: 'healthCheckIntervalSeconds',
+    env: 'INVITES_HEALTH_INTERVAL',
+    kind: kinds.positiveSeconds,
+    default: 2,
+    doc: 'how often the database is pinged for health, readiness and the round-trip metric',
+  }),
+  metrics: setting({
+    key: 'metricsEnabled',
+    env: 'INVITES_METRICS',
+    kind: kinds.flag,
+    default: true,
+    doc: 'serve Prometheus metrics at `GET /metrics` (`false` turns it off)',
+  }),
+  keyRateLimit: setting({
+    key: 'keyRateLimitPerMinute',
+    env: 'INVITES_KEY_RATE_LIMIT',
+    kind: kinds.perMinute,
+    default: 60,
+    doc: 'invites per minute per API key, for keys created without their own `--rate-limit`',
+  }),
+  authFailureLimit: setting({
+    key: 'authFailuresPerMinute',
+    env: 'INVITES_AUTH_FAILURE_LIMIT',
+    kind: kinds.perMinute,
+    default: 30,
+    doc: 'refused credentials per minute per client address before that address is refused outright',
+  }),
+  trustedProxies: setting({
+    key: 'trustedProxies',
+    env: 'INVITES_TRUSTED_PROXIES',
+    kind: kinds.proxyList,
+    default: [],
+    defaultDoc: '(none)',
+    doc: 'proxies whose `X-Forwarded-For` is believed: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`, comma separated (a list in the file)',
+  }),
+  databaseTimeout: setting({
+    key: 'databaseTimeoutMs',
+    env: 'INVITES_DB_TIMEOUT',
+    kind: kinds.millis(50, 60_000),
+    default: 500,
+    doc: 'how long a request waits for an unreachable database before it gets 503 (`250ms`, `2s`; a bare number is ms)',
+  }),
+  rateLimitSync: setting({
+    key: 'rateLimitSyncMs',
+    env: 'INVITES_RATE_LIMIT_SYNC',
+    kind: kinds.millis(10, 10_000),
+    default: 250,
+    doc: 'how often each instance shares its rate-limit counts through the database',
+  }),
+  usageFlush: setting({
+    key: 'usageFlushMs',
+    env: 'INVITES_USAGE_FLUSH',
+    kind: kinds.millis(10, 600_000),
+    default: 5000,
+    doc: "how often each instance writes its keys' use counts and last-use times",
+  }),
+};
+
+/** The configuration the server runs with: one property per setting. */
+export type Config = {
+  -readonly [F in keyof typeof SETTINGS as (typeof SETTINGS)[F]['key']]: SettingValue<(typeof SETTINGS)[F]>;
+};

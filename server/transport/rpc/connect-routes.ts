@@ -1,0 +1,94 @@
+import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { InviteService } from '../../../gen/invites/v1/invite_service_pb.js';
+import { KeyAdmin } from '../../../gen/invites/v1/key_admin_pb.js';
+import type { AuditService } from '../../service/audit-service.js';
+import type { InviteService as InviteOperations } from '../../service/invite-service.js';
+import type { KeyAdminService } from '../../service/key-admin-service.js';
+import { credentialFromHeader } from '../bearer-credential.js';
+import { apiKeyMessage, auditEventMessage, inviteMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from '../proto-mapping.js';
+import { noteKeyId } from '../request-facts.js';
+
+export interface RouteServices {
+  invites: InviteOperations;
+  keyAdmin: KeyAdminService;
+  audit: AuditService;
+}
+
+/** The credential an RPC presents; the services decide what it may do. */
+const credentialOf = (ctx: HandlerContext) => credentialFromHeader(ctx.requestHeader.get('authorization'));
+
+function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
+  router.service(InviteService, {
+    async createInvite(req, ctx) {
+      const invite = await services.invites.createInvite(credentialOf(ctx), req);
+      noteKeyId(ctx.values, invite.keyId);
+      return { invite: inviteMessage(invite) };
+    },
+    async getInvite(req) {
+      return { invite: publicInviteMessage(await services.invites.getInvite(req.token)) };
+    },
+    async listInvites(req, ctx) {
+      const { invites, nextPageToken } = await services.invites.listInvites(credentialOf(ctx), {
+        host: req.host,
+        status: statusFromMessage(req.status),
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+      });
+      return { invites: invites.map(inviteMessage), nextPageToken };
+    },
+    async revokeInvite(req, ctx) {
+      const invite = await services.invites.revokeInvite(credentialOf(ctx), req.token, req.host);
+      return { invite: inviteMessage(invite) };
+    },
+    async redeemInvite(req, ctx) {
+      const { invite, redemption } = await services.invites.redeemInvite(credentialOf(ctx), req.token, req.account);
+      return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
+    },
+  });
+}
+
+function keyAdminRoutes(router: ConnectRouter, services: RouteServices) {
+  router.service(KeyAdmin, {
+    async createKey(req, ctx) {
+      const { key, fullKey } = await services.keyAdmin.createKey(credentialOf(ctx), req.host, req.name, {
+        expiresInSeconds: req.expiresIn ? Number(req.expiresIn.seconds) + req.expiresIn.nanos / 1e9 : undefined,
+        rateLimitPerMinute: req.rateLimitPerMinute,
+      });
+      return { key: apiKeyMessage(key), fullKey };
+    },
+    async listKeys(req, ctx) {
+      const keys = await services.keyAdmin.listKeys(credentialOf(ctx), req.host);
+      return { keys: keys.map(apiKeyMessage) };
+    },
+    async deleteKey(req, ctx) {
+      await services.keyAdmin.deleteKey(credentialOf(ctx), req.host, req.id);
+      return {};
+    },
+    async disableKey(req, ctx) {
+      return { key: apiKeyMessage(await services.keyAdmin.disableKey(credentialOf(ctx), req.host, req.id)) };
+    },
+    async enableKey(req, ctx) {
+      return { key: apiKeyMessage(await services.keyAdmin.enableKey(credentialOf(ctx), req.host, req.id)) };
+    },
+    async rotateKey(req, ctx) {
+      const { key, fullKey } = await services.keyAdmin.rotateKey(credentialOf(ctx), req.host, req.id);
+      return { key: apiKeyMessage(key), fullKey };
+    },
+    async listAudit(req, ctx) {
+      const { events, truncated } = await services.audit.listAudit(credentialOf(ctx), {
+        host: req.host,
+        since: req.since ? timestampDate(req.since) : undefined,
+        pageSize: req.pageSize,
+      });
+      return { events: events.map(auditEventMessage), truncated };
+    },
+  });
+}
+
+export function connectRoutes(services: RouteServices) {
+  return (router: ConnectRouter) => {
+    inviteServiceRoutes(router, services);
+    keyAdminRoutes(router, services);
+  };
+}
