@@ -55,7 +55,7 @@ export function composeRpc(deps: { services: RouteServices; monitor: HealthMonit
 
 export interface ServerComposition {
   services: RouteServices;
-  config: Pick<Config, 'trustedProxies' | 'metricsEnabled'>;
+  config: Pick<Config, 'trustedProxies' | 'metricsEnabled' | 'hosts'>;
   monitor: HealthMonitor;
   metrics: Metrics;
   logger: Logger;
@@ -68,7 +68,7 @@ function plainRouteList(deps: ServerComposition, facts: RequestFactsTable, onUne
   const render = async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() });
   return [
     invitesApiRoute({ invites: services.invites, facts }),
-    landingPageRoute({ invites: services.invites, onUnexpected }),
+    landingPageRoute({ invites: services.invites, hosts: deps.config.hosts, onUnexpected }),
     ...probeRoutes({ monitor: deps.monitor, version: deps.version, startedAt: deps.now(), now: deps.now }),
     ...(deps.config.metricsEnabled ? [metricsRoute(render)] : []),
   ];

@@ -36,11 +36,12 @@ function hostTable(): string[] {
   ];
 }
 
-const unsetByDefault = () =>
-  Object.entries(SETTINGS)
+const unsetByDefault = () => {
+  const fields = Object.entries(SETTINGS)
     .filter(([, s]) => s.default === undefined)
-    .map(([field]) => `\`${field}\``)
-    .join(' and ') + ' are';
+    .map(([field]) => `\`${field}\``);
+  return `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)} are`;
+};
 
 /** A config file with two hosts and every other setting at its default, each with its line of doc. */
 function exampleFile(): string {

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_APPS } from './recommended-apps.js';
 import { HOST_FIELDS, PER_HOST_SETTINGS, SETTINGS } from './settings.js';
 import type { Config, HostConfig, HostEntry } from './settings.js';
 
@@ -57,6 +58,13 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], fromEnv: Map<string
   return new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }
 
+/** A typo in `hideApps` would silently hide nothing: name it, and the ids there are. */
+function unknownHiddenApps(host: HostConfig): string | undefined {
+  const ids = (host.apps ?? DEFAULT_APPS).map((app) => app.id);
+  const unknown = (host.hideApps ?? []).filter((id) => !ids.includes(id));
+  return unknown.length ? `${unknown.map((id) => `"${id}"`).join(', ')} is not one of the apps (${ids.join(', ')})` : undefined;
+}
+
 /** The hosts by name, each field and per-host setting resolved, lifetimes within their maximum. */
 function resolveHosts(entries: HostEntry[], config: Record<string, unknown>): Map<string, HostConfig> {
   const hosts = new Map<string, HostConfig>();
@@ -71,6 +79,8 @@ function resolveHosts(entries: HostEntry[], config: Record<string, unknown>): Ma
         `invalid configuration:\n  hosts (${entry.name}): the invite lifetime (inviteTtl, ${inviteTtlSeconds}s) is longer than the maximum (maxInviteTtl, ${maxInviteTtlSeconds}s)`,
       );
     }
+    const unknownApps = unknownHiddenApps(host as HostConfig);
+    if (unknownApps) throw new ConfigError(`invalid configuration:\n  hosts (${entry.name}).hideApps: ${unknownApps}`);
     hosts.set(entry.name, host as HostConfig);
   }
   return hosts;

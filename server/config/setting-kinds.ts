@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import proxyAddr from 'proxy-addr';
 import { formatDuration, parseDurationMillis, parseDurationSeconds } from '../domain/duration.js';
+import { appId, PLATFORMS, type RecommendedApp } from './recommended-apps.js';
 
 /**
  * A kind of setting value: how it is read from a file value or an environment variable's text
@@ -108,3 +109,55 @@ export const mongodbUri = kind(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must s
 export const databaseName = kind(z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'must be a MongoDB database name'));
 
 export const adminToken = kind(z.string().min(16, 'must be at least 16 characters'));
+
+const isHttpsUrl = (s: string) => URL.canParse(s) && new URL(s).protocol === 'https:';
+const sample = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+
+/**
+ * The web sign-up page of a host, e.g. mod_invites_register_web's `https://{host}:5281/register?t={token}`:
+ * `{token}` (URL-encoded) is required, `{host}` optional.
+ */
+export const webRegistration = kind(
+  z
+    .string()
+    .includes('{token}', { message: 'must contain the {token} placeholder' })
+    .refine((s) => {
+      const url = sample(s, { token: 'T', host: 'example.com' });
+      return URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+    }, 'must be an http:// or https:// URL once {host} and {token} are filled in'),
+);
+
+const app = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1 to 40 lowercase letters, digits and dashes').optional(),
+    name: z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
+    text: z.string().trim().min(1, 'must not be empty').max(160, 'must be at most 160 characters (one line)'),
+    platforms: z.array(z.enum(PLATFORMS, { message: `must be one of ${PLATFORMS.join(', ')}` })).min(1, 'must name at least one platform'),
+    link: z.string().max(500, 'must be at most 500 characters').refine(isHttpsUrl, 'must be an https:// link'),
+    supportsPreauthUri: z.boolean().default(false),
+    magicLinkFormat: z
+      .string()
+      .max(500, 'must be at most 500 characters')
+      .refine((s) => /\{(uri|token)\}/.test(s), 'must contain {uri} or {token}')
+      .refine((s) => isHttpsUrl(sample(s, { link: 'https://example.com/?id=app', uri: 'xmpp%3Ax', token: 'T' })), 'must be an https:// link once {link}, {uri} and {token} are filled in')
+      .optional(),
+  })
+  .transform((a): RecommendedApp => ({ ...a, id: a.id ?? appId(a.name) }));
+
+/** The apps a landing page recommends; unset: mod_register_apps' defaults. */
+export const appList = kind(
+  z
+    .array(app)
+    .max(30, 'must list at most 30 apps')
+    .superRefine((apps, ctx) => {
+      const seen = new Set<string>();
+      apps.forEach((a, i) => {
+        if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${a.id}" is listed twice: give one of them its own id` });
+        seen.add(a.id);
+      });
+    })
+    .optional(),
+);
+
+/** App ids to leave out of the list (`hideApps: [yaxim]`). */
+export const appIds = kind(z.array(z.string().min(1)).optional());

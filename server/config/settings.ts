@@ -60,6 +60,13 @@ export const PER_HOST_SETTINGS = {
     default: 30 * 86400,
     doc: 'the longest lifetime a caller may ask for (`ttl`); longer is refused, not shortened',
   }),
+  webRegistration: optional({
+    key: 'webRegistrationTemplate',
+    env: 'INVITES_WEB_REGISTRATION',
+    kind: kinds.webRegistration,
+    defaultDoc: '(none)',
+    doc: 'a web sign-up page the landing page offers ("Sign up in your browser"), e.g. `https://{host}:5281/register?t={token}` for `mod_invites_register_web`; `{token}` (URL-encoded) and `{host}` are replaced',
+  }),
 };
 
 /** A field only hosts have. `fallback` gives the value a host without the field gets. */
@@ -86,6 +93,18 @@ export const HOST_FIELDS = {
     defaultDoc: '`{publicBaseUrl}/invite?{token}`',
     doc: 'the landing page URL; `{token}` and `{host}` are replaced (the default is what `mod_invites_page` serves)',
     fallback: (host) => `${host.publicBaseUrl}/invite?{token}`,
+  }),
+  apps: hostField({
+    key: 'apps',
+    kind: kinds.appList,
+    defaultDoc: "mod_register_apps' defaults",
+    doc: 'the apps the landing page recommends, replacing the defaults (see [the landing page](landing-page.md)): each with `name`, `text`, `platforms`, an https `link`, `supportsPreauthUri` and optionally `magicLinkFormat` and `id`',
+  }),
+  hideApps: hostField({
+    key: 'hideApps',
+    kind: kinds.appIds,
+    defaultDoc: '(none)',
+    doc: 'ids of apps to leave out of the list, e.g. `[yaxim, beagle-im]`',
   }),
 };
 
@@ -122,7 +141,10 @@ function parseHostsVariable(text: string): unknown {
 function printHost(host: HostConfig): Record<string, unknown> {
   const printed: Record<string, unknown> = {};
   for (const [field, f] of Object.entries(HOST_FIELDS)) printed[field] = f.kind.print(host[f.key] as never);
-  for (const [field, s] of Object.entries(PER_HOST_SETTINGS)) printed[field] = s.print(host[s.key]);
+  for (const [field, s] of Object.entries(PER_HOST_SETTINGS)) {
+    const value = host[s.key];
+    if (value !== undefined) printed[field] = s.print(value as never);
+  }
   return printed;
 }
 

@@ -12,22 +12,44 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 // jsqr is CommonJS: its function is the module itself, typed as its `default`.
 const jsQR = jsQRModule.default;
 
+// example.com as before; chat.example.org with a web sign-up page (mod_invites_register_web's URL).
+const CONFIG = [
+  'hosts:',
+  '  - name: example.com',
+  '    publicBaseUrl: https://example.com',
+  '  - name: chat.example.org',
+  '    publicBaseUrl: https://chat.example.org',
+  '    webRegistration: https://{host}:5281/register?t={token}',
+].join('\n');
+
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36',
+};
+
 describe('the invite landing page in headless Chromium', function () {
   let server: TestServer;
   let browser: Browser;
   let context: BrowserContext;
   let invites: ReturnType<typeof createClient<typeof InviteService>>;
   let key: { headers: { authorization: string } };
+  /** A key of chat.example.org, the host with a web sign-up page. */
+  let webKey: { headers: { authorization: string } };
   const cspViolations: string[] = [];
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { configFile: CONFIG });
     browser = await launchChromium();
     // The page must work without JavaScript, so the browser runs none.
     context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 800, height: 1200 } });
     const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
     const fullKey = (await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey({ host: 'example.com' }, admin)).fullKey;
     key = { headers: { authorization: `Bearer ${fullKey}` } };
+    const webFullKey = (await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey({ host: 'chat.example.org' }, admin)).fullKey;
+    webKey = { headers: { authorization: `Bearer ${webFullKey}` } };
     invites = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
   });
   after(async () => {
@@ -97,5 +119,29 @@ describe('the invite landing page in headless Chromium', function () {
     assert.equal(status, 404);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Invite not found');
     await page.close();
+  });
+
+  it('fits a phone screen: no sideways scrolling, the Android apps first, the sign-up link to the host page with the token', async () => {
+    const { invite } = await invites.createInvite({}, webKey);
+    const phone = await browser.newContext({ ...PHONE, javaScriptEnabled: false });
+    const page = await phone.newPage();
+    assert.equal((await page.goto(`${server.url}/invite?${invite!.token}`))?.status(), 200);
+    const widths = await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })');
+    assert.deepEqual(widths, { scroll: 390, client: 390 }, 'nothing sticks out sideways');
+
+    const signUp = page.getByRole('link', { name: 'Sign up in your browser' });
+    assert.equal(await signUp.getAttribute('href'), `https://chat.example.org:5281/register?t=${encodeURIComponent(invite!.token)}`);
+    assert.ok(await signUp.isVisible());
+    const box = (await signUp.boundingBox())!;
+    assert.ok(box.y + box.height <= 844, 'the sign-up button is on the first screen');
+    assert.ok(box.width >= 300, 'a full-width button a thumb can hit');
+
+    const firstGroup = page.locator('details').first();
+    assert.equal(await firstGroup.locator('h3').textContent(), 'Android');
+    assert.ok(await page.getByRole('link', { name: 'Get Conversations' }).isVisible(), 'the Android apps are open');
+    assert.equal(await page.getByRole('link', { name: 'Get Monal' }).first().isVisible(), false, 'the other platforms are folded');
+    assert.match((await page.getByRole('link', { name: 'Get Conversations' }).getAttribute('href'))!, /&referrer=xmpp%3Achat\.example\.org%3Fregister%3Bpreauth%3D/);
+    assert.deepEqual(cspViolations, []);
+    await phone.close();
   });
 });

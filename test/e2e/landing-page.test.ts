@@ -34,6 +34,7 @@ describe('GET /invite?TOKEN, the landing page, over real HTTP', function () {
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['cache-control'], 'no-store');
+    assert.equal(res.headers.vary, 'User-Agent', "the apps are ordered for the visitor's device");
     assert.match(String(res.headers['content-security-policy']), /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
     const token = location.search.slice(1);
     assert.ok(res.body.includes(`href="xmpp:example.com?register;preauth=${token}"`));

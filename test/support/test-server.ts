@@ -23,9 +23,10 @@ export interface TestServer {
 
 /**
  * A real server on port 0 with its own database and data directory.
- * `env` holds extra environment settings (e.g. INVITES_HOSTS).
+ * `env` holds extra environment settings (e.g. INVITES_HOSTS); `configFile` a YAML config file's
+ * text, for per-host settings (its hosts replace the default two).
  */
-export async function startTestServer(env: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { database?: TestDatabase; configFile?: string } = {}): Promise<TestServer> {
   // A second instance may share the first one's database (the first one drops it).
   const database = options.database ?? (await createTestDatabase());
   const dataDir = await mkdtemp(join(tmpdir(), 'invites-test-data-'));
@@ -37,13 +38,13 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     MONGODB_DATABASE: database.name,
     INVITES_DATA_DIR: dataDir,
     INVITES_ADMIN_TOKEN: adminToken,
-    INVITES_HOSTS: 'localhost=http://localhost:8080,example.com=https://example.com',
+    ...(options.configFile ? {} : { INVITES_HOSTS: 'localhost=http://localhost:8080,example.com=https://example.com' }),
     LOG_LEVEL: 'info',
     // Generous limits, so tests of other things are not rate limited; limit tests set their own.
     INVITES_KEY_RATE_LIMIT: '100000',
     INVITES_AUTH_FAILURE_LIMIT: '100000',
     ...env,
-  });
+  }, options.configFile ? { path: 'test-config.yaml', text: options.configFile } : undefined);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

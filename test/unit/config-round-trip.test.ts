@@ -25,12 +25,25 @@ const env = {
   INVITES_DB_TIMEOUT: '1500ms',
   INVITES_RATE_LIMIT_SYNC: '100ms',
   INVITES_USAGE_FLUSH: '2m',
+  INVITES_WEB_REGISTRATION: 'https://{host}:5281/register?t={token}',
 };
 const file = {
   path: 'invites.json',
   text: JSON.stringify({
     hosts: [
-      { name: 'example.com', publicBaseUrl: 'https://example.com', inviteTtl: '3d', maxInviteTtl: '14d', landingPage: 'https://join.example.com/{host}/{token}' },
+      {
+        name: 'example.com',
+        publicBaseUrl: 'https://example.com',
+        inviteTtl: '3d',
+        maxInviteTtl: '14d',
+        landingPage: 'https://join.example.com/{host}/{token}',
+        webRegistration: 'https://example.com/signup/{token}',
+        apps: [
+          { name: 'Conversations', text: 'For Android.', platforms: ['Android'], link: 'https://play.google.com/store/apps/details?id=eu.siacs.conversations', supportsPreauthUri: true, magicLinkFormat: '{link}&referrer={uri}' },
+          { id: 'gajim', name: 'Gajim', text: 'For computers.', platforms: ['Windows', 'Linux'], link: 'https://gajim.org/download/' },
+        ],
+        hideApps: ['gajim'],
+      },
       { name: 'chat.example.org', publicBaseUrl: 'https://chat.example.org' },
     ],
   }),

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { escapeHtml, notFoundPage, unavailableInvitePage, validInvitePage } from '../../server/transport/http/landing-page-html.js';
+import { DEFAULT_APPS, type RecommendedApp } from '../../server/config/recommended-apps.js';
+import { escapeHtml, fillUrlTemplate, notFoundPage, unavailableInvitePage, validInvitePage } from '../../server/transport/http/landing-page-html.js';
+import { visitorPlatform } from '../../server/transport/http/visitor-platform.js';
 import type { PublicInvite } from '../../server/service/invite-view.js';
 
 const invite = (overrides: Partial<PublicInvite> = {}): PublicInvite => ({
@@ -46,4 +48,90 @@ describe('landing page HTML', () => {
     assert.match(unavailableInvitePage(invite({ status: 'revoked' })), /<h1>This invite was withdrawn<\/h1>/);
     assert.match(notFoundPage(), /<h1>Invite not found<\/h1>/);
   });
+
+  describe('recommended apps and web sign-up', () => {
+    const app = (overrides: Partial<RecommendedApp>): RecommendedApp => ({
+      id: 'app',
+      name: 'App',
+      text: 'An app.',
+      platforms: ['Android'],
+      link: 'https://example.org/app',
+      supportsPreauthUri: false,
+      ...overrides,
+    });
+    /** The app ids in each platform group, in page order, and whether the group is open. */
+    const groups = (html: string) =>
+      [...html.matchAll(/<details id="apps-(\w+)"( open)?>([\s\S]*?)<\/details>/g)].map((m) => ({
+        group: m[1],
+        open: Boolean(m[2]),
+        apps: [...m[3]!.matchAll(/data-app="([^"]+)"/g)].map((a) => a[1]),
+      }));
+
+    it("groups mod_register_apps' apps by platform, an app in each of its platforms", async () => {
+      const html = await validInvitePage(invite(), { apps: DEFAULT_APPS });
+      assert.deepEqual(groups(html), [
+        { group: 'android', open: true, apps: ['conversations', 'yaxim'] },
+        { group: 'ios', open: true, apps: ['monal', 'siskin-im'] },
+        { group: 'desktop', open: true, apps: ['gajim', 'dino', 'monal-macos', 'beagle-im'] },
+      ]);
+      const multi = await validInvitePage(invite(), { apps: [app({ id: 'everywhere', platforms: ['Android', 'Linux', 'Web'] })] });
+      assert.deepEqual(groups(multi).map((g) => [g.group, g.apps]), [['android', ['everywhere']], ['desktop', ['everywhere']], ['web', ['everywhere']]]);
+    });
+
+    it("puts the visitor's platform first and open, the others folded", async () => {
+      const html = await validInvitePage(invite(), { apps: DEFAULT_APPS, platform: 'ios' });
+      assert.deepEqual(groups(html).map((g) => [g.group, g.open]), [['ios', true], ['android', false], ['desktop', false]]);
+      assert.match(html, /<h3>iPhone and iPad<\/h3><span class="here">This device<\/span>/);
+      assert.equal(visitorPlatform('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15'), 'ios');
+      assert.equal(visitorPlatform('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile'), 'android');
+      assert.equal(visitorPlatform('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36'), 'desktop');
+      assert.equal(visitorPlatform(undefined), undefined);
+    });
+
+    it('links each app: the Play Store install referrer with the URL-encoded invite URI, or the store page', async () => {
+      const html = await validInvitePage(invite(), { apps: DEFAULT_APPS });
+      assert.ok(
+        html.includes(
+          'href="https://play.google.com/store/apps/details?id=eu.siacs.conversations&amp;referrer=xmpp%3Aexample.com%3Fregister%3Bpreauth%3DlGmyJgq3YNw1XuKEm2a7sNjd"',
+        ),
+        'Conversations gets the invite through the install referrer, as mod_register_apps links it',
+      );
+      assert.match(html, /<a class="small" href="https:\/\/apps\.apple\.com\/app\/id317711500" rel="noopener noreferrer">Get Monal<\/a>/);
+      assert.match(html, /Install it, then come back and tap “Open in your app”\./, 'an app that opens invites: install, then open');
+      assert.match(html, /Gajim cannot open invites: create your account with one of the other apps, then log in here\./);
+    });
+
+    it('escapes configured app text, so an operator typo cannot break the page', async () => {
+      const html = await validInvitePage(invite(), {
+        apps: [app({ id: 'x', name: '<b>Bold</b>', text: 'Fast & "safe" <script>alert(1)</script>', link: 'https://example.org/?a=1&b="2"' })],
+      });
+      assert.ok(!html.includes('<b>Bold</b>') && !html.includes('<script>alert(1)'));
+      assert.match(html, /<h4 class="name">&lt;b&gt;Bold&lt;\/b&gt;<\/h4>/);
+      assert.match(html, /Fast &amp; &quot;safe&quot; &lt;script&gt;/);
+      assert.match(html, /href="https:\/\/example\.org\/\?a=1&amp;b=&quot;2&quot;"/);
+    });
+
+    it('offers "Sign up in your browser" above the apps only when the host has a web sign-up page', async () => {
+      const without = await validInvitePage(invite(), { apps: DEFAULT_APPS });
+      assert.ok(!without.includes('Sign up in your browser'));
+      assert.match(without, /<a class="button" id="open-in-app"/, 'the app link is the main button then');
+      const url = 'https://example.com:5281/register?t=a%2Bb%26c';
+      const withWeb = await validInvitePage(invite(), { apps: DEFAULT_APPS, webRegistrationUrl: url });
+      assert.match(withWeb, /<a class="button" id="sign-up-web" href="https:\/\/example\.com:5281\/register\?t=a%2Bb%26c">Sign up in your browser<\/a>/);
+      assert.ok(withWeb.indexOf('id="sign-up-web"') < withWeb.indexOf('id="apps-heading"'), 'above the app list');
+      assert.match(withWeb, /Sign up in your browser first, then log in to Gajim with your new address\./);
+    });
+
+    it('fills a web sign-up template with the URL-encoded token and host, leaving other braces alone', () => {
+      assert.equal(fillUrlTemplate('https://{host}:5281/register?t={token}', { token: 'a+b&c/d', host: 'example.com' }), 'https://example.com:5281/register?t=a%2Bb%26c%2Fd');
+      assert.equal(fillUrlTemplate('https://x/{other}/{token}', { token: 'T' }), 'https://x/{other}/T');
+    });
+
+    it('leaves the app list out when a host hides every app, keeping the invite link', async () => {
+      const html = await validInvitePage(invite(), { apps: [] });
+      assert.ok(!html.includes('Recommended apps'));
+      assert.match(html, /id="open-in-app"/);
+    });
+  });
 });
+

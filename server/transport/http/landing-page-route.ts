@@ -1,10 +1,13 @@
+import type { HostConfig } from '../../config/config.js';
+import { recommendedApps } from '../../config/recommended-apps.js';
 import { DomainError } from '../../domain/errors.js';
 import type { InviteService } from '../../service/invite-service.js';
 import type { PublicInvite } from '../../service/invite-view.js';
 import type { HttpRequest, HttpResponse } from '../http-types.js';
 import { requestUrl } from '../request-url.js';
 import type { PlainRoute } from './plain-route.js';
-import { errorPage, LANDING_PAGE_CSP, notFoundPage, unavailableInvitePage, validInvitePage } from './landing-page-html.js';
+import { errorPage, fillUrlTemplate, LANDING_PAGE_CSP, notFoundPage, unavailableInvitePage, validInvitePage, type LandingPageOptions } from './landing-page-html.js';
+import { visitorPlatform } from './visitor-platform.js';
 
 export const LANDING_PAGE_PATH = '/invite';
 
@@ -32,11 +35,27 @@ function sendHtml(req: HttpRequest, res: HttpResponse, status: number, html: str
 /** `/invite?TOKEN`, as mod_invites_page links it: the whole query string is the token. */
 const tokenOf = (url: string | undefined): string => requestUrl(url).rawQuery.split('#')[0]!;
 
+/** What the invite's host adds to its page; a host no longer configured gets the default apps. */
+export type LandingPageHost = Pick<HostConfig, 'apps' | 'hideApps' | 'webRegistrationTemplate'>;
+
+function pageOptions(invite: PublicInvite, host: LandingPageHost | undefined, userAgent: string | undefined): LandingPageOptions {
+  const template = host?.webRegistrationTemplate;
+  return {
+    apps: recommendedApps(host),
+    webRegistrationUrl: template ? fillUrlTemplate(template, { token: invite.token, host: invite.host }) : undefined,
+    platform: visitorPlatform(userAgent),
+  };
+}
+
 /**
  * `GET /invite?TOKEN`: the landing page of an invite, plain HTML that works without
  * JavaScript. A thin adapter over the same service call as the public GetInvite RPC.
  */
-export function landingPageRoute(deps: { invites: InviteService; onUnexpected: (err: unknown) => void }): PlainRoute {
+export function landingPageRoute(deps: {
+  invites: InviteService;
+  hosts: ReadonlyMap<string, LandingPageHost>;
+  onUnexpected: (err: unknown) => void;
+}): PlainRoute {
   return {
     path: LANDING_PAGE_PATH,
     methods: ['GET', 'HEAD'],
@@ -54,8 +73,13 @@ export function landingPageRoute(deps: { invites: InviteService; onUnexpected: (
         }
         return;
       }
-      if (invite.status === 'valid') sendHtml(req, res, 200, await validInvitePage(invite));
-      else sendHtml(req, res, 410, unavailableInvitePage(invite));
+      if (invite.status !== 'valid') {
+        sendHtml(req, res, 410, unavailableInvitePage(invite));
+        return;
+      }
+      // The visitor's device orders the apps: a cache must not give one device's page to another.
+      const options = pageOptions(invite, deps.hosts.get(invite.host), req.headers['user-agent']);
+      sendHtml(req, res, 200, await validInvitePage(invite, options), { vary: 'User-Agent' });
     },
   };
 }
