@@ -1,5 +1,5 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { InviteStatus, type Invite } from '../gen/invites/v1/invite_pb.js';
+import { InviteStatus, InviteType, type Invite } from '../gen/invites/v1/invite_pb.js';
 
 export const STATUS_NAMES = ['valid', 'expired', 'used_up', 'revoked'] as const;
 export type StatusName = (typeof STATUS_NAMES)[number];
@@ -17,6 +17,22 @@ function statusName(status: InviteStatus): StatusName | 'unknown' {
   return STATUS_NAMES.find((name) => STATUS_OF_NAME[name] === status) ?? 'unknown';
 }
 
+/** Invite kinds as the CLI names them (`--type`, the KIND column, `kind` in --json). */
+export const KIND_NAMES = ['register', 'roster', 'reset'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+const TYPE_OF_KIND_NAME: Record<KindName, InviteType> = {
+  register: InviteType.REGISTER,
+  roster: InviteType.ROSTER,
+  reset: InviteType.PASSWORD_RESET,
+};
+
+export const typeOfKindName = (name: KindName): InviteType => TYPE_OF_KIND_NAME[name];
+
+function kindName(type: InviteType): KindName | 'unknown' {
+  return KIND_NAMES.find((name) => TYPE_OF_KIND_NAME[name] === type) ?? 'unknown';
+}
+
 const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
 
 /** An invite as the --json output shows it. Field names are part of the CLI's interface. */
@@ -24,6 +40,12 @@ export interface InviteJson {
   token: string;
   host: string;
   status: StatusName | 'unknown';
+  kind: KindName | 'unknown';
+  /** The only username it registers or resets; '' for any. */
+  username: string;
+  /** The local user who made it; '' when a key or the admin token did. */
+  inviter: string;
+  allowRegistration: boolean;
   uri: string;
   landingPageUrl: string;
   maxUses: number;
@@ -44,6 +66,10 @@ export function inviteJson(invite: Invite): InviteJson {
     token: invite.token,
     host: invite.host,
     status: statusName(invite.status),
+    kind: kindName(invite.type),
+    username: invite.username,
+    inviter: invite.inviter,
+    allowRegistration: invite.allowRegistration,
     uri: invite.uri,
     landingPageUrl: invite.landingPageUrl,
     maxUses: invite.maxUses,
@@ -61,11 +87,25 @@ export function inviteJson(invite: Invite): InviteJson {
 
 const readableUtc = (value: string | null) => (value ? `${value.slice(0, 16).replace('T', ' ')} UTC` : '-');
 
-/** The invites:list table: TOKEN, STATUS, USES, EXPIRES, SOURCE, NOTE, in the server's order (newest first). */
+/**
+ * The invites:list table, in the server's order (newest first): TOKEN, KIND, STATUS, USES,
+ * EXPIRES, FOR (the bound username), INVITER, ACCOUNTS (registered with it), SOURCE, NOTE.
+ */
 export function invitesTable(invites: readonly InviteJson[]): string {
   const rows = [
-    ['TOKEN', 'STATUS', 'USES', 'EXPIRES', 'SOURCE', 'NOTE'],
-    ...invites.map((i) => [i.token, i.status, `${i.uses}/${i.maxUses}`, readableUtc(i.expiresAt), i.source, i.note]),
+    ['TOKEN', 'KIND', 'STATUS', 'USES', 'EXPIRES', 'FOR', 'INVITER', 'ACCOUNTS', 'SOURCE', 'NOTE'],
+    ...invites.map((i) => [
+      i.token,
+      i.kind,
+      i.status,
+      `${i.uses}/${i.maxUses}`,
+      readableUtc(i.expiresAt),
+      i.username || '-',
+      i.inviter || '-',
+      i.redemptions.map((r) => r.account).join(',') || '-',
+      i.source,
+      i.note,
+    ]),
   ];
   const last = rows[0]!.length - 1;
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));

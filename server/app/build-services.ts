@@ -30,7 +30,7 @@ export interface Services {
 
 export interface BuildServicesOptions {
   store: Store;
-  config: Pick<Config, 'hosts' | 'keyRateLimitPerMinute' | 'authFailuresPerMinute' | 'rateLimitSyncMs' | 'usageFlushMs'>;
+  config: Pick<Config, 'hosts' | 'keyRateLimitPerMinute' | 'authFailuresPerMinute' | 'rateLimitSyncMs' | 'usageFlushMs' | 'holdTtlSeconds'>;
   adminToken: string;
   now: () => Date;
   /** This server process, among those sharing the database. */
@@ -60,6 +60,8 @@ export function buildServices(options: BuildServicesOptions): Services {
   const callers = createCallerAuthenticator(keyAuthenticator, adminAuthenticator);
   const invites = createInviteService({
     invites: store.invites,
+    holds: store.holds,
+    holdTtlSeconds: config.holdTtlSeconds,
     callers,
     hosts: config.hosts,
     now,

@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client';
-import type { InviteService } from '../service/invite-service.js';
+import type { InviteService, Redeemed } from '../service/invite-service.js';
 
 export interface InviteCounters {
   created: Counter<'host'>;
@@ -9,10 +9,15 @@ export interface InviteCounters {
 /**
  * The invite services with their outcomes counted in one place, whichever transport called
  * them: every durably created invite (the RPC and GET /invites_api alike) and every use
- * redeemed (a retried redemption takes no use and is not counted).
+ * redeemed, at once (RedeemInvite) or held then confirmed (ConfirmInvite); a retried
+ * redemption or confirm takes no use and is not counted.
  */
 export function countedInvites<S extends { invites: InviteService }>(services: S, counters: InviteCounters): S {
   const { invites } = services;
+  const countRedeemed = (result: Redeemed): Redeemed => {
+    if (!result.replayed) counters.redeemed.inc({ host: result.invite.host });
+    return result;
+  };
   return {
     ...services,
     invites: {
@@ -23,9 +28,10 @@ export function countedInvites<S extends { invites: InviteService }>(services: S
         return invite;
       },
       async redeemInvite(credential, token, account) {
-        const result = await invites.redeemInvite(credential, token, account);
-        if (!result.replayed) counters.redeemed.inc({ host: result.invite.host });
-        return result;
+        return countRedeemed(await invites.redeemInvite(credential, token, account));
+      },
+      async confirmInvite(credential, token, holdId) {
+        return countRedeemed(await invites.confirmInvite(credential, token, holdId));
       },
     },
   };

@@ -273,6 +273,13 @@ export const SETTINGS = {
     default: 5000,
     doc: "how often each instance writes its keys' use counts and last-use times",
   }),
+  holdTtl: setting({
+    key: 'holdTtlSeconds',
+    env: 'INVITES_HOLD_TTL',
+    kind: kinds.positiveSeconds,
+    default: 300,
+    doc: 'how long `HoldInvite` reserves a use for a registration in progress; unconfirmed, it comes back by itself',
+  }),
 };
 
 /** The configuration the server runs with: one property per setting. */

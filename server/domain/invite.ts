@@ -1,6 +1,7 @@
 /** An invite as stored: what it was created with. Its status is derived (see invite-status). */
 
-export type InviteKind = 'register';
+/** What accepting an invite does, as Prosody's mod_invites makes them. */
+export type InviteKind = 'register' | 'roster' | 'password_reset';
 
 export interface InviteRecord {
   token: string;
@@ -17,6 +18,13 @@ export interface InviteRecord {
   roles: string[];
   groups: string[];
   note: string;
+  // Absent on invites stored before kinds existed: any username, no inviter (a register invite).
+  /** Register/reset: the only username it registers or resets; '' or absent: any. */
+  username?: string;
+  /** The local user who made it; '' or absent when a key or the operator did. */
+  inviter?: string;
+  /** Roster invites: whether a new account may also register with it. */
+  allowRegistration?: boolean;
 }
 
 /** One use of an invite: use number `use` (1..maxUses) registered `account` at `redeemedAt`. */
@@ -32,4 +40,16 @@ export interface InviteUsage {
   /** Ordered by use number. */
   redemptions: RedemptionRecord[];
   revokedAt: Date | undefined;
+  /** Holds not ended yet (some may have lapsed by now), ordered by use number. */
+  holds?: HoldRecord[];
+}
+
+/** A reservation of use number `use` of an invite for `account`, until `heldUntil` (see HoldInvite). */
+export interface HoldRecord {
+  token: string;
+  use: number;
+  holdId: string;
+  account: string;
+  heldAt: Date;
+  heldUntil: Date;
 }

@@ -1,6 +1,7 @@
 import type { HostConfig } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 import type { InviteRecord } from '../domain/invite.js';
+import { validateInviteKind, type InviteKindRequest } from '../domain/invite-kind.js';
 import { validateInviteOptions, type InviteOptionsRequest } from '../domain/invite-options.js';
 import { randomToken } from '../domain/random-token.js';
 import type { InviteStore } from '../store/store.js';
@@ -14,7 +15,7 @@ import type { KeyRateLimit } from './key-rate-limit.js';
 export const INVITE_TOKEN_BYTES = 18;
 
 /** The creation options, and `host`, which only the admin token may (and must) give. */
-export interface CreateInviteRequest extends InviteOptionsRequest {
+export interface CreateInviteRequest extends InviteOptionsRequest, InviteKindRequest {
   host?: string | undefined;
 }
 
@@ -42,6 +43,7 @@ export async function createInviteFor(
 ): Promise<Invite> {
   const host = hostFor(caller, request.host ?? '', deps.hosts);
   const options = validateInviteOptions(request, host);
+  const kind = validateInviteKind(request);
   const key = caller.kind === 'key' ? caller.key : undefined;
   // Invites per minute per key (the admin token is not limited).
   if (key) deps.keyRateLimit.take(key);
@@ -51,7 +53,7 @@ export async function createInviteFor(
     const record: InviteRecord = {
       token: randomToken(INVITE_TOKEN_BYTES),
       host: host.name,
-      kind: 'register',
+      ...kind,
       createdAt,
       expiresAt: new Date(createdAt.getTime() + options.ttlSeconds * 1000),
       source: key ? `api/token/${key.id}` : 'admin',

@@ -21,6 +21,8 @@ export interface ListInvitesRequest {
   /** 0: the default; more than the maximum: the maximum. */
   pageSize: number;
   pageToken: string;
+  /** Only invites this local user made; undefined or '': any. */
+  inviter?: string | undefined;
 }
 
 export interface InvitePage {
@@ -56,7 +58,8 @@ export async function listInvitesFor(
 ): Promise<InvitePage> {
   const { host, query } = scopeOf(caller, request.host, deps.hosts);
   const pageSize = pageSizeOf(request.pageSize);
-  const fingerprint = `${host}|${request.status ?? 'any'}`;
+  if (request.inviter) query.inviter = request.inviter;
+  const fingerprint = `${host}|${request.status ?? 'any'}${request.inviter ? `|${request.inviter}` : ''}`;
   let cursor: InviteCursor | undefined = request.pageToken ? decodePageToken(request.pageToken, fingerprint) : undefined;
 
   const now = deps.now();

@@ -2,6 +2,7 @@ import type { HostConfig } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 import type { InviteRecord } from '../domain/invite.js';
 import type { InviteStore } from '../store/store.js';
+import type { Caller } from './caller-authenticator.js';
 import { describeInvite, type Invite } from './invite-view.js';
 
 /** Tokens are 24 base64url characters; anything far from that shape is unknown without asking the store. */
@@ -13,6 +14,8 @@ export const inviteNotFound = () => new DomainError('not_found', 'invite not fou
 export interface InviteLookup {
   /** The record, or not_found. */
   find(token: string): Promise<InviteRecord>;
+  /** The invite a registration side may use: any host's for the admin token, its own host's for a key (else not_found). */
+  findOfCaller(caller: Caller, token: string): Promise<InviteRecord>;
   describeAll(records: InviteRecord[], now: Date): Promise<Invite[]>;
   /** The record with its usage, now. */
   describeOne(record: InviteRecord): Promise<Invite>;
@@ -23,10 +26,16 @@ export function createInviteLookup(deps: { invites: InviteStore; hosts: Readonly
     const usage = await deps.invites.usage(records.map((r) => r.token));
     return records.map((r) => describeInvite(r, deps.hosts.get(r.host), usage.get(r.token), now));
   };
+  const find = async (token: string): Promise<InviteRecord> => {
+    const record = TOKEN_SHAPE.test(token) ? await deps.invites.find(token) : undefined;
+    if (!record) throw inviteNotFound();
+    return record;
+  };
   return {
-    async find(token) {
-      const record = TOKEN_SHAPE.test(token) ? await deps.invites.find(token) : undefined;
-      if (!record) throw inviteNotFound();
+    find,
+    async findOfCaller(caller, token) {
+      const record = await find(token);
+      if (caller.kind === 'key' && record.host !== caller.key.host) throw inviteNotFound();
       return record;
     },
     describeAll,

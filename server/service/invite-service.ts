@@ -1,8 +1,10 @@
 import type { HostConfig } from '../config/config.js';
+import type { InviteHoldStore } from '../store/invite-hold-store.js';
 import type { InviteStore } from '../store/store.js';
 import { callerActor, type AuditLog } from './audit-log.js';
 import type { CallerAuthenticator } from './caller-authenticator.js';
 import { createInviteFor, type CreateInviteRequest } from './invite-creation.js';
+import { confirmInviteFor, holdInviteFor, releaseInviteFor, type InviteHold } from './invite-holds.js';
 import { listInvitesFor, type InvitePage, type ListInvitesRequest } from './invite-listing.js';
 import { createInviteLookup, inviteNotFound } from './invite-lookup.js';
 import { redeemInviteFor, type Redeemed } from './invite-redemption.js';
@@ -11,12 +13,17 @@ import type { PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
 
 export type { CreateInviteRequest } from './invite-creation.js';
+export type { InviteHold } from './invite-holds.js';
 export type { InvitePage, ListInvitesRequest } from './invite-listing.js';
 export type { Redeemed } from './invite-redemption.js';
 export type { Invite, PublicInvite } from './invite-view.js';
 
 export interface InviteServiceDeps {
   invites: InviteStore;
+  /** Uses held by registrations in progress (HoldInvite); redeems respect them. */
+  holds: InviteHoldStore;
+  /** How long a use stays held without a confirm (INVITES_HOLD_TTL). */
+  holdTtlSeconds: number;
   /** API keys, and the admin token (which creates invites on a host it names). */
   callers: CallerAuthenticator;
   hosts: ReadonlyMap<string, HostConfig>;
@@ -33,6 +40,11 @@ export interface InviteService {
   createInvite(credential: PresentedCredential, request?: CreateInviteRequest): Promise<Invite>;
   /** Public: no credential. What a landing page needs. */
   getInvite(token: string): Promise<PublicInvite>;
+  /**
+   * The whole invite (GetInvite's `detail`) for a key of its host or the admin token; undefined
+   * without a credential or for another host's key. An invalid credential is unauthenticated.
+   */
+  inviteDetail(credential: PresentedCredential, token: string): Promise<Invite | undefined>;
   listInvites(credential: PresentedCredential, request: ListInvitesRequest): Promise<InvitePage>;
   /** Only the creating key or the admin; idempotent. No redeem succeeds once this has resolved. */
   revokeInvite(credential: PresentedCredential, token: string, host?: string): Promise<Invite>;
@@ -42,6 +54,12 @@ export interface InviteService {
    * `replayed` true).
    */
   redeemInvite(credential: PresentedCredential, token: string, account: string): Promise<Redeemed>;
+  /** Reserves a use for `account` until it is confirmed, released, or lapses (INVITES_HOLD_TTL). */
+  holdInvite(credential: PresentedCredential, token: string, account: string): Promise<InviteHold>;
+  /** Makes a held use a redemption; a retry gets the same one back (`replayed` true). */
+  confirmInvite(credential: PresentedCredential, token: string, holdId: string): Promise<Redeemed>;
+  /** Gives a held use back; idempotent. */
+  releaseInvite(credential: PresentedCredential, token: string, holdId: string): Promise<void>;
 }
 
 export function createInviteService(deps: InviteServiceDeps): InviteService {
@@ -54,6 +72,14 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
 
     async getInvite(token) {
       return publicView(await lookup.describeOne(await lookup.find(token)));
+    },
+
+    async inviteDetail(credential, token) {
+      if (credential.kind === 'none') return undefined;
+      const caller = await authenticate(credential);
+      const record = await lookup.find(token);
+      if (caller.kind === 'key' && record.host !== caller.key.host) return undefined;
+      return lookup.describeOne(record);
     },
 
     async listInvites(credential, request) {
@@ -73,6 +99,18 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
 
     async redeemInvite(credential, token, account) {
       return redeemInviteFor({ ...deps, lookup }, await authenticate(credential), token, account);
+    },
+
+    async holdInvite(credential, token, account) {
+      return holdInviteFor({ ...deps, lookup }, await authenticate(credential), token, account);
+    },
+
+    async confirmInvite(credential, token, holdId) {
+      return confirmInviteFor({ ...deps, lookup }, await authenticate(credential), token, holdId);
+    },
+
+    async releaseInvite(credential, token, holdId) {
+      await releaseInviteFor({ ...deps, lookup }, await authenticate(credential), token, holdId);
     },
   };
 }

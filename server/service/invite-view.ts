@@ -1,16 +1,22 @@
 import type { HostConfig } from '../config/config.js';
+import { inviteUri } from '../domain/invite-kind.js';
 import { inviteStatus, type InviteStatus } from '../domain/invite-status.js';
-import type { InviteKind, InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
-import { inviteUri, landingPageUrl } from './invite-links.js';
+import type { HoldRecord, InviteKind, InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
+import { landingPageUrl } from './invite-links.js';
 
 /** An invite as its creator or the operator sees it: the record, its links and its state. */
 export interface Invite extends InviteRecord {
+  username: string;
+  inviter: string;
+  allowRegistration: boolean;
   uri: string;
   /** Empty when the invite's host is no longer configured. */
   landingPageUrl: string;
   status: InviteStatus;
   redemptions: RedemptionRecord[];
   revokedAt: Date | undefined;
+  /** Uses held by registrations in progress (not lapsed at the time described): taken, not yet redemptions. */
+  holds: HoldRecord[];
 }
 
 /** What anyone holding the token may learn: no key, source, note, roles, groups or accounts. */
@@ -23,18 +29,27 @@ export interface PublicInvite {
   expiresAt: Date;
   status: InviteStatus;
   remainingUses: number;
+  username: string;
+  inviter: string;
+  /** Roster invites: whether it also lets a new account register (its URI says so too: `;ibr=y`). */
+  allowRegistration: boolean;
 }
 
 export function describeInvite(record: InviteRecord, host: HostConfig | undefined, usage: InviteUsage | undefined, now: Date): Invite {
   const redemptions = usage?.redemptions ?? [];
   const revokedAt = usage?.revokedAt;
+  // A held use is taken until its hold lapses; a lapsed one is reclaimed by the next claim.
+  const holds = (usage?.holds ?? []).filter((h) => h.heldUntil > now);
+  const kind = { username: record.username ?? '', inviter: record.inviter ?? '', allowRegistration: record.allowRegistration ?? record.kind !== 'roster' };
   return {
     ...record,
-    uri: inviteUri(record.host, record.token),
+    ...kind,
+    uri: inviteUri({ ...record, ...kind }),
     landingPageUrl: host ? landingPageUrl(host, record.token) : '',
-    status: inviteStatus(record, { uses: redemptions.length, revoked: revokedAt !== undefined }, now),
+    status: inviteStatus(record, { uses: redemptions.length + holds.length, revoked: revokedAt !== undefined }, now),
     redemptions,
     revokedAt,
+    holds,
   };
 }
 
@@ -47,6 +62,9 @@ export function publicView(invite: Invite): PublicInvite {
     landingPageUrl: invite.landingPageUrl,
     expiresAt: invite.expiresAt,
     status: invite.status,
-    remainingUses: invite.status === 'valid' ? invite.maxUses - invite.redemptions.length : 0,
+    remainingUses: invite.status === 'valid' ? invite.maxUses - invite.redemptions.length - invite.holds.length : 0,
+    username: invite.username,
+    inviter: invite.inviter,
+    allowRegistration: invite.allowRegistration,
   };
 }

@@ -1,8 +1,9 @@
 import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, type Collection, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { createGroupCommit } from './group-commit.js';
+import { mongoInviteHolds, revokedId, usageOf } from './mongo-invite-holds.js';
 import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
-import type { InviteRecord, InviteUsage } from '../domain/invite.js';
+import type { InviteRecord } from '../domain/invite.js';
 import type { KeyRecord } from '../domain/key.js';
 import type { Store, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
@@ -32,12 +33,16 @@ interface InviteDocument {
   roles?: string[];
   groups?: string[];
   note?: string;
+  // Absent on invites stored before kinds: any username, no inviter.
+  username?: string;
+  inviter?: string;
+  allowRegistration?: boolean;
 }
 
 /**
  * A claim on one use of an invite, `_id` `TOKEN:USE`: the unique `_id` makes each use claimable
  * exactly once, on every engine. `kind: 'void'` is a use taken by a revocation. The revocation
- * itself is `_id` `TOKEN:revoked`, `kind: 'revoked'`.
+ * itself is `_id` `TOKEN:revoked`, `kind: 'revoked'`. Holds and their ends: mongo-invite-holds.ts.
  */
 interface RedemptionDocument {
   _id: string;
@@ -113,6 +118,9 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   roles: d.roles ?? [],
   groups: d.groups ?? [],
   note: d.note ?? '',
+  username: d.username ?? '',
+  inviter: d.inviter ?? '',
+  allowRegistration: d.allowRegistration ?? d.kind !== 'roster',
 });
 
 /** True when an unordered bulk insert failed only on duplicate keys (and was otherwise durably written). */
@@ -240,6 +248,9 @@ function toInviteDocument(invite: InviteRecord): InviteDocument {
     roles: invite.roles,
     groups: invite.groups,
     note: invite.note,
+    ...(invite.username ? { username: invite.username } : {}),
+    ...(invite.inviter ? { inviter: invite.inviter } : {}),
+    ...(invite.kind === 'roster' ? { allowRegistration: invite.allowRegistration ?? false } : {}),
   };
 }
 
@@ -253,6 +264,7 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
   const keys: Collection<KeyDocument> = db.collection('keys');
   const invites: Collection<InviteDocument> = db.collection('invites');
   const redemptions: Collection<RedemptionDocument> = db.collection('redemptions');
+  const holds = mongoInviteHolds(db.collection('redemptions'));
   // Concurrent creates share one insertMany; each caller still waits for its own document.
   const inviteInserts = createGroupCommit<InviteDocument>({
     maxBatch: options.maxInsertBatch ?? 256,
@@ -273,6 +285,7 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
   const inRange = (q: TimeRangeQuery, field: string) => ({ host: { $in: [...q.hosts] }, ...(q.since ? { [field]: { $gte: q.since } } : {}) });
   return {
     expiresInvitesItself,
+    holds: withDriverErrorsMapped(holds),
     keys: withDriverErrorsMapped({
       async insert(key) {
         try {
@@ -321,6 +334,7 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
         const filter: Filter<InviteDocument> = {};
         if (query.host !== undefined) filter.host = query.host;
         if (query.keyId !== undefined) filter.keyId = query.keyId;
+        if (query.inviter !== undefined) filter.inviter = query.inviter;
         if (query.expiresAfter !== undefined || query.expiresAtOrBefore !== undefined) {
           filter.expiresAt = {
             ...(query.expiresAfter !== undefined ? { $gt: query.expiresAfter } : {}),
@@ -332,9 +346,10 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
         return docs.map(toInviteRecord);
       },
       async claimUse(redemption, inviteExpiresAt) {
+        const _id = `${redemption.token}:${redemption.use}`;
         try {
           await redemptions.insertOne({
-            _id: `${redemption.token}:${redemption.use}`,
+            _id,
             token: redemption.token,
             kind: 'use',
             use: redemption.use,
@@ -342,11 +357,17 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
             at: redemption.redeemedAt,
             inviteExpiresAt,
           });
-          return true;
         } catch (err) {
           if (isDuplicateKey(err)) return false;
           throw err;
         }
+        // A use freed by a lapsed hold can be claimed after a revocation voided the others: a
+        // claim that then sees the revocation gives its use back as a void (see mongo-invite-holds.ts).
+        if (await redemptions.findOne({ _id: revokedId(redemption.token) }, { projection: { _id: 1 } })) {
+          await redemptions.updateOne({ _id }, { $set: { kind: 'void' }, $unset: { account: '' } });
+          return false;
+        }
+        return true;
       },
       async revoke(invite, at) {
         const base = { token: invite.token, at, inviteExpiresAt: invite.expiresAt };
@@ -364,26 +385,17 @@ function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, i
           const _id = `${invite.token}:${use}`;
           if (!taken.has(_id)) voids.push({ _id, kind: 'void', use, ...base });
         }
-        if (voids.length === 0) return;
         try {
           // A redeem may claim some of these meanwhile: its duplicate is expected, and that use is its.
-          await redemptions.insertMany(voids, { ordered: false });
+          if (voids.length > 0) await redemptions.insertMany(voids, { ordered: false });
         } catch (err) {
           if (!onlyDuplicates(err)) throw err;
         }
+        await holds.endAllForRevocation(invite.token, at, invite.expiresAt);
       },
       async usage(tokens) {
-        const result = new Map<string, InviteUsage>();
-        if (tokens.length === 0) return result;
-        const docs = await redemptions.find({ token: { $in: [...tokens] }, kind: { $in: ['use', 'revoked'] } }).toArray();
-        for (const d of docs) {
-          let entry = result.get(d.token);
-          if (!entry) result.set(d.token, (entry = { redemptions: [], revokedAt: undefined }));
-          if (d.kind === 'revoked') entry.revokedAt = d.at;
-          else entry.redemptions.push({ token: d.token, use: d.use!, account: d.account!, redeemedAt: d.at });
-        }
-        for (const entry of result.values()) entry.redemptions.sort((a, b) => a.use - b.use);
-        return result;
+        if (tokens.length === 0) return new Map();
+        return usageOf(await redemptions.find({ token: { $in: [...tokens] }, kind: { $ne: 'void' } }).toArray());
       },
       async listCreated(query) {
         const docs = await invites.find(inRange(query, 'createdAt')).sort({ createdAt: -1, _id: 1 }).limit(query.limit).toArray();

@@ -3,11 +3,13 @@
 import type { AuditRecord } from '../domain/audit.js';
 import type { InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
 import type { KeyRecord, KeyUsage, KeyUsageFigures } from '../domain/key.js';
+import type { InviteHoldStore } from './invite-hold-store.js';
 
 /** Which invites a list covers; every given condition must hold. */
 export interface InviteListQuery {
   host?: string;
   keyId?: string;
+  inviter?: string;
   expiresAfter?: Date;
   expiresAtOrBefore?: Date;
 }
@@ -61,6 +63,7 @@ export interface InviteStore {
 export interface Store {
   keys: KeyStore;
   invites: InviteStore;
+  holds: InviteHoldStore;
   /** True when the database removes expired invites by itself (a TTL index). */
   readonly expiresInvitesItself: boolean;
   ping(): Promise<void>;

@@ -12,6 +12,7 @@ import {
   type Redemption,
 } from '../../gen/invites/v1/invite_pb.js';
 import { ApiKeySchema, type ApiKey } from '../../gen/invites/v1/key_admin_pb.js';
+import { DomainError } from '../domain/errors.js';
 import type { InviteStatus as DomainInviteStatus } from '../domain/invite-status.js';
 import type { Invite } from '../service/invite-service.js';
 import type { KeyDescription } from '../service/key-admin-service.js';
@@ -19,7 +20,15 @@ import type { PublicInvite } from '../service/invite-view.js';
 import type { AuditRecord } from '../domain/audit.js';
 import type { RedemptionRecord } from '../domain/invite.js';
 
-const TYPE_OF_KIND: Record<Invite['kind'], InviteType> = { register: InviteType.REGISTER };
+const TYPE_OF_KIND: Record<Invite['kind'], InviteType> = { register: InviteType.REGISTER, roster: InviteType.ROSTER, password_reset: InviteType.PASSWORD_RESET };
+
+/** The domain kind of a requested type; UNSPECIFIED (the default) is undefined. */
+export function kindFromMessage(type: InviteType): Invite['kind'] | undefined {
+  if (type === InviteType.UNSPECIFIED) return undefined;
+  const kind = (Object.keys(TYPE_OF_KIND) as Array<Invite['kind']>).find((k) => TYPE_OF_KIND[k] === type);
+  if (!kind) throw new DomainError('invalid_argument', `type ${type} is not an invite type: use INVITE_TYPE_REGISTER, INVITE_TYPE_ROSTER or INVITE_TYPE_PASSWORD_RESET`);
+  return kind;
+}
 
 const STATUS_MESSAGE: Record<DomainInviteStatus, InviteStatus> = {
   valid: InviteStatus.VALID,
@@ -55,6 +64,9 @@ export function inviteMessage(invite: Invite): InviteMessage {
     status: STATUS_MESSAGE[invite.status],
     revokeTime: invite.revokedAt ? timestampFromDate(invite.revokedAt) : undefined,
     redemptions: invite.redemptions.map(redemptionMessage),
+    username: invite.username,
+    inviter: invite.inviter,
+    allowRegistration: invite.allowRegistration,
   });
 }
 
@@ -68,6 +80,8 @@ export function publicInviteMessage(invite: PublicInvite): PublicInviteMessage {
     expireTime: timestampFromDate(invite.expiresAt),
     status: STATUS_MESSAGE[invite.status],
     remainingUses: invite.remainingUses,
+    username: invite.username,
+    inviter: invite.inviter,
   });
 }
 

@@ -69,11 +69,11 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
     const listed = await cli('invites:list', host);
     assert.equal(listed.code, 0, listed.stderr);
     const [header, ...rows] = listed.stdout.trimEnd().split('\n');
-    assert.match(header!, /^TOKEN\s+STATUS\s+USES\s+EXPIRES\s+SOURCE\s+NOTE$/);
+    assert.match(header!, /^TOKEN\s+KIND\s+STATUS\s+USES\s+EXPIRES\s+FOR\s+INVITER\s+ACCOUNTS\s+SOURCE\s+NOTE$/);
     const firstRow = rows.findIndex((r) => r.startsWith(first));
     const secondRow = rows.findIndex((r) => r.startsWith(second));
     assert.ok(secondRow >= 0 && secondRow < firstRow, `newest first:\n${listed.stdout}`);
-    assert.match(rows[firstRow]!, /^\S+\s+valid\s+0\/1\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+admin\s+first one$/);
+    assert.match(rows[firstRow]!, /^\S+\s+register\s+valid\s+0\/1\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+-\s+-\s+-\s+admin\s+first one$/);
 
     const revoked = await cli('invites:revoke', host, first);
     assert.equal(revoked.code, 0, revoked.stderr);

@@ -87,13 +87,19 @@ describe('Prometheus metrics', function () {
     assert.ok(sample(text, 'nodejs_heap_size_total_bytes')! > 0, 'Node metrics');
   });
 
-  it('count each redeemed use once by host (a retried redemption takes no use and is not counted)', async () => {
+  /** An InviteService client, a new key of localhost, and an invite of 3 uses it made. */
+  async function inviteOfThreeUses(keyName: string) {
     const transport = createGrpcTransport({ baseUrl: server.url });
     const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
-    const { fullKey } = await createClient(KeyAdmin, transport).createKey({ host: 'localhost', name: 'redeems' }, admin);
+    const { fullKey } = await createClient(KeyAdmin, transport).createKey({ host: 'localhost', name: keyName }, admin);
     const asKey = { headers: { authorization: `Bearer ${fullKey}` } };
     const invites = createClient(InviteService, transport);
     const { invite } = await invites.createInvite({ maxUses: 3 }, asKey);
+    return { invites, asKey, invite };
+  }
+
+  it('count each redeemed use once by host (a retried redemption takes no use and is not counted)', async () => {
+    const { invites, asKey, invite } = await inviteOfThreeUses('redeems');
     const before = sample(await scrape(server), 'invites_redeemed_total{host="localhost"}')!;
     await invites.redeemInvite({ token: invite!.token, account: 'alice' }, asKey);
     await invites.redeemInvite({ token: invite!.token, account: 'bob' }, asKey);
@@ -101,6 +107,18 @@ describe('Prometheus metrics', function () {
     const text = await scrape(server);
     assert.equal(sample(text, 'invites_redeemed_total{host="localhost"}')! - before, 2);
     assert.equal(sample(text, 'invites_redeemed_total{host="example.com"}'), 0);
+  });
+
+  it('count a confirmed hold as a redeemed use, once (a retried confirm and a released hold are not counted)', async () => {
+    const { invites, asKey, invite } = await inviteOfThreeUses('holds');
+    const token = invite!.token;
+    const before = sample(await scrape(server), 'invites_redeemed_total{host="localhost"}')!;
+    const carol = await invites.holdInvite({ token, account: 'carol' }, asKey);
+    await invites.confirmInvite({ token, holdId: carol.holdId }, asKey);
+    await invites.confirmInvite({ token, holdId: carol.holdId }, asKey);
+    const dave = await invites.holdInvite({ token, account: 'dave' }, asKey);
+    await invites.releaseInvite({ token, holdId: dave.holdId }, asKey);
+    assert.equal(sample(await scrape(server), 'invites_redeemed_total{host="localhost"}')! - before, 1);
   });
 
   it('belong to their server: another server in the same process counts only its own', async () => {

@@ -54,10 +54,13 @@ describe('server reflection', function () {
       'grpc.health.v1.Health/Watch',
       'grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
       'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
+      'invites.v1.InviteService/ConfirmInvite',
       'invites.v1.InviteService/CreateInvite',
       'invites.v1.InviteService/GetInvite',
+      'invites.v1.InviteService/HoldInvite',
       'invites.v1.InviteService/ListInvites',
       'invites.v1.InviteService/RedeemInvite',
+      'invites.v1.InviteService/ReleaseInvite',
       'invites.v1.InviteService/RevokeInvite',
       'invites.v1.KeyAdmin/CreateKey',
       'invites.v1.KeyAdmin/DeleteKey',
@@ -94,10 +97,10 @@ describe('server reflection', function () {
       ]);
       assert.equal(list.valid_host, 'h');
       assert.ok(list.list_services_response.service.map((s: any) => s.name).includes('invites.v1.KeyAdmin'));
-      assert.deepEqual(fileNames(byService), ['invites/v1/invite_service.proto', 'invites/v1/invite.proto', 'google/protobuf/timestamp.proto']);
+      assert.deepEqual(fileNames(byService), ['invites/v1/invite_service.proto', 'google/protobuf/timestamp.proto', 'invites/v1/invite.proto']);
       const service = fromBinary(FileDescriptorProtoSchema, byService.file_descriptor_response.file_descriptor_proto[0]).service[0]!;
       assert.equal(service.name, 'InviteService');
-      assert.deepEqual(service.method.map((m) => m.name), ['CreateInvite', 'GetInvite', 'ListInvites', 'RevokeInvite', 'RedeemInvite']);
+      assert.deepEqual(service.method.map((m) => m.name), ['CreateInvite', 'GetInvite', 'ListInvites', 'RevokeInvite', 'RedeemInvite', 'HoldInvite', 'ConfirmInvite', 'ReleaseInvite']);
       assert.equal(fileNames(byMethod)[0], 'invites/v1/key_admin.proto');
       assert.equal(fileNames(byFile)[0], 'invites/v1/invite.proto');
       assert.equal(fileNames(byField)[0], 'invites/v1/invite.proto');

@@ -3,16 +3,8 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { toJsonString } from '@bufbuild/protobuf';
 import { InviteStatus, PublicInviteSchema } from '../../gen/invites/v1/invite_pb.js';
+import { rejectsWith } from '../support/connect-assertions.js';
 import { routerHarness } from '../support/router-harness.js';
-
-async function rejectsWith(promise: Promise<unknown>, code: Code, message?: RegExp) {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ConnectError, `expected a ConnectError, got ${String(err)}`);
-    assert.equal(Code[err.code], Code[code], err.rawMessage);
-    if (message) assert.match(err.rawMessage, message);
-    return true;
-  });
-}
 
 /** A harness on a clock the test moves, with one key on example.com. */
 async function setup(env: Record<string, string> = {}) {

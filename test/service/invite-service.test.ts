@@ -3,16 +3,8 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { InviteType } from '../../gen/invites/v1/invite_pb.js';
 import { createMemoryStore } from '../support/memory-store.js';
+import { rejectsWith } from '../support/connect-assertions.js';
 import { routerHarness } from '../support/router-harness.js';
-
-async function rejectsWith(promise: Promise<unknown>, code: Code, message?: RegExp) {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ConnectError, `expected a ConnectError, got ${String(err)}`);
-    assert.equal(Code[err.code], Code[code]);
-    if (message) assert.match(err.rawMessage, message);
-    return true;
-  });
-}
 
 describe('InviteService.CreateInvite (in-memory transport)', () => {
   it('creates an invite on the key\'s host with token, uri, landing page, expiry and source', async () => {

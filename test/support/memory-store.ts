@@ -3,6 +3,7 @@ import type { InviteRecord, InviteUsage, RedemptionRecord } from '../../server/d
 import { sumKeyUsage, type KeyRecord, type KeyUsageFigures } from '../../server/domain/key.js';
 import type { InviteCursor, InviteListQuery, RateCount, Store, TimeRangeQuery } from '../../server/store/store.js';
 import { StoreConflict } from '../../server/store/store.js';
+import { isRedemptionClaim, memoryInviteHolds, type MemoryClaim } from './memory-invite-holds.js';
 
 /**
  * A Store in process memory, for service tests that should not need a database.
@@ -11,9 +12,10 @@ import { StoreConflict } from '../../server/store/store.js';
 export function createMemoryStore(): Store {
   const keys = new Map<string, KeyRecord>();
   const invites = new Map<string, InviteRecord>();
-  // Use claims by `token:use`: a redemption, or `void` when a revocation took the use.
-  const claims = new Map<string, RedemptionRecord | 'void'>();
+  // Use claims by `token:use`: a redemption, `void` when a revocation took the use, or a hold.
+  const claims = new Map<string, MemoryClaim>();
   const revocations = new Map<string, Date>();
+  const holds = memoryInviteHolds(claims, revocations);
   const copy = <T extends object>(v: T): T => ({ ...v });
   const copyInvite = (i: InviteRecord): InviteRecord => ({ ...i, roles: [...i.roles], groups: [...i.groups] });
   const usage = new Map<string, KeyUsageFigures>();
@@ -28,6 +30,7 @@ export function createMemoryStore(): Store {
   };
   return {
     expiresInvitesItself: false,
+    holds,
     keys: {
       async insert(key) {
         if (keys.has(key.id)) throw new StoreConflict(`key id ${key.id} is taken`);
@@ -65,6 +68,7 @@ export function createMemoryStore(): Store {
           if (i.expiresAt < before && invites.delete(token)) {
             n++;
             revocations.delete(token);
+            holds.forget(token);
             for (let use = 1; use <= i.maxUses; use++) claims.delete(`${token}:${use}`);
           }
         }
@@ -82,6 +86,7 @@ export function createMemoryStore(): Store {
             (i) =>
               (query.host === undefined || i.host === query.host) &&
               (query.keyId === undefined || i.keyId === query.keyId) &&
+              (query.inviter === undefined || (i.inviter ?? '') === query.inviter) &&
               (query.expiresAfter === undefined || i.expiresAt > query.expiresAfter) &&
               (query.expiresAtOrBefore === undefined || i.expiresAt <= query.expiresAtOrBefore) &&
               (after === undefined || newestFirst(after, i) < 0),
@@ -102,16 +107,18 @@ export function createMemoryStore(): Store {
           const id = `${invite.token}:${use}`;
           if (!claims.has(id)) claims.set(id, 'void');
         }
+        holds.endAllForRevocation(invite.token, at);
       },
       async usage(tokens) {
         const result = new Map<string, InviteUsage>();
         for (const token of tokens) {
           const redemptions = [...claims.values()]
-            .filter((c): c is RedemptionRecord => c !== 'void' && c.token === token)
+            .filter((c): c is RedemptionRecord => isRedemptionClaim(c) && c.token === token)
             .sort((x, y) => x.use - y.use)
             .map(copy);
           const revokedAt = revocations.get(token);
-          if (redemptions.length > 0 || revokedAt) result.set(token, { redemptions, revokedAt });
+          const running = holds.running(token);
+          if (redemptions.length > 0 || revokedAt || running.length > 0) result.set(token, { redemptions, revokedAt, holds: running });
         }
         return result;
       },

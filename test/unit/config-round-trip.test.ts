@@ -25,6 +25,7 @@ const env = {
   INVITES_DB_TIMEOUT: '1500ms',
   INVITES_RATE_LIMIT_SYNC: '100ms',
   INVITES_USAGE_FLUSH: '2m',
+  INVITES_HOLD_TTL: '90s',
   INVITES_WEB_REGISTRATION: 'https://{host}:5281/register?t={token}',
 };
 const file = {

@@ -13,6 +13,9 @@ const invite = (overrides: Partial<PublicInvite> = {}): PublicInvite => ({
   expiresAt: new Date('2026-12-05T10:00:00Z'),
   status: 'valid',
   remainingUses: 1,
+  username: '',
+  inviter: '',
+  allowRegistration: true,
   ...overrides,
 });
 
@@ -40,6 +43,30 @@ describe('landing page HTML', () => {
     assert.match(html, /It can register 3 more accounts\./);
     assert.match(html, /<figure class="qr" id="invite-qr" role="img" aria-label="QR code of the invite link"><svg /);
     assert.ok(!/<script/i.test(html), 'no JavaScript');
+  });
+
+  it("words a contact invite with the inviter's name: sign-up and apps only when it also lets a new account register", async () => {
+    const contact = invite({ kind: 'roster', inviter: 'alice', allowRegistration: false, uri: 'xmpp:alice@example.com?roster;preauth=T' });
+    const html = await validInvitePage(contact, { apps: DEFAULT_APPS, webRegistrationUrl: 'https://example.com/register' });
+    assert.match(html, /<h1>alice invites you to chat on example\.com<\/h1>/);
+    assert.match(html, /add <strong>alice@example\.com<\/strong> to your contacts/);
+    assert.match(html, /<a class="button" id="open-in-app" href="xmpp:alice@example\.com\?roster;preauth=T">/);
+    assert.ok(!html.includes('Recommended apps') && !html.includes('id="sign-up-web"'), 'no sign-up for someone who needs an account already');
+    const withIbr = await validInvitePage({ ...contact, allowRegistration: true, uri: `${contact.uri};ibr=y` }, { apps: DEFAULT_APPS, webRegistrationUrl: 'https://example.com/register' });
+    assert.match(withIbr, /<h1>alice invites you to chat on example\.com<\/h1>/);
+    assert.ok(withIbr.includes('Recommended apps') && withIbr.includes('Sign up in your browser'));
+  });
+
+  it('words a password reset for its account, without the app list, keeping the web page when the host has one', async () => {
+    const reset = invite({ kind: 'password_reset', username: 'carol', uri: 'xmpp:carol@example.com?register;preauth=T' });
+    const html = await validInvitePage(reset, { apps: DEFAULT_APPS, webRegistrationUrl: 'https://example.com/register?t=T' });
+    assert.match(html, /<title>Reset the password of carol@example\.com<\/title>/);
+    assert.match(html, /<h1>Reset the password of carol@example\.com<\/h1>/);
+    assert.ok(!html.includes('Recommended apps') && !html.includes('Install a chat app'));
+    assert.match(html, /id="open-in-app" href="xmpp:carol@example\.com\?register;preauth=T"/);
+    assert.match(html, /<a class="button secondary" id="sign-up-web" href="https:\/\/example\.com\/register\?t=T">Reset it in your browser<\/a>/);
+    const escaped = await validInvitePage(invite({ kind: 'password_reset', username: '<b>x</b>' }));
+    assert.ok(!escaped.includes('<b>x</b>'), 'the username is escaped');
   });
 
   it('words each unavailable state and the unknown token for a person', () => {

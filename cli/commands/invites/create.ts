@@ -3,7 +3,7 @@ import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
 import { AdminCommand } from '../../admin-command.js';
-import { inviteJson, type InviteJson } from '../../invite-output.js';
+import { inviteJson, KIND_NAMES, typeOfKindName, type InviteJson, type KindName } from '../../invite-output.js';
 
 const ttlFlag = Flags.custom<number>({
   async parse(input) {
@@ -25,6 +25,9 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
       command: '<%= config.bin %> <%= command.id %> example.com --uses 10 --ttl 3d --group team --note "Q3 hires"',
     },
     { description: 'Roles for the registration side, and the invite as JSON:', command: '<%= config.bin %> <%= command.id %> example.com --role prosody:member --json' },
+    { description: 'An invite only the username bob can register with, made on behalf of alice:', command: '<%= config.bin %> <%= command.id %> example.com --username bob --inviter alice' },
+    { description: 'A password reset for the existing account carol:', command: '<%= config.bin %> <%= command.id %> example.com --type reset --username carol --ttl 1d' },
+    { description: "A contact invite to alice's roster that also lets a new account register:", command: '<%= config.bin %> <%= command.id %> example.com --type roster --inviter alice --allow-registration' },
   ];
   static override args = {
     host: Args.string({ description: 'a host the server is configured for, e.g. example.com', required: true }),
@@ -42,6 +45,10 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
     role: Flags.string({ description: 'a role for the new accounts; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'ROLE' }),
     group: Flags.string({ description: 'a group to add the new accounts to; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'GROUP' }),
     note: Flags.string({ description: 'who or what the invite is for (at most 500 characters; never shown on the landing page)', helpValue: 'TEXT' }),
+    type: Flags.string({ description: 'register (a new account), reset (the password of --username) or roster (a contact of --inviter)', options: [...KIND_NAMES], default: 'register', helpValue: 'KIND' }),
+    username: Flags.string({ description: 'register: the only username the invite can register; reset: the existing account (required)', helpValue: 'USER' }),
+    inviter: Flags.string({ description: 'the local user the invite is made for or by, e.g. alice (required for --type roster)', helpValue: 'USER' }),
+    'allow-registration': Flags.boolean({ description: 'roster invites: also let the person register a new account', default: false }),
   };
 
   async run(): Promise<InviteJson> {
@@ -54,6 +61,10 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
       roles: flags.role ?? [],
       groups: flags.group ?? [],
       note: flags.note ?? '',
+      type: typeOfKindName(flags.type as KindName),
+      username: flags.username ?? '',
+      inviter: flags.inviter ?? '',
+      allowRegistration: flags['allow-registration'],
     });
     if (!invite) throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new invite`);
     this.log(invite.landingPageUrl);

@@ -16,10 +16,11 @@ const PAGE_SIZE = 200;
 export default class InvitesList extends AdminCommand {
   static override summary = "List a host's invites, newest first.";
   static override description =
-    "Shows each invite's TOKEN, STATUS, USES (used/allowed), EXPIRES (UTC), SOURCE (the key that made it, or admin) and NOTE. --json adds the roles, groups, links and which accounts used each invite.";
+    "Shows each invite's TOKEN, KIND (register, reset or roster), STATUS, USES (used/allowed), EXPIRES (UTC), FOR (the only username it registers or resets), INVITER (the local user who made it), ACCOUNTS (registered with it), SOURCE (the key that made it, or admin) and NOTE. --json adds the roles, groups, links and when each account used the invite.";
   static override examples = [
     { description: 'All invites of example.com:', command: '<%= config.bin %> <%= command.id %> example.com' },
     { description: 'Only those that can still be used:', command: '<%= config.bin %> <%= command.id %> example.com --status valid' },
+    { description: 'The invites alice made (who did she invite?):', command: '<%= config.bin %> <%= command.id %> example.com --inviter alice' },
     {
       description: 'Which accounts each invite registered, for a script:',
       command: "<%= config.bin %> <%= command.id %> example.com --json | jq -r '.invites[] | .token + \" \" + (.redemptions | map(.account) | join(\",\"))'",
@@ -30,6 +31,7 @@ export default class InvitesList extends AdminCommand {
   };
   static override flags = {
     status: Flags.string({ description: 'only invites with this status', options: [...STATUS_NAMES], helpValue: 'STATUS' }),
+    inviter: Flags.string({ description: 'only invites this local user made, e.g. alice', helpValue: 'USER' }),
   };
 
   async run(): Promise<InviteListJson> {
@@ -39,12 +41,12 @@ export default class InvitesList extends AdminCommand {
     const invites: InviteJson[] = [];
     let pageToken = '';
     do {
-      const page = await client.listInvites({ host: args.host, status: status ? statusOfName(status) : undefined, pageSize: PAGE_SIZE, pageToken });
+      const page = await client.listInvites({ host: args.host, status: status ? statusOfName(status) : undefined, pageSize: PAGE_SIZE, pageToken, inviter: flags.inviter ?? '' });
       invites.push(...page.invites.map(inviteJson));
       pageToken = page.nextPageToken;
     } while (pageToken);
     if (invites.length === 0) {
-      const which = status ? ` with status ${status}` : '';
+      const which = `${status ? ` with status ${status}` : ''}${flags.inviter ? ` made by ${flags.inviter}` : ''}`;
       this.log(`${args.host} has no invites${which}. Create one with: ${this.config.bin} invites:create ${args.host}`);
     } else {
       this.log(invitesTable(invites));

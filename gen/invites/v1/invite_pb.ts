@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file invites/v1/invite.proto.
  */
 export const file_invites_v1_invite: GenFile = /*@__PURE__*/
-  fileDesc("ChdpbnZpdGVzL3YxL2ludml0ZS5wcm90bxIKaW52aXRlcy52MSK5AwoGSW52aXRlEg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkSJAoEdHlwZRgDIAEoDjIWLmludml0ZXMudjEuSW52aXRlVHlwZRILCgN1cmkYBCABKAkSGAoQbGFuZGluZ19wYWdlX3VybBgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgIIAEoCRIQCghtYXhfdXNlcxgJIAEoDRIMCgR1c2VzGAogASgNEg0KBXJvbGVzGAsgAygJEg4KBmdyb3VwcxgMIAMoCRIMCgRub3RlGA0gASgJEigKBnN0YXR1cxgOIAEoDjIYLmludml0ZXMudjEuSW52aXRlU3RhdHVzEi8KC3Jldm9rZV90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgtyZWRlbXB0aW9ucxgQIAMoCzIWLmludml0ZXMudjEuUmVkZW1wdGlvbiJbCgpSZWRlbXB0aW9uEgsKA3VzZRgBIAEoDRIPCgdhY2NvdW50GAIgASgJEi8KC3JlZGVlbV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLrAQoMUHVibGljSW52aXRlEg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkSJAoEdHlwZRgDIAEoDjIWLmludml0ZXMudjEuSW52aXRlVHlwZRILCgN1cmkYBCABKAkSGAoQbGFuZGluZ19wYWdlX3VybBgFIAEoCRIvCgtleHBpcmVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGc3RhdHVzGAcgASgOMhguaW52aXRlcy52MS5JbnZpdGVTdGF0dXMSFgoOcmVtYWluaW5nX3VzZXMYCCABKA0qQwoKSW52aXRlVHlwZRIbChdJTlZJVEVfVFlQRV9VTlNQRUNJRklFRBAAEhgKFElOVklURV9UWVBFX1JFR0lTVEVSEAEqlwEKDEludml0ZVN0YXR1cxIdChlJTlZJVEVfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTSU5WSVRFX1NUQVRVU19WQUxJRBABEhkKFUlOVklURV9TVEFUVVNfRVhQSVJFRBACEhkKFUlOVklURV9TVEFUVVNfVVNFRF9VUBADEhkKFUlOVklURV9TVEFUVVNfUkVWT0tFRBAEYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChdpbnZpdGVzL3YxL2ludml0ZS5wcm90bxIKaW52aXRlcy52MSL4AwoGSW52aXRlEg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkSJAoEdHlwZRgDIAEoDjIWLmludml0ZXMudjEuSW52aXRlVHlwZRILCgN1cmkYBCABKAkSGAoQbGFuZGluZ19wYWdlX3VybBgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgIIAEoCRIQCghtYXhfdXNlcxgJIAEoDRIMCgR1c2VzGAogASgNEg0KBXJvbGVzGAsgAygJEg4KBmdyb3VwcxgMIAMoCRIMCgRub3RlGA0gASgJEigKBnN0YXR1cxgOIAEoDjIYLmludml0ZXMudjEuSW52aXRlU3RhdHVzEi8KC3Jldm9rZV90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgtyZWRlbXB0aW9ucxgQIAMoCzIWLmludml0ZXMudjEuUmVkZW1wdGlvbhIQCgh1c2VybmFtZRgRIAEoCRIPCgdpbnZpdGVyGBIgASgJEhoKEmFsbG93X3JlZ2lzdHJhdGlvbhgTIAEoCCJbCgpSZWRlbXB0aW9uEgsKA3VzZRgBIAEoDRIPCgdhY2NvdW50GAIgASgJEi8KC3JlZGVlbV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKOAgoMUHVibGljSW52aXRlEg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkSJAoEdHlwZRgDIAEoDjIWLmludml0ZXMudjEuSW52aXRlVHlwZRILCgN1cmkYBCABKAkSGAoQbGFuZGluZ19wYWdlX3VybBgFIAEoCRIvCgtleHBpcmVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGc3RhdHVzGAcgASgOMhguaW52aXRlcy52MS5JbnZpdGVTdGF0dXMSFgoOcmVtYWluaW5nX3VzZXMYCCABKA0SEAoIdXNlcm5hbWUYCSABKAkSDwoHaW52aXRlchgKIAEoCSp7CgpJbnZpdGVUeXBlEhsKF0lOVklURV9UWVBFX1VOU1BFQ0lGSUVEEAASGAoUSU5WSVRFX1RZUEVfUkVHSVNURVIQARIWChJJTlZJVEVfVFlQRV9ST1NURVIQAhIeChpJTlZJVEVfVFlQRV9QQVNTV09SRF9SRVNFVBADKpcBCgxJbnZpdGVTdGF0dXMSHQoZSU5WSVRFX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0lOVklURV9TVEFUVVNfVkFMSUQQARIZChVJTlZJVEVfU1RBVFVTX0VYUElSRUQQAhIZChVJTlZJVEVfU1RBVFVTX1VTRURfVVAQAxIZChVJTlZJVEVfU1RBVFVTX1JFVk9LRUQQBGIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Invite is an account-registration invite as a client or landing page sees it.
@@ -42,7 +42,10 @@ export type Invite = Message<"invites.v1.Invite"> & {
   type: InviteType;
 
   /**
-   * The XMPP URI a client opens: `xmpp:HOST?register;preauth=TOKEN`.
+   * The XMPP URI a client opens, as Prosody 0.12 builds it: `xmpp:HOST?register;preauth=TOKEN`;
+   * `xmpp:USERNAME@HOST?register;preauth=TOKEN` for a username-bound or password-reset invite;
+   * `xmpp:INVITER@HOST?roster;preauth=TOKEN` for a contact invite (with `;ibr=y` when it also
+   * allows registration).
    *
    * @generated from field: string uri = 4;
    */
@@ -128,11 +131,32 @@ export type Invite = Message<"invites.v1.Invite"> & {
   /**
    * Who redeemed it and when, in the order of the uses.
    *
-   * Field numbers 17 to 19 are kept for more of the invite's options and state.
-   *
    * @generated from field: repeated invites.v1.Redemption redemptions = 16;
    */
   redemptions: Redemption[];
+
+  /**
+   * Register and password reset: the only username the invite can register or reset (a local
+   * part, e.g. `alice`); empty for a register invite any username can use. Empty for a contact invite.
+   *
+   * @generated from field: string username = 17;
+   */
+  username: string;
+
+  /**
+   * The local user who made the invite (e.g. `alice`); empty when an API key or the operator made it.
+   *
+   * @generated from field: string inviter = 18;
+   */
+  inviter: string;
+
+  /**
+   * Whether accepting it can register a new account: always for register and password-reset
+   * invites; for a contact invite only when its creator allowed it (`;ibr=y`).
+   *
+   * @generated from field: bool allow_registration = 19;
+   */
+  allowRegistration: boolean;
 };
 
 /**
@@ -179,7 +203,8 @@ export const RedemptionSchema: GenMessage<Redemption> = /*@__PURE__*/
 
 /**
  * PublicInvite is what anyone holding an invite's token may learn about it: what a landing
- * page needs. It never says which key or person created the invite, nor its note, roles or groups.
+ * page needs. It never says which key created the invite, nor its note, roles or groups; it
+ * does name the local user who made it (inviter), as Prosody's invite pages do.
  *
  * @generated from message invites.v1.PublicInvite
  */
@@ -206,7 +231,7 @@ export type PublicInvite = Message<"invites.v1.PublicInvite"> & {
   type: InviteType;
 
   /**
-   * The XMPP URI a client opens: `xmpp:HOST?register;preauth=TOKEN`.
+   * The XMPP URI a client opens (see Invite.uri).
    *
    * @generated from field: string uri = 4;
    */
@@ -234,11 +259,26 @@ export type PublicInvite = Message<"invites.v1.PublicInvite"> & {
   status: InviteStatus;
 
   /**
-   * How many more accounts it can register (0 unless status is INVITE_STATUS_VALID).
+   * How many more accounts it can register (0 unless status is INVITE_STATUS_VALID). A use held
+   * by a registration in progress (HoldInvite) is not remaining.
    *
    * @generated from field: uint32 remaining_uses = 8;
    */
   remainingUses: number;
+
+  /**
+   * The only username the invite can register or reset; empty when any username can register.
+   *
+   * @generated from field: string username = 9;
+   */
+  username: string;
+
+  /**
+   * The local user who made the invite, so a page can say who invites; empty when a key made it.
+   *
+   * @generated from field: string inviter = 10;
+   */
+  inviter: string;
 };
 
 /**
@@ -267,6 +307,22 @@ export enum InviteType {
    * @generated from enum value: INVITE_TYPE_REGISTER = 1;
    */
   REGISTER = 1,
+
+  /**
+   * INVITE_TYPE_ROSTER is a contact invite (mod_invites' "roster"): accepting it subscribes the
+   * holder and the inviter to each other; with allow_registration it also registers an account.
+   *
+   * @generated from enum value: INVITE_TYPE_ROSTER = 2;
+   */
+  ROSTER = 2,
+
+  /**
+   * INVITE_TYPE_PASSWORD_RESET lets the holder set a new password for the existing account
+   * `username` (Prosody makes it as a "register" invite with `allow_reset`).
+   *
+   * @generated from enum value: INVITE_TYPE_PASSWORD_RESET = 3;
+   */
+  PASSWORD_RESET = 3,
 }
 
 /**

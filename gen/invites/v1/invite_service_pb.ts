@@ -4,7 +4,9 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Invite, InviteStatus, PublicInvite, Redemption } from "./invite_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Invite, InviteStatus, InviteType, PublicInvite, Redemption } from "./invite_pb.js";
 import { file_invites_v1_invite } from "./invite_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file invites/v1/invite_service.proto.
  */
 export const file_invites_v1_invite_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbnZpdGVzL3YxL2ludml0ZV9zZXJ2aWNlLnByb3RvEgppbnZpdGVzLnYxIp4BChNDcmVhdGVJbnZpdGVSZXF1ZXN0EhgKC3R0bF9zZWNvbmRzGAEgASgNSACIAQESFQoIbWF4X3VzZXMYAiABKA1IAYgBARINCgVyb2xlcxgDIAMoCRIOCgZncm91cHMYBCADKAkSDAoEbm90ZRgFIAEoCRIMCgRob3N0GAYgASgJQg4KDF90dGxfc2Vjb25kc0ILCglfbWF4X3VzZXMiOgoUQ3JlYXRlSW52aXRlUmVzcG9uc2USIgoGaW52aXRlGAEgASgLMhIuaW52aXRlcy52MS5JbnZpdGUiIQoQR2V0SW52aXRlUmVxdWVzdBINCgV0b2tlbhgBIAEoCSI9ChFHZXRJbnZpdGVSZXNwb25zZRIoCgZpbnZpdGUYASABKAsyGC5pbnZpdGVzLnYxLlB1YmxpY0ludml0ZSJzChJMaXN0SW52aXRlc1JlcXVlc3QSDAoEaG9zdBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5pbnZpdGVzLnYxLkludml0ZVN0YXR1cxIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJTChNMaXN0SW52aXRlc1Jlc3BvbnNlEiMKB2ludml0ZXMYASADKAsyEi5pbnZpdGVzLnYxLkludml0ZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMgoTUmV2b2tlSW52aXRlUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIMCgRob3N0GAIgASgJIjoKFFJldm9rZUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlIjUKE1JlZGVlbUludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHYWNjb3VudBgCIAEoCSJmChRSZWRlZW1JbnZpdGVSZXNwb25zZRIiCgZpbnZpdGUYASABKAsyEi5pbnZpdGVzLnYxLkludml0ZRIqCgpyZWRlbXB0aW9uGAIgASgLMhYuaW52aXRlcy52MS5SZWRlbXB0aW9uMqwDCg1JbnZpdGVTZXJ2aWNlElEKDENyZWF0ZUludml0ZRIfLmludml0ZXMudjEuQ3JlYXRlSW52aXRlUmVxdWVzdBogLmludml0ZXMudjEuQ3JlYXRlSW52aXRlUmVzcG9uc2USTQoJR2V0SW52aXRlEhwuaW52aXRlcy52MS5HZXRJbnZpdGVSZXF1ZXN0Gh0uaW52aXRlcy52MS5HZXRJbnZpdGVSZXNwb25zZSIDkAIBElMKC0xpc3RJbnZpdGVzEh4uaW52aXRlcy52MS5MaXN0SW52aXRlc1JlcXVlc3QaHy5pbnZpdGVzLnYxLkxpc3RJbnZpdGVzUmVzcG9uc2UiA5ACARJRCgxSZXZva2VJbnZpdGUSHy5pbnZpdGVzLnYxLlJldm9rZUludml0ZVJlcXVlc3QaIC5pbnZpdGVzLnYxLlJldm9rZUludml0ZVJlc3BvbnNlElEKDFJlZGVlbUludml0ZRIfLmludml0ZXMudjEuUmVkZWVtSW52aXRlUmVxdWVzdBogLmludml0ZXMudjEuUmVkZWVtSW52aXRlUmVzcG9uc2ViBnByb3RvMw", [file_invites_v1_invite]);
+  fileDesc("Ch9pbnZpdGVzL3YxL2ludml0ZV9zZXJ2aWNlLnByb3RvEgppbnZpdGVzLnYxIoMCChNDcmVhdGVJbnZpdGVSZXF1ZXN0EhgKC3R0bF9zZWNvbmRzGAEgASgNSACIAQESFQoIbWF4X3VzZXMYAiABKA1IAYgBARINCgVyb2xlcxgDIAMoCRIOCgZncm91cHMYBCADKAkSDAoEbm90ZRgFIAEoCRIMCgRob3N0GAYgASgJEiQKBHR5cGUYByABKA4yFi5pbnZpdGVzLnYxLkludml0ZVR5cGUSEAoIdXNlcm5hbWUYCCABKAkSDwoHaW52aXRlchgJIAEoCRIaChJhbGxvd19yZWdpc3RyYXRpb24YCiABKAhCDgoMX3R0bF9zZWNvbmRzQgsKCV9tYXhfdXNlcyI6ChRDcmVhdGVJbnZpdGVSZXNwb25zZRIiCgZpbnZpdGUYASABKAsyEi5pbnZpdGVzLnYxLkludml0ZSIhChBHZXRJbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJImEKEUdldEludml0ZVJlc3BvbnNlEigKBmludml0ZRgBIAEoCzIYLmludml0ZXMudjEuUHVibGljSW52aXRlEiIKBmRldGFpbBgCIAEoCzISLmludml0ZXMudjEuSW52aXRlIoQBChJMaXN0SW52aXRlc1JlcXVlc3QSDAoEaG9zdBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5pbnZpdGVzLnYxLkludml0ZVN0YXR1cxIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIPCgdpbnZpdGVyGAUgASgJIlMKE0xpc3RJbnZpdGVzUmVzcG9uc2USIwoHaW52aXRlcxgBIAMoCzISLmludml0ZXMudjEuSW52aXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChNSZXZva2VJbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkiOgoUUmV2b2tlSW52aXRlUmVzcG9uc2USIgoGaW52aXRlGAEgASgLMhIuaW52aXRlcy52MS5JbnZpdGUiNQoTUmVkZWVtSW52aXRlUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIPCgdhY2NvdW50GAIgASgJImYKFFJlZGVlbUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEioKCnJlZGVtcHRpb24YAiABKAsyFi5pbnZpdGVzLnYxLlJlZGVtcHRpb24iMwoRSG9sZEludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHYWNjb3VudBgCIAEoCSKMAQoSSG9sZEludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEg8KB2hvbGRfaWQYAiABKAkSNAoQaG9sZF9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDdXNlGAQgASgNIjYKFENvbmZpcm1JbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEg8KB2hvbGRfaWQYAiABKAkiZwoVQ29uZmlybUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEioKCnJlZGVtcHRpb24YAiABKAsyFi5pbnZpdGVzLnYxLlJlZGVtcHRpb24iNgoUUmVsZWFzZUludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHaG9sZF9pZBgCIAEoCSIXChVSZWxlYXNlSW52aXRlUmVzcG9uc2UypQUKDUludml0ZVNlcnZpY2USUQoMQ3JlYXRlSW52aXRlEh8uaW52aXRlcy52MS5DcmVhdGVJbnZpdGVSZXF1ZXN0GiAuaW52aXRlcy52MS5DcmVhdGVJbnZpdGVSZXNwb25zZRJNCglHZXRJbnZpdGUSHC5pbnZpdGVzLnYxLkdldEludml0ZVJlcXVlc3QaHS5pbnZpdGVzLnYxLkdldEludml0ZVJlc3BvbnNlIgOQAgESUwoLTGlzdEludml0ZXMSHi5pbnZpdGVzLnYxLkxpc3RJbnZpdGVzUmVxdWVzdBofLmludml0ZXMudjEuTGlzdEludml0ZXNSZXNwb25zZSIDkAIBElEKDFJldm9rZUludml0ZRIfLmludml0ZXMudjEuUmV2b2tlSW52aXRlUmVxdWVzdBogLmludml0ZXMudjEuUmV2b2tlSW52aXRlUmVzcG9uc2USUQoMUmVkZWVtSW52aXRlEh8uaW52aXRlcy52MS5SZWRlZW1JbnZpdGVSZXF1ZXN0GiAuaW52aXRlcy52MS5SZWRlZW1JbnZpdGVSZXNwb25zZRJLCgpIb2xkSW52aXRlEh0uaW52aXRlcy52MS5Ib2xkSW52aXRlUmVxdWVzdBoeLmludml0ZXMudjEuSG9sZEludml0ZVJlc3BvbnNlElQKDUNvbmZpcm1JbnZpdGUSIC5pbnZpdGVzLnYxLkNvbmZpcm1JbnZpdGVSZXF1ZXN0GiEuaW52aXRlcy52MS5Db25maXJtSW52aXRlUmVzcG9uc2USVAoNUmVsZWFzZUludml0ZRIgLmludml0ZXMudjEuUmVsZWFzZUludml0ZVJlcXVlc3QaIS5pbnZpdGVzLnYxLlJlbGVhc2VJbnZpdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_invites_v1_invite]);
 
 /**
  * CreateInviteRequest asks for a new invite. The host is the calling key's host, or `host` with
@@ -64,11 +66,42 @@ export type CreateInviteRequest = Message<"invites.v1.CreateInviteRequest"> & {
    * The host to create the invite on. Only with the admin token, where it is required; with an
    * API key it must be empty or the key's own host.
    *
-   * Field numbers 7 to 15 are kept for more creation options.
-   *
    * @generated from field: string host = 6;
    */
   host: string;
+
+  /**
+   * What the invite is for. Unset (INVITE_TYPE_UNSPECIFIED): INVITE_TYPE_REGISTER.
+   *
+   * @generated from field: invites.v1.InviteType type = 7;
+   */
+  type: InviteType;
+
+  /**
+   * Register: the only username the invite may register (empty: any). Password reset: the
+   * existing account whose password it resets (required). Contact: must be empty. A local part:
+   * 1 to 1023 characters without whitespace, control characters or `@`.
+   *
+   * @generated from field: string username = 8;
+   */
+  username: string;
+
+  /**
+   * The local user making the invite (e.g. `alice`), recorded so "who invited whom" can be
+   * listed; required for a contact invite (its URI is the inviter's address). Same form as username.
+   *
+   * @generated from field: string inviter = 9;
+   */
+  inviter: string;
+
+  /**
+   * Contact invites only: whether the invite also lets a new account register (`;ibr=y`).
+   *
+   * Field numbers 11 to 15 are kept for more creation options.
+   *
+   * @generated from field: bool allow_registration = 10;
+   */
+  allowRegistration: boolean;
 };
 
 /**
@@ -121,7 +154,7 @@ export const GetInviteRequestSchema: GenMessage<GetInviteRequest> = /*@__PURE__*
   messageDesc(file_invites_v1_invite_service, 2);
 
 /**
- * GetInviteResponse holds the public view of the invite.
+ * GetInviteResponse holds the public view of the invite, and the full invite for its host.
  *
  * @generated from message invites.v1.GetInviteResponse
  */
@@ -132,6 +165,14 @@ export type GetInviteResponse = Message<"invites.v1.GetInviteResponse"> & {
    * @generated from field: invites.v1.PublicInvite invite = 1;
    */
   invite?: PublicInvite | undefined;
+
+  /**
+   * The whole invite (roles, groups, redemptions...), only when the call carries an API key of
+   * the invite's host or the admin token; unset otherwise.
+   *
+   * @generated from field: invites.v1.Invite detail = 2;
+   */
+  detail?: Invite | undefined;
 };
 
 /**
@@ -170,11 +211,19 @@ export type ListInvitesRequest = Message<"invites.v1.ListInvitesRequest"> & {
   pageSize: number;
 
   /**
-   * The next_page_token of the previous page, with the same host and status; empty for the first page.
+   * The next_page_token of the previous page, with the same host, status and inviter; empty for
+   * the first page.
    *
    * @generated from field: string page_token = 4;
    */
   pageToken: string;
+
+  /**
+   * Only the invites this local user made (their inviter); empty lists every inviter's.
+   *
+   * @generated from field: string inviter = 5;
+   */
+  inviter: string;
 };
 
 /**
@@ -322,6 +371,176 @@ export const RedeemInviteResponseSchema: GenMessage<RedeemInviteResponse> = /*@_
   messageDesc(file_invites_v1_invite_service, 9);
 
 /**
+ * HoldInviteRequest asks to reserve one use of an invite.
+ *
+ * @generated from message invites.v1.HoldInviteRequest
+ */
+export type HoldInviteRequest = Message<"invites.v1.HoldInviteRequest"> & {
+  /**
+   * The invite token the person presented.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The account being registered (or reset), as for RedeemInviteRequest.account.
+   *
+   * @generated from field: string account = 2;
+   */
+  account: string;
+};
+
+/**
+ * Describes the message invites.v1.HoldInviteRequest.
+ * Use `create(HoldInviteRequestSchema)` to create a new message.
+ */
+export const HoldInviteRequestSchema: GenMessage<HoldInviteRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 10);
+
+/**
+ * HoldInviteResponse names the hold to confirm or release, and carries the invite for the
+ * registration side to apply (kind, username, inviter, roles, groups).
+ *
+ * @generated from message invites.v1.HoldInviteResponse
+ */
+export type HoldInviteResponse = Message<"invites.v1.HoldInviteResponse"> & {
+  /**
+   * The invite with this hold counted.
+   *
+   * @generated from field: invites.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+
+  /**
+   * What ConfirmInvite and ReleaseInvite name the hold by.
+   *
+   * @generated from field: string hold_id = 2;
+   */
+  holdId: string;
+
+  /**
+   * When the hold lapses if it is neither confirmed nor released.
+   *
+   * @generated from field: google.protobuf.Timestamp hold_expire_time = 3;
+   */
+  holdExpireTime?: Timestamp | undefined;
+
+  /**
+   * The use number held, from 1 to the invite's max_uses.
+   *
+   * @generated from field: uint32 use = 4;
+   */
+  use: number;
+};
+
+/**
+ * Describes the message invites.v1.HoldInviteResponse.
+ * Use `create(HoldInviteResponseSchema)` to create a new message.
+ */
+export const HoldInviteResponseSchema: GenMessage<HoldInviteResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 11);
+
+/**
+ * ConfirmInviteRequest names the hold to turn into a redemption.
+ *
+ * @generated from message invites.v1.ConfirmInviteRequest
+ */
+export type ConfirmInviteRequest = Message<"invites.v1.ConfirmInviteRequest"> & {
+  /**
+   * The invite token.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The hold_id HoldInvite answered.
+   *
+   * @generated from field: string hold_id = 2;
+   */
+  holdId: string;
+};
+
+/**
+ * Describes the message invites.v1.ConfirmInviteRequest.
+ * Use `create(ConfirmInviteRequestSchema)` to create a new message.
+ */
+export const ConfirmInviteRequestSchema: GenMessage<ConfirmInviteRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 12);
+
+/**
+ * ConfirmInviteResponse carries the redemption the hold became.
+ *
+ * @generated from message invites.v1.ConfirmInviteResponse
+ */
+export type ConfirmInviteResponse = Message<"invites.v1.ConfirmInviteResponse"> & {
+  /**
+   * The invite after this redemption.
+   *
+   * @generated from field: invites.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+
+  /**
+   * The use the hold became (the same one on every retry).
+   *
+   * @generated from field: invites.v1.Redemption redemption = 2;
+   */
+  redemption?: Redemption | undefined;
+};
+
+/**
+ * Describes the message invites.v1.ConfirmInviteResponse.
+ * Use `create(ConfirmInviteResponseSchema)` to create a new message.
+ */
+export const ConfirmInviteResponseSchema: GenMessage<ConfirmInviteResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 13);
+
+/**
+ * ReleaseInviteRequest names the hold to give back.
+ *
+ * @generated from message invites.v1.ReleaseInviteRequest
+ */
+export type ReleaseInviteRequest = Message<"invites.v1.ReleaseInviteRequest"> & {
+  /**
+   * The invite token.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The hold_id HoldInvite answered.
+   *
+   * @generated from field: string hold_id = 2;
+   */
+  holdId: string;
+};
+
+/**
+ * Describes the message invites.v1.ReleaseInviteRequest.
+ * Use `create(ReleaseInviteRequestSchema)` to create a new message.
+ */
+export const ReleaseInviteRequestSchema: GenMessage<ReleaseInviteRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 14);
+
+/**
+ * ReleaseInviteResponse is empty: the held use is free again.
+ *
+ * @generated from message invites.v1.ReleaseInviteResponse
+ */
+export type ReleaseInviteResponse = Message<"invites.v1.ReleaseInviteResponse"> & {
+};
+
+/**
+ * Describes the message invites.v1.ReleaseInviteResponse.
+ * Use `create(ReleaseInviteResponseSchema)` to create a new message.
+ */
+export const ReleaseInviteResponseSchema: GenMessage<ReleaseInviteResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 15);
+
+/**
  * InviteService creates invites for callers holding an API key of a host (or the admin token),
  * and carries each invite through its life: looked at, listed, revoked, redeemed.
  *
@@ -347,6 +566,9 @@ export const InviteService: GenService<{
   /**
    * GetInvite tells anyone holding a token what a landing page needs: host, status, expiry,
    * URI. It needs no credential. NOT_FOUND for an unknown token (or one removed long after expiry).
+   * Called with an API key of the invite's host (or the admin token) it also answers the whole
+   * invite in `detail`, as the registration side needs it; a credential that is not valid gives
+   * UNAUTHENTICATED, a valid key of another host just the public view.
    *
    * @generated from rpc invites.v1.InviteService.GetInvite
    */
@@ -386,7 +608,8 @@ export const InviteService: GenService<{
    * show; NOT_FOUND for an unknown token or one of another host. Redeeming again for an account
    * that already redeemed this invite takes no other use and answers that earlier redemption, so
    * a call retried after a lost answer is safe (two calls for the same account at the same
-   * instant can still each take a use).
+   * instant can still each take a use). Uses held by HoldInvite are taken; an invite bound to a
+   * username (or a password reset) refuses another account with FAILED_PRECONDITION.
    *
    * @generated from rpc invites.v1.InviteService.RedeemInvite
    */
@@ -394,6 +617,46 @@ export const InviteService: GenService<{
     methodKind: "unary";
     input: typeof RedeemInviteRequestSchema;
     output: typeof RedeemInviteResponseSchema;
+  },
+  /**
+   * HoldInvite reserves one use of an invite for an account about to be registered (or, for a
+   * password-reset invite, the account whose password is reset): the first of two phases, for a
+   * registration side that can only confirm once the account exists. Same credentials and
+   * errors as RedeemInvite, and FAILED_PRECONDITION when the invite is bound to another username.
+   * A held use counts as taken: of any number of concurrent calls, at most as many as the invite
+   * has uses left get a hold. A hold neither confirmed nor released within the server's hold
+   * lifetime (INVITES_HOLD_TTL, default 5 minutes) lapses and its use comes back.
+   *
+   * @generated from rpc invites.v1.InviteService.HoldInvite
+   */
+  holdInvite: {
+    methodKind: "unary";
+    input: typeof HoldInviteRequestSchema;
+    output: typeof HoldInviteResponseSchema;
+  },
+  /**
+   * ConfirmInvite turns a held use into a redemption once the account exists. Idempotent: a retry
+   * for the same hold answers the same redemption. FAILED_PRECONDITION when the hold lapsed and
+   * its use was given to someone else, was released, or the invite was revoked; NOT_FOUND for a
+   * hold that was never made.
+   *
+   * @generated from rpc invites.v1.InviteService.ConfirmInvite
+   */
+  confirmInvite: {
+    methodKind: "unary";
+    input: typeof ConfirmInviteRequestSchema;
+    output: typeof ConfirmInviteResponseSchema;
+  },
+  /**
+   * ReleaseInvite gives a held use back, e.g. when the registration was refused after the hold.
+   * Idempotent; FAILED_PRECONDITION once the hold has been confirmed.
+   *
+   * @generated from rpc invites.v1.InviteService.ReleaseInvite
+   */
+  releaseInvite: {
+    methodKind: "unary";
+    input: typeof ReleaseInviteRequestSchema;
+    output: typeof ReleaseInviteResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_invites_v1_invite_service, 0);

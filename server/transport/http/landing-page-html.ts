@@ -22,17 +22,42 @@ export interface LandingPageOptions {
   platform?: VisitorPlatform;
 }
 
+/** An invite's host and users, HTML-escaped where the words are markup (`lead`). */
+interface KindWords {
+  host: string;
+  username: string;
+  inviter: string;
+}
+
 /**
- * The words of each kind of invite. A new kind (contact, password reset) adds its entry here;
- * `signUp: false` leaves out the sign-up paths and the app list (a reset needs neither).
+ * The words of each kind of invite. `signUp: false` leaves out the sign-up paths and the app
+ * list (a reset or a contact invite for someone with an account needs neither): the page then
+ * opens the invite in the visitor's app, and in the browser when `browserAction` names it.
  */
-const KIND_TEXT: Record<InviteKind, { title: (host: string) => string; heading: (host: string) => string; lead: (host: string) => string; signUp: boolean }> = {
+const KIND_TEXT: Record<
+  InviteKind,
+  { title: (w: KindWords) => string; heading: (w: KindWords) => string; lead: (w: KindWords) => string; signUp: (invite: PublicInvite) => boolean; browserAction?: string }
+> = {
   register: {
-    title: (host) => `Invite to ${host}`,
-    heading: (host) => `You are invited to join ${host}`,
-    lead: (host) =>
+    title: ({ host }) => `Invite to ${host}`,
+    heading: ({ host }) => `You are invited to join ${host}`,
+    lead: ({ host }) =>
       `This invite lets you create a chat account on <strong>${host}</strong>, part of XMPP, the open network of chat servers: your friends can be on any of them.`,
-    signUp: true,
+    signUp: () => true,
+  },
+  roster: {
+    title: ({ host, inviter }) => `${inviter} invites you to chat on ${host}`,
+    heading: ({ host, inviter }) => `${inviter} invites you to chat on ${host}`,
+    lead: ({ host, inviter }) =>
+      `Open this invite in your chat app to add <strong>${inviter}@${host}</strong> to your contacts. XMPP is the open network of chat servers: your account can be on any of them.`,
+    signUp: (invite) => invite.allowRegistration,
+  },
+  password_reset: {
+    title: ({ host, username }) => `Reset the password of ${username}@${host}`,
+    heading: ({ host, username }) => `Reset the password of ${username}@${host}`,
+    lead: ({ host, username }) => `This link lets you choose a new password for the chat account <strong>${username}@${host}</strong>.`,
+    signUp: () => false,
+    browserAction: 'Reset it in your browser',
   },
 };
 
@@ -150,27 +175,38 @@ ${webPart}<ol class="steps">
 </section>`;
 }
 
+/** For an invite that signs no one up: open it in the app, or in the browser when the kind allows. */
+function openSection(uri: string, options: LandingPageOptions, browserAction: string | undefined): string {
+  const web = browserAction && options.webRegistrationUrl;
+  const webPart = web ? `<p class="or">or:</p>\n<p class="actions"><a class="button secondary" id="sign-up-web" href="${escapeHtml(web)}">${escapeHtml(browserAction)}</a></p>\n` : '';
+  return `<section class="card start" aria-labelledby="start-heading">
+<h2 id="start-heading">Get started</h2>
+<p class="actions"><a class="button" id="open-in-app" href="${uri}">Open in your app</a></p>
+${webPart}</section>`;
+}
+
 /** The page for an invite that can still be used: how to open it here, the apps, and a QR code for another device. */
 export async function validInvitePage(invite: PublicInvite, options: LandingPageOptions = { apps: DEFAULT_APPS }): Promise<string> {
   const text = KIND_TEXT[invite.kind];
-  const host = escapeHtml(invite.host);
+  const signUp = text.signUp(invite);
+  const words = { host: invite.host, username: invite.username, inviter: invite.inviter };
   const uri = escapeHtml(invite.uri);
   const qr = await QRCode.toString(invite.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   const uses = invite.remainingUses > 1 ? ` It can register ${invite.remainingUses} more accounts.` : '';
   const expiry = `<time datetime="${invite.expiresAt.toISOString()}">${escapeHtml(DATE_FORMAT.format(invite.expiresAt))} UTC</time>`;
   return page(
-    text.title(invite.host),
+    text.title(words),
     `<div class="layout">
 <header class="card intro">
 ${BUBBLE}
 <div>
-<h1>${escapeHtml(text.heading(invite.host))}</h1>
-<p class="lead">${text.lead(host)}</p>
+<h1>${escapeHtml(text.heading(words))}</h1>
+<p class="lead">${text.lead({ host: escapeHtml(words.host), username: escapeHtml(words.username), inviter: escapeHtml(words.inviter) })}</p>
 <p class="muted">It expires on ${expiry}.${uses}</p>
 </div>
 </header>
-${text.signUp ? startSection(invite, options, uri) : ''}
-${text.signUp ? appList(invite, options) : ''}
+${signUp ? startSection(invite, options, uri) : openSection(uri, options, text.browserAction)}
+${signUp ? appList(invite, options) : ''}
 <section class="card other" aria-labelledby="other-heading">
 <h2 id="other-heading">On another device</h2>
 <p>Scan this code with your phone’s camera or chat app:</p>

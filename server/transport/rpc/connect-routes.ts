@@ -1,12 +1,12 @@
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { InviteService } from '../../../gen/invites/v1/invite_service_pb.js';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { InviteService, type ConfirmInviteRequest, type HoldInviteRequest, type ReleaseInviteRequest } from '../../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../../gen/invites/v1/key_admin_pb.js';
 import type { AuditService } from '../../service/audit-service.js';
 import type { InviteService as InviteOperations } from '../../service/invite-service.js';
 import type { KeyAdminService } from '../../service/key-admin-service.js';
 import { credentialFromHeader } from '../bearer-credential.js';
-import { apiKeyMessage, auditEventMessage, inviteMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from '../proto-mapping.js';
+import { apiKeyMessage, auditEventMessage, inviteMessage, kindFromMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from '../proto-mapping.js';
 import { noteKeyId } from '../request-facts.js';
 
 export interface RouteServices {
@@ -21,12 +21,14 @@ const credentialOf = (ctx: HandlerContext) => credentialFromHeader(ctx.requestHe
 function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
   router.service(InviteService, {
     async createInvite(req, ctx) {
-      const invite = await services.invites.createInvite(credentialOf(ctx), req);
+      const invite = await services.invites.createInvite(credentialOf(ctx), { ...req, kind: kindFromMessage(req.type) });
       noteKeyId(ctx.values, invite.keyId);
       return { invite: inviteMessage(invite) };
     },
-    async getInvite(req) {
-      return { invite: publicInviteMessage(await services.invites.getInvite(req.token)) };
+    async getInvite(req, ctx) {
+      const invite = publicInviteMessage(await services.invites.getInvite(req.token));
+      const detail = await services.invites.inviteDetail(credentialOf(ctx), req.token);
+      return { invite, detail: detail && inviteMessage(detail) };
     },
     async listInvites(req, ctx) {
       const { invites, nextPageToken } = await services.invites.listInvites(credentialOf(ctx), {
@@ -34,6 +36,7 @@ function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
         status: statusFromMessage(req.status),
         pageSize: req.pageSize,
         pageToken: req.pageToken,
+        inviter: req.inviter,
       });
       return { invites: invites.map(inviteMessage), nextPageToken };
     },
@@ -45,7 +48,26 @@ function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
       const { invite, redemption } = await services.invites.redeemInvite(credentialOf(ctx), req.token, req.account);
       return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
     },
+    ...holdRoutes(services),
   });
+}
+
+/** HoldInvite, ConfirmInvite and ReleaseInvite: the two-phase use of an invite. */
+function holdRoutes(services: RouteServices) {
+  return {
+    async holdInvite(req: HoldInviteRequest, ctx: HandlerContext) {
+      const hold = await services.invites.holdInvite(credentialOf(ctx), req.token, req.account);
+      return { invite: inviteMessage(hold.invite), holdId: hold.holdId, holdExpireTime: timestampFromDate(hold.heldUntil), use: hold.use };
+    },
+    async confirmInvite(req: ConfirmInviteRequest, ctx: HandlerContext) {
+      const { invite, redemption } = await services.invites.confirmInvite(credentialOf(ctx), req.token, req.holdId);
+      return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
+    },
+    async releaseInvite(req: ReleaseInviteRequest, ctx: HandlerContext) {
+      await services.invites.releaseInvite(credentialOf(ctx), req.token, req.holdId);
+      return {};
+    },
+  };
 }
 
 function keyAdminRoutes(router: ConnectRouter, services: RouteServices) {
