@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InviteStatus } from '../../gen/invites/v1/invite_pb.js';
-import { startProsodyWithService, type ProsodyWithService } from '../support/prosody-service.js';
+import { eventually, startProsodyWithService, type ProsodyWithService } from '../support/prosody-service.js';
 import { canLogIn, signUp } from '../support/xmpp-client.js';
 
 const UNAVAILABLE = 'The invite service cannot be reached right now; please try again later';
@@ -55,7 +55,7 @@ describe('Prosody while our service is down or slow', function () {
     const username = newName();
     assert.deepEqual(await signUp(env.prosody, { token, username, password: 'pw' }), { ok: true });
     assert.equal(await canLogIn(env.prosody, username, 'pw'), true);
-    assert.equal((await env.invites.getInvite({ token })).invite?.status, InviteStatus.USED_UP);
+    assert.equal(await eventually(async () => (await env.invites.getInvite({ token })).invite?.status, InviteStatus.USED_UP), InviteStatus.USED_UP);
     assert.equal(await countLines(/answers again/), 2, 'and its end once');
   });
 

@@ -45,8 +45,9 @@ describe("Prosody's invite page (mod_invites_page) with our store", function () 
     const token = /preauth=([A-Za-z0-9_-]{24})$/.exec(form.get('uri') ?? '')?.[1];
     assert.ok(token, `an invite URI: ${[...form]}`);
     assert.match(form.get('landing-url') ?? '', new RegExp(`/invites_page\\?${token}$`), 'mod_invites_page set its own page on invite-created');
-    const stored = (await env.invites.getInvite({ token })).invite;
+    const stored = (await env.invites.getInvite({ token }, env.auth)).detail;
     assert.equal(stored?.uri, `xmpp:localhost?register;preauth=${token}`);
+    assert.equal(stored?.inviter, 'admin', 'our store records the admin who made it');
     assert.deepEqual(await signUp(env.prosody, { token, username: 'invitee', password: 'pw' }), { ok: true });
   });
 });

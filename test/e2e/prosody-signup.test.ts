@@ -4,7 +4,7 @@ import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InviteStatus } from '../../gen/invites/v1/invite_pb.js';
 import { startProsody } from '../support/prosody.js';
-import { startProsodyWithService, type ProsodyWithService } from '../support/prosody-service.js';
+import { eventually, startProsodyWithService, type ProsodyWithService } from '../support/prosody-service.js';
 import { canLogIn, signUp } from '../support/xmpp-client.js';
 
 // Sign-up through Debian's Prosody with our mod_invites, as a phone app does it.
@@ -30,7 +30,7 @@ describe('Prosody signs accounts up with our invites', function () {
     assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username, password: 'first secret' }), { ok: true });
     assert.equal(await canLogIn(env.prosody, username, 'first secret'), true, 'the new account logs in with its password');
     assert.equal(await canLogIn(env.prosody, username, 'another'), false, 'and not with another');
-    assert.equal(await status(invite!.token), InviteStatus.USED_UP, 'the invite is used up in our store');
+    assert.equal(await eventually(() => status(invite!.token), InviteStatus.USED_UP), InviteStatus.USED_UP, 'the invite is used up in our store');
     assert.deepEqual(await env.prosody.storedRoles(username), ['prosody:admin'], 'mod_invites_register stored the invite roles');
     const after = await signUp(env.prosody, { token: invite!.token, username: newName(), password: 'x' });
     assert.equal(after.ok, false, 'the used invite signs no one else up');
@@ -63,10 +63,12 @@ describe('Prosody signs accounts up with our invites', function () {
     const created = names.filter((name) => accountExists(name));
     assert.equal(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
     assert.equal(created.length, 1, 'one account on disk');
-    const stored = await env.invites.listInvites({}, env.auth);
-    const redemptions = stored.invites.find((i) => i.token === invite!.token)?.redemptions ?? [];
+    const accounts = async () => {
+      const stored = await env.invites.listInvites({}, env.auth);
+      return (stored.invites.find((i) => i.token === invite!.token)?.redemptions ?? []).map((r) => r.account);
+    };
     assert.deepEqual(
-      redemptions.map((r) => r.account),
+      await eventually(accounts, created),
       created,
       'our store records that account as the one use',
     );
@@ -113,9 +115,7 @@ describe('Prosody signs accounts up with our invites', function () {
     }
     assert.equal(accountExists(username), false);
     // Given back by ReleaseInvite right after the refusal (no waiting for the hold to lapse).
-    const deadline = Date.now() + 2000;
-    while ((await status(invite!.token)) !== InviteStatus.VALID && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(await status(invite!.token), InviteStatus.VALID, 'the invite has its use back');
+    assert.equal(await eventually(() => status(invite!.token), InviteStatus.VALID, 2000), InviteStatus.VALID, 'the invite has its use back');
     assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username: newName(), password: 'pw' }), { ok: true });
   });
 

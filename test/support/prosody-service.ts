@@ -67,3 +67,17 @@ export async function startProsodyWithService(options: Partial<Omit<ProsodyOptio
     throw err;
   }
 }
+
+/**
+ * Reads until the value is `want` or `ms` have passed, and returns the last value read. Prosody
+ * answers a registration before it confirms the invite's use (mod_register_ibr sends the result,
+ * then fires user-registered), so our store shows the use a moment after the client's answer.
+ */
+export async function eventually<T>(read: () => Promise<T>, want: T, ms = 3000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (JSON.stringify(value) === JSON.stringify(want) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -6,7 +6,7 @@
 -- live in the invites service (reached over Connect's JSON protocol: HTTP POST + JSON with the
 -- host's API key), so every Prosody instance of a host sees the same invites, and each use of an
 -- invite is taken exactly once across all of them (hold before the account is created, confirm
--- after, give back if the registration fails).
+-- after, give back if the registration fails: HoldInvite, ConfirmInvite, ReleaseInvite).
 --
 -- Install: put the folder that holds this `mod_invites/` folder first in `plugin_paths`, so
 -- `module:depends("invites")` loads this module instead of the built-in one, and set
@@ -77,7 +77,7 @@ local function decode_answer(body, code)
 	end
 	if code == 404 then
 		-- Not a Connect error: the service does not have this method (an older version).
-		return nil, { code = "unimplemented", message = "the service does not know this call", trouble = false };
+		return nil, { code = "unimplemented", message = "the service does not know this call (older than this module?)", trouble = true };
 	end
 	return nil, { code = "unavailable", message = ("HTTP %d"):format(code), trouble = true };
 end
@@ -371,25 +371,11 @@ end
 local valid_invite_methods = {};
 local valid_invite_mt = { __index = valid_invite_methods };
 
-local warned_one_phase = false;
-
 -- Reserves one use of the invite for `account`; (true) or (nil, failure).
 function valid_invite_methods:hold(account)
 	local answer, failure = call("HoldInvite", { token = self.token, account = account });
-	if failure and failure.code == "unimplemented" then
-		-- A service from before two-phase use: take the use at once (it cannot be given back).
-		if not warned_one_phase then
-			warned_one_phase = true;
-			module:log("warn", "The invites service has no HoldInvite: uses are taken at once and not given back when a registration fails");
-		end
-		answer, failure = call("RedeemInvite", { token = self.token, account = account });
-		if answer then
-			self.held = { account = account, confirmed = true };
-		end
-	elseif answer then
-		self.held = { account = account, id = answer.holdId };
-	end
 	if not answer then return nil, failure; end
+	self.held = { account = account, id = answer.holdId };
 	-- The whole invite (roles, groups) as the service has it now.
 	local current = prosody_invite(answer.invite);
 	self.additional_data = current.additional_data;
@@ -421,7 +407,7 @@ end
 function valid_invite_methods:release()
 	local held = self.held;
 	self.held = nil;
-	if not held or held.confirmed or not held.id then return; end
+	if not held or held.confirmed then return; end
 	call_detached("ReleaseInvite", { token = self.token, holdId = held.id }, function (_, failure)
 		if failure then
 			module:log("debug", "Could not give a held invite use back (it comes back by itself): %s", failure.message);
