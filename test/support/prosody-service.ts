@@ -2,7 +2,7 @@ import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../gen/invites/v1/key_admin_pb.js';
-import { startProsody, type ProsodyOptions, type TestProsody } from './prosody.js';
+import { freePort, startProsody, type ProsodyOptions, type TestProsody } from './prosody.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -27,8 +27,18 @@ export interface ProsodyWithService {
   stop(): Promise<void>;
 }
 
-export async function startProsodyWithService(options: Partial<Omit<ProsodyOptions, 'serviceUrl' | 'serviceKey'>> = {}): Promise<ProsodyWithService> {
-  const server = await startTestServer({ INVITES_HOSTS: 'localhost=http://localhost:8080' });
+/**
+ * `webSignUp`: our landing pages offer Prosody's web sign-up page (mod_invites_register_web, which
+ * the caller loads) as "Sign up in your browser".
+ */
+export async function startProsodyWithService(
+  options: Partial<Omit<ProsodyOptions, 'serviceUrl' | 'serviceKey' | 'httpPort'>> & { webSignUp?: boolean } = {},
+): Promise<ProsodyWithService> {
+  const httpPort = await freePort();
+  const server = await startTestServer({
+    INVITES_HOSTS: 'localhost=http://localhost:8080',
+    ...(options.webSignUp ? { INVITES_WEB_REGISTRATION: `http://127.0.0.1:${httpPort}/register?t={token}` } : {}),
+  });
   const stops: Array<() => Promise<void>> = [() => server.stop()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -40,7 +50,7 @@ export async function startProsodyWithService(options: Partial<Omit<ProsodyOptio
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: server.port });
     stops.push(() => proxy.close());
     const serviceUrl = `http://127.0.0.1:${proxy.port}`;
-    const prosody = await startProsody({ ...options, serviceUrl, serviceKey: fullKey });
+    const prosody = await startProsody({ ...options, httpPort, serviceUrl, serviceKey: fullKey });
     stops.push(() => prosody.stop());
     return {
       server,

@@ -35,11 +35,14 @@ export interface ProsodyOptions {
   hostSettings?: Record<string, string>;
   /** Extra modules of the VirtualHost (e.g. `invites_page`, which also turns on Prosody's HTTP server). */
   hostModules?: string[];
+  /** Prosody's HTTP port, when the caller needs to know it before Prosody starts (see `freePort`). */
+  httpPort?: number;
 }
 
 const PROSODY_USER = 'prosody';
 
-async function freePort(): Promise<number> {
+/** A loopback port free right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -104,7 +107,7 @@ export async function startProsody(options: ProsodyOptions): Promise<TestProsody
   }
   const logPath = join(dataDir, 'prosody.log');
   const port = await freePort();
-  const httpPort = await freePort();
+  const httpPort = options.httpPort ?? (await freePort());
   const modules = ['invites', 'invites_register', 'invites_adhoc', 'adhoc', 'register_ibr', ...(options.hostModules ?? [])];
 
   const hostSettings = Object.entries(options.hostSettings ?? {})
