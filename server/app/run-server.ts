@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { formatConfig } from '../config/print-config.js';
+import { engineNotBuiltMessage } from '../embedded/embedded-db.js';
 import { startApp } from './app.js';
 import { createLogger } from './logger.js';
 import { defaultEmbeddedDbBinary } from './package-root.js';
@@ -36,13 +38,17 @@ export async function runServer(options: RunServerOptions): Promise<number> {
     process.stdout.write(formatConfig(config, options.printConfig));
     return 0;
   }
+  const embeddedDbBinary = options.env.INVITES_EMBEDDED_DB_BIN || defaultEmbeddedDbBinary();
+  // No database at all is a configuration problem (a host without Go never built the engine):
+  // say so before anything starts, not as a stack trace from the engine's start.
+  if (!config.mongodbUri && !existsSync(embeddedDbBinary)) {
+    process.stderr.write(`invites: ${engineNotBuiltMessage(embeddedDbBinary)}\n`);
+    return 78;
+  }
   const logger = createLogger(config.logLevel, options.pretty);
   let app;
   try {
-    app = await startApp(config, {
-      logger,
-      embeddedDbBinary: options.env.INVITES_EMBEDDED_DB_BIN || defaultEmbeddedDbBinary(),
-    });
+    app = await startApp(config, { logger, embeddedDbBinary });
   } catch (err) {
     logger.fatal({ err }, 'the server could not start');
     return 1;

@@ -25,13 +25,21 @@ export interface EmbeddedDbOptions {
   port?: number;
 }
 
+/** Why there is no database when the engine is not built, and the two ways out. */
+export function engineNotBuiltMessage(binary: string): string {
+  return (
+    `no database: MONGODB_URI is not set and the embedded database is not built (${binary} is missing). ` +
+    'Set MONGODB_URI to a MongoDB connection string, or install Go >= 1.24 and patch, then run "npm run build:db".'
+  );
+}
+
 /**
  * Starts the embedded MongoDB-compatible engine (FerretDB on SQLite) and waits until it
  * accepts connections. Its stdin is a pipe, so it exits by itself if this process dies.
  */
 export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<EmbeddedDb> {
   if (!existsSync(options.binary)) {
-    throw new Error(`the embedded database is not built (${options.binary} is missing): run "npm run build:db"`);
+    throw new Error(engineNotBuiltMessage(options.binary));
   }
   const child = spawn(options.binary, ['--listen', `127.0.0.1:${options.port ?? 0}`, '--data-dir', options.dataDir, '--exit-on-stdin-eof'], {
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -41,6 +41,13 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** The server's code for an insert under a unique key that is taken. */
+export const DUPLICATE_KEY = 11000;
+
+export function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === DUPLICATE_KEY;
+}
+
 export const databaseUnavailable = () =>
   new DomainError('unavailable', 'the database is not reachable right now: try again in a few seconds', UNAVAILABLE_RETRY_AFTER_SECONDS);
 

@@ -1,4 +1,5 @@
-import { MongoServerError, type Collection } from 'mongodb';
+import type { Collection } from 'mongodb';
+import { isDuplicateKey } from './driver-errors.js';
 import type { HoldRecord, InviteUsage } from '../domain/invite.js';
 import type { HoldEnd, HoldFate, InviteHoldStore } from './invite-hold-store.js';
 
@@ -41,11 +42,9 @@ export interface UsageDocument {
   fate?: HoldFate;
 }
 
-const DUPLICATE_KEY = 11000;
 /** How long an ended hold's winner has to free its use before anyone else may. */
 export const RECLAIM_GRACE_MS = 30_000;
 
-const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === DUPLICATE_KEY;
 const useId = (token: string, use: number) => `${token}:${use}`;
 const endId = (token: string, holdId: string) => `${token}:end:${holdId}`;
 export const revokedId = (token: string) => `${token}:revoked`;

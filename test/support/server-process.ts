@@ -10,10 +10,13 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the built server (`node dist/server/main.js`) and waits for its "listening" log line. */
-export async function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
+/**
+ * Runs the built server (`node dist/server/main.js`, in `cwd`: this checkout unless another copy
+ * is given) and waits for its "listening" log line.
+ */
+export async function spawnServer(env: Record<string, string>, args: string[] = [], cwd = PROJECT_DIR): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['dist/server/main.js', ...args], {
-    cwd: PROJECT_DIR,
+    cwd,
     env: { PATH: process.env.PATH ?? '', PORT: '0', INVITES_BIND: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

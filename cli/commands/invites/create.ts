@@ -47,7 +47,7 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
     note: Flags.string({ description: 'who or what the invite is for (at most 500 characters; never shown on the landing page)', helpValue: 'TEXT' }),
     type: Flags.string({ description: 'register (a new account), reset (the password of --username) or roster (a contact of --inviter)', options: [...KIND_NAMES], default: 'register', helpValue: 'KIND' }),
     username: Flags.string({ description: 'register: the only username the invite can register; reset: the existing account (required)', helpValue: 'USER' }),
-    inviter: Flags.string({ description: 'the local user the invite is made for or by, e.g. alice (required for --type roster)', helpValue: 'USER' }),
+    inviter: Flags.string({ description: 'the local user who makes the invite, e.g. alice (required for --type roster)', helpValue: 'USER' }),
     'allow-registration': Flags.boolean({ description: 'roster invites: also let the person register a new account', default: false }),
   };
 
