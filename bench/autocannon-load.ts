@@ -19,7 +19,15 @@ export async function autocannonLoad(request: AutocannonRequest, connections: nu
   const started = performance.now();
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: request.url, method: request.method ?? 'GET', headers: request.headers ?? {}, body: request.body, connections, amount, timeout: 10 },
+      {
+        url: request.url,
+        method: request.method ?? 'GET',
+        headers: request.headers ?? {},
+        body: request.body,
+        connections,
+        amount,
+        timeout: 10,
+      },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
     instance.on('response', () => (lastResponse = performance.now()));
@@ -27,5 +35,12 @@ export async function autocannonLoad(request: AutocannonRequest, connections: nu
   const seconds = (lastResponse - started) / 1000;
   const expected = request.expectStatus;
   const unexpected = expected === undefined ? r.non2xx : amount - (r.statusCodeStats?.[String(expected) as '200']?.count ?? 0);
-  return { requests: amount, errors: r.errors + r.timeouts + unexpected, seconds, rps: amount / seconds, p50: r.latency.p50, p99: r.latency.p99 };
+  return {
+    requests: amount,
+    errors: r.errors + r.timeouts + unexpected,
+    seconds,
+    rps: amount / seconds,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+  };
 }

@@ -112,7 +112,15 @@ async function main() {
   const client = await MongoClient.connect(uri, { writeConcern: { w: 'majority', journal: true } });
   // Limits raised out of the way: the limiter still counts every request, but none is refused.
   const limits = { INVITES_KEY_RATE_LIMIT: '1000000', INVITES_AUTH_FAILURE_LIMIT: '1000000' };
-  const serverEnv = (database: string) => ({ MONGODB_URI: uri, MONGODB_DATABASE: database, INVITES_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0', INVITES_BIND: '127.0.0.1', LOG_LEVEL: 'warn', ...limits });
+  const serverEnv = (database: string) => ({
+    MONGODB_URI: uri,
+    MONGODB_DATABASE: database,
+    INVITES_ADMIN_TOKEN: ADMIN_TOKEN,
+    PORT: '0',
+    INVITES_BIND: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...limits,
+  });
   const server = startServer(serverEnv(DB_NAME));
   const fullServer = startServer(serverEnv(FULL_DB_NAME));
   // The server alone: the same app on the in-memory store, so no database shares the cores.
@@ -122,7 +130,10 @@ async function main() {
   const keyFor = async (port: number) => {
     const base = `http://127.0.0.1:${port}`;
     const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: base, httpVersion: '1.1' }));
-    const { fullKey } = await admin.createKey({ host: 'localhost', name: 'bench' }, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const { fullKey } = await admin.createKey(
+      { host: 'localhost', name: 'bench' },
+      { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    );
     return { base, fullKey, auth: { authorization: `Bearer ${fullKey}` } };
   };
   try {
@@ -135,7 +146,10 @@ async function main() {
 
     const invites = client.db(DB_NAME).collection<ReturnType<typeof inviteDoc>>('invites');
     const grpcClient = (await haveH2load()) ? 'h2load' : 'connect-node';
-    if (grpcClient !== 'h2load') console.log('h2load not found (Debian: apt install nghttp2-client): gRPC is driven by the connect-node client, which takes about as much CPU as the server\n');
+    if (grpcClient !== 'h2load')
+      console.log(
+        'h2load not found (Debian: apt install nghttp2-client): gRPC is driven by the connect-node client, which takes about as much CPU as the server\n',
+      );
 
     /**
      * A create load that also counts the invites stored meanwhile: a request that did not store
@@ -155,7 +169,14 @@ async function main() {
       return { ...result, errors: Math.max(result.errors, result.requests - created) };
     };
     /** One row of the table; `compare: false` for rows without a database, which no baseline fits. */
-    const measure = async (name: string, concurrency: number, client: string, load: () => Promise<LoadResult>, creates = true, compare = true) => {
+    const measure = async (
+      name: string,
+      concurrency: number,
+      client: string,
+      load: () => Promise<LoadResult>,
+      creates = true,
+      compare = true,
+    ) => {
       const result = creates ? await counted(invites, load) : await load();
       const b = compare ? baseline.get(concurrency) : undefined;
       const row: Row = { name, concurrency, client, ...result, baseline: b, ratio: b ? result.rps / b : undefined };
@@ -179,7 +200,11 @@ async function main() {
       expectStatus: 200,
     };
     const grpc = createClient(InviteService, createGrpcTransport({ baseUrl: base }));
-    const grpcLoad = async (c: number, n: number, target: { base: string; auth: Record<string, string> } = { base, auth }): Promise<LoadResult> => {
+    const grpcLoad = async (
+      c: number,
+      n: number,
+      target: { base: string; auth: Record<string, string> } = { base, auth },
+    ): Promise<LoadResult> => {
       if (grpcClient === 'connect-node') {
         const client = target.base === base ? grpc : createClient(InviteService, createGrpcTransport({ baseUrl: target.base }));
         return runLoad(c, n, () => client.createInvite({}, { headers: target.auth }));
@@ -196,27 +221,70 @@ async function main() {
     await grpcLoad(8, 300);
 
     for (const c of [1, 32, 128]) {
-      const row = await measure('baseline: driver insertOne', c, 'mongodb driver', () => runLoad(c, REQUESTS, () => baselineColl.insertOne(inviteDoc())), false);
+      const row = await measure(
+        'baseline: driver insertOne',
+        c,
+        'mongodb driver',
+        () => runLoad(c, REQUESTS, () => baselineColl.insertOne(inviteDoc())),
+        false,
+      );
       baseline.set(c, row.rps);
     }
     for (const c of [1, 32, 128]) await measure('GET /invites_api (HTTP/1.1)', c, 'autocannon', () => autocannonLoad(get, c, REQUESTS));
-    for (const c of [1, 32]) await measure('CreateInvite (Connect, HTTP/1.1)', c, 'autocannon', () => autocannonLoad(connectPost, c, REQUESTS));
+    for (const c of [1, 32])
+      await measure('CreateInvite (Connect, HTTP/1.1)', c, 'autocannon', () => autocannonLoad(connectPost, c, REQUESTS));
     for (const c of [1, 32]) await measure('CreateInvite (gRPC, h2c)', c, grpcClient, () => grpcLoad(c, REQUESTS));
 
     // The same paths on a server without a database: what the server itself costs here.
     const aloneGet = { ...get, url: get.url.replace(base, alone.base), headers: alone.auth };
-    const aloneConnect = { ...connectPost, url: createInviteUrl.replace(base, alone.base), headers: { ...connectPost.headers, ...alone.auth } };
+    const aloneConnect = {
+      ...connectPost,
+      url: createInviteUrl.replace(base, alone.base),
+      headers: { ...connectPost.headers, ...alone.auth },
+    };
     await autocannonLoad(aloneGet, 8, 300);
     await autocannonLoad(aloneConnect, 8, 300);
     await grpcLoad(8, 300, alone);
-    await measure('GET /invites_api, no database', 32, 'autocannon', () => countedAlone(() => autocannonLoad(aloneGet, 32, REQUESTS)), false, false);
-    await measure('CreateInvite (Connect), no database', 32, 'autocannon', () => countedAlone(() => autocannonLoad(aloneConnect, 32, REQUESTS)), false, false);
-    await measure('CreateInvite (gRPC), no database', 32, grpcClient, () => countedAlone(() => grpcLoad(32, REQUESTS, alone)), false, false);
+    await measure(
+      'GET /invites_api, no database',
+      32,
+      'autocannon',
+      () => countedAlone(() => autocannonLoad(aloneGet, 32, REQUESTS)),
+      false,
+      false,
+    );
+    await measure(
+      'CreateInvite (Connect), no database',
+      32,
+      'autocannon',
+      () => countedAlone(() => autocannonLoad(aloneConnect, 32, REQUESTS)),
+      false,
+      false,
+    );
+    await measure(
+      'CreateInvite (gRPC), no database',
+      32,
+      grpcClient,
+      () => countedAlone(() => grpcLoad(32, REQUESTS, alone)),
+      false,
+      false,
+    );
     // And connect-node itself, with a handler that does nothing: the floor under the two rows above.
-    const trivialConnect = { ...connectPost, url: createInviteUrl.replace(base, trivial.base), headers: { 'content-type': 'application/proto' } };
+    const trivialConnect = {
+      ...connectPost,
+      url: createInviteUrl.replace(base, trivial.base),
+      headers: { 'content-type': 'application/proto' },
+    };
     await autocannonLoad(trivialConnect, 8, 300);
     await grpcLoad(8, 300, trivial);
-    await measure('CreateInvite (Connect), trivial handler', 32, 'autocannon', () => autocannonLoad(trivialConnect, 32, REQUESTS), false, false);
+    await measure(
+      'CreateInvite (Connect), trivial handler',
+      32,
+      'autocannon',
+      () => autocannonLoad(trivialConnect, 32, REQUESTS),
+      false,
+      false,
+    );
     await measure('CreateInvite (gRPC), trivial handler', 32, grpcClient, () => grpcLoad(32, REQUESTS, trivial), false, false);
 
     const badKey = { url: `${base}/invites_api?key=${fullKey.split('/')[0]}/${'A'.repeat(36)}`, expectStatus: 401 };
@@ -235,7 +303,7 @@ async function main() {
     for (let i = 0; i < 4; i++) await autocannonLoad(fullGet, 32, REQUESTS);
     const t = performance.now();
     process.stdout.write(`\nfilling the second server's invites collection to ${FILL} documents...`);
-    for (let n = await fullInvites.estimatedDocumentCount(); n < FILL; ) {
+    for (let n = await fullInvites.estimatedDocumentCount(); n < FILL;) {
       const batch = Array.from({ length: Math.min(10_000, FILL - n) }, inviteDoc);
       await fullInvites.insertMany(batch, { ordered: false });
       n += batch.length;
@@ -264,7 +332,9 @@ async function main() {
     const empty32 = await measure('GET /invites_api, empty collection', 32, 'autocannon', async () => medianOf(emptyRuns), false);
     const full32 = await measure(`GET /invites_api, ${FILL} stored`, 32, 'autocannon', async () => medianOf(fullRuns), false);
     const flatness = full32.rps / empty32.rps;
-    console.log(`  → create rate with ${FILL} stored / empty collection: ${flatness.toFixed(2)} (the runs: ${emptyRuns.map((r) => r.rps.toFixed(0)).join(', ')} empty; ${fullRuns.map((r) => r.rps.toFixed(0)).join(', ')} with ${FILL})`);
+    console.log(
+      `  → create rate with ${FILL} stored / empty collection: ${flatness.toFixed(2)} (the runs: ${emptyRuns.map((r) => r.rps.toFixed(0)).join(', ')} empty; ${fullRuns.map((r) => r.rps.toFixed(0)).join(', ')} with ${FILL})`,
+    );
 
     const errors = rows.reduce((n, r) => n + r.errors, 0);
     const result = {
@@ -290,7 +360,11 @@ async function main() {
       s.stop();
       await new Promise((r) => s.child.once('exit', r));
     }
-    for (const name of [DB_NAME, FULL_DB_NAME]) await client.db(name).dropDatabase().catch(() => {});
+    for (const name of [DB_NAME, FULL_DB_NAME])
+      await client
+        .db(name)
+        .dropDatabase()
+        .catch(() => {});
     await client.close();
     await stopDb();
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -35,7 +35,11 @@ export async function resolveAdminToken(given: string | undefined, dataDir: stri
   }
   const fromFile = text.trim();
   if (!fromFile) {
-    throw new CliFailure(ExitCode.auth, 'no_admin_token', `the admin token file ${path} is empty: pass --admin-token or restart the server to write a new one`);
+    throw new CliFailure(
+      ExitCode.auth,
+      'no_admin_token',
+      `the admin token file ${path} is empty: pass --admin-token or restart the server to write a new one`,
+    );
   }
   return fromFile;
 }

@@ -111,7 +111,14 @@ export function invitesTable(invites: readonly InviteJson[]): string {
   const rows = cells.map((row) => row.map(escapeUnsafeCharacters)); // as table() does
   const last = rows[0]!.length - 1;
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col < last ? cell.padEnd(widths[col]!) : cell)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) => (col < last ? cell.padEnd(widths[col]!) : cell))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The token from a token, a landing page URL (`…/invite?TOKEN`) or an xmpp: URI (`…;preauth=TOKEN`), as an operator may paste any. */

@@ -12,6 +12,11 @@ export function createInviteServiceClient(url: string, adminToken: string): Invi
     req.header.set('authorization', `Bearer ${adminToken}`);
     return next(req);
   };
-  const transport = createConnectTransport({ baseUrl: url, httpVersion: '1.1', interceptors: [authorize], defaultTimeoutMs: CALL_TIMEOUT_MS });
+  const transport = createConnectTransport({
+    baseUrl: url,
+    httpVersion: '1.1',
+    interceptors: [authorize],
+    defaultTimeoutMs: CALL_TIMEOUT_MS,
+  });
   return createClient(InviteService, transport);
 }

@@ -40,7 +40,10 @@ try {
   const transport = createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' });
   const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
   const { fullKey } = await createClient(KeyAdmin, transport).createKey({ host: 'example.com' }, admin);
-  const { invite } = await createClient(InviteService, transport).createInvite({ maxUses: 1 }, { headers: { authorization: `Bearer ${fullKey}` } });
+  const { invite } = await createClient(InviteService, transport).createInvite(
+    { maxUses: 1 },
+    { headers: { authorization: `Bearer ${fullKey}` } },
+  );
   // Dark mode: the phone only (docs/landing-page.md links it).
   for (const shot of colorScheme === 'dark' ? SHOTS.slice(0, 1) : SHOTS) {
     const { file, ...device } = shot;

@@ -58,7 +58,8 @@ async function openDatabase(config: Config, deps: AppDeps, cleanups: Cleanups): 
       binary: deps.embeddedDbBinary,
       dataDir: join(config.dataDir, 'db'),
       onLog: (line) => logger.debug({ component: 'embedded-db' }, line),
-      onExit: (exit, restartInMs) => logger.error({ code: exit.code, signal: exit.signal, restartInMs }, 'embedded database exited unexpectedly: restarting it'),
+      onExit: (exit, restartInMs) =>
+        logger.error({ code: exit.code, signal: exit.signal, restartInMs }, 'embedded database exited unexpectedly: restarting it'),
       onRestart: () => logger.warn('embedded database restarted'),
       onRestartFailed: (err, retryInMs) => logger.error({ err, retryInMs }, 'embedded database did not restart: retrying'),
     });
@@ -153,11 +154,24 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     await monitor.start();
     cleanups.push(async () => monitor.stop());
     const instanceId = randomToken(6);
-    const built = buildServices({ store, config, adminToken: adminToken.token, now, instanceId, onBackgroundError: backgroundErrorLogger(logger) });
+    const built = buildServices({
+      store,
+      config,
+      adminToken: adminToken.token,
+      now,
+      instanceId,
+      onBackgroundError: backgroundErrorLogger(logger),
+    });
     cleanups.push(() => built.stop());
     const services = countedInvites(built, { created: metrics.invitesCreated, redeemed: metrics.invitesRedeemed });
     const handler = composeServer({ services, config, monitor, metrics, logger, now, version: serverVersion() });
-    const server = await listenOnePort({ handler, port: config.port, host: config.bindAddress, limits: config, unlimitedPeer: isTrustedProxy(config.trustedProxies) });
+    const server = await listenOnePort({
+      handler,
+      port: config.port,
+      host: config.bindAddress,
+      limits: config,
+      unlimitedPeer: isTrustedProxy(config.trustedProxies),
+    });
     cleanups.push(() => server.close(config.shutdownTimeoutSeconds * 1000));
     // Runs before the drain above: health turns NOT_SERVING and Watch streams end, so they don't hold it up.
     cleanups.push(async () => monitor.stop());

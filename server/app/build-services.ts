@@ -42,7 +42,12 @@ export interface BuildServicesOptions {
 /** The services of one server instance over a store, with their background counters. */
 export function buildServices(options: BuildServicesOptions): Services {
   const { store, config, now } = options;
-  const usage = startUsageRecorder({ store: store.keyUsage, instanceId: options.instanceId, flushIntervalMs: config.usageFlushMs, onError: options.onBackgroundError });
+  const usage = startUsageRecorder({
+    store: store.keyUsage,
+    instanceId: options.instanceId,
+    flushIntervalMs: config.usageFlushMs,
+    onError: options.onBackgroundError,
+  });
   const rateLimiter = startSharedRateLimiter({
     store: store.rateCounters,
     instanceId: options.instanceId,

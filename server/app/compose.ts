@@ -41,7 +41,11 @@ export interface RpcComposition {
 }
 
 /** The Connect routes and interceptors, as the server serves them (the service-tier tests serve the same in memory). */
-export function composeRpc(deps: { services: RouteServices; monitor: HealthMonitor; onUnexpected: (err: unknown) => void }): RpcComposition {
+export function composeRpc(deps: {
+  services: RouteServices;
+  monitor: HealthMonitor;
+  onUnexpected: (err: unknown) => void;
+}): RpcComposition {
   const { services } = deps;
   return {
     routes: (router) => {
@@ -88,7 +92,13 @@ export function composeServer(deps: ServerComposition): (req: HttpRequest, res: 
     ...rpc,
     readMaxBytes: MAX_RPC_MESSAGE_BYTES,
     contextValues: (req) => facts.contextValues(req).set(CLIENT_ADDRESS, clientAddress(req)),
-    fallback: plainRoutes({ routes: plainRouteList(deps, facts, onUnexpected), onUnexpected, facts, authFailureGuard: services.authFailureGuard, clientAddress }),
+    fallback: plainRoutes({
+      routes: plainRouteList(deps, facts, onUnexpected),
+      onUnexpected,
+      facts,
+      authFailureGuard: services.authFailureGuard,
+      clientAddress,
+    }),
     onGrpcStatus: (req, code) => facts.noteGrpcStatus(req, code),
     onUnexpected,
   });

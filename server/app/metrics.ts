@@ -78,11 +78,14 @@ function inviteMetrics(registry: Registry): Pick<Metrics, 'invitesCreated' | 'in
 }
 
 /** The database's health, and the key counts read from it on scrape (`countKeys`). */
-function databaseMetrics(registry: Registry, countKeys: () => Promise<ReadonlyMap<string, number>>): Pick<Metrics, 'databaseRoundTrip' | 'databaseUp' | 'apiKeys'> {
+function databaseMetrics(
+  registry: Registry,
+  countKeys: () => Promise<ReadonlyMap<string, number>>,
+): Pick<Metrics, 'databaseRoundTrip' | 'databaseUp' | 'apiKeys'> {
   return {
     databaseRoundTrip: new Histogram({
       name: 'invites_database_round_trip_seconds',
-      help: 'Round trip of the health checker\'s database ping.',
+      help: "Round trip of the health checker's database ping.",
       buckets: DATABASE_BUCKETS,
       registers: [registry],
     }),

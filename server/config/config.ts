@@ -50,7 +50,10 @@ function mergeEnvironment(env: Readonly<Record<string, string | undefined>>, raw
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], fromEnv: Map<string, string>, file: ConfigFile | undefined): ConfigError {
   const lines = issues.map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     const root = String(issue.path[0] ?? '');
     const source = fromEnv.has(root) ? ` (from ${fromEnv.get(root)})` : file ? ` (in ${file.path})` : '';
     return `  ${path || '(root)'}${source}: ${issue.message}`;

@@ -104,7 +104,9 @@ export const DEFAULT_APPS: readonly RecommendedApp[] = [
 ];
 
 /** The apps a host's landing page shows: its own list or the defaults, less the hidden ones. */
-export function recommendedApps(host: { apps?: readonly RecommendedApp[] | undefined; hideApps?: readonly string[] | undefined } | undefined): readonly RecommendedApp[] {
+export function recommendedApps(
+  host: { apps?: readonly RecommendedApp[] | undefined; hideApps?: readonly string[] | undefined } | undefined,
+): readonly RecommendedApp[] {
   const hidden = new Set(host?.hideApps ?? []);
   return (host?.apps ?? DEFAULT_APPS).filter((app) => !hidden.has(app.id));
 }

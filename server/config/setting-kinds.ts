@@ -47,7 +47,16 @@ export const millis = (min: number, max: number) =>
     formatDuration,
   );
 
-const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true,
+  false: false,
+  '1': true,
+  '0': false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+};
 
 /** A switch: true/false, 1/0, yes/no, on/off. */
 export const flag = kind(
@@ -85,7 +94,10 @@ export const proxyList = kind(
       try {
         proxyAddr.compile(list);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `${(err as Error).message}: use addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${(err as Error).message}: use addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal`,
+        });
       }
     }),
 );
@@ -114,7 +126,8 @@ export const databaseName = kind(z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'm
 export const adminToken = kind(z.string().min(16, 'must be at least 16 characters'));
 
 const isHttpsUrl = (s: string) => URL.canParse(s) && new URL(s).protocol === 'https:';
-const sample = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+const sample = (template: string, values: Record<string, string>) =>
+  template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 
 /**
  * The web sign-up page of a host, e.g. mod_invites_register_web's `https://{host}:5281/register?t={token}`:
@@ -132,7 +145,10 @@ export const webRegistration = kind(
 
 const app = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1 to 40 lowercase letters, digits and dashes').optional(),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1 to 40 lowercase letters, digits and dashes')
+      .optional(),
     name: z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
     text: z.string().trim().min(1, 'must not be empty').max(160, 'must be at most 160 characters (one line)'),
     platforms: z.array(z.enum(PLATFORMS, { message: `must be one of ${PLATFORMS.join(', ')}` })).min(1, 'must name at least one platform'),
@@ -142,7 +158,10 @@ const app = z
       .string()
       .max(500, 'must be at most 500 characters')
       .refine((s) => /\{(uri|token)\}/.test(s), 'must contain {uri} or {token}')
-      .refine((s) => isHttpsUrl(sample(s, { link: 'https://example.com/?id=app', uri: 'xmpp%3Ax', token: 'T' })), 'must be an https:// link once {link}, {uri} and {token} are filled in')
+      .refine(
+        (s) => isHttpsUrl(sample(s, { link: 'https://example.com/?id=app', uri: 'xmpp%3Ax', token: 'T' })),
+        'must be an https:// link once {link}, {uri} and {token} are filled in',
+      )
       .optional(),
   })
   .transform((a): RecommendedApp => ({ ...a, id: a.id ?? appId(a.name) }));
@@ -155,7 +174,8 @@ export const appList = kind(
     .superRefine((apps, ctx) => {
       const seen = new Set<string>();
       apps.forEach((a, i) => {
-        if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${a.id}" is listed twice: give one of them its own id` });
+        if (seen.has(a.id))
+          ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${a.id}" is listed twice: give one of them its own id` });
         seen.add(a.id);
       });
     })

@@ -40,7 +40,9 @@ function setting<const K extends string, T>(spec: Spec<K, T> & { default: NoInfe
   return { fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, defaultDoc };
 }
 
-function optional<const K extends string, T>(spec: Spec<K, T> & { defaultDoc: string; print?: (value: T) => unknown }): Setting<K, T, T | undefined> {
+function optional<const K extends string, T>(
+  spec: Spec<K, T> & { defaultDoc: string; print?: (value: T) => unknown },
+): Setting<K, T, T | undefined> {
   return { fromEnv: (text) => text, print: spec.kind.print as (value: NonNullable<T>) => unknown, ...spec, default: undefined };
 }
 
@@ -121,7 +123,12 @@ export type HostConfig = {
 /** A host as a file or INVITES_HOSTS gives it: per-host settings left out take the top level's. */
 const hostEntry = z.object({
   ...Object.fromEntries(Object.entries(HOST_FIELDS).map(([field, f]) => [field, f.fallback ? f.kind.value.optional() : f.kind.value])),
-  ...Object.fromEntries(Object.keys(PER_HOST_SETTINGS).map((field) => [field, PER_HOST_SETTINGS[field as keyof typeof PER_HOST_SETTINGS].kind.value.optional()])),
+  ...Object.fromEntries(
+    Object.keys(PER_HOST_SETTINGS).map((field) => [
+      field,
+      PER_HOST_SETTINGS[field as keyof typeof PER_HOST_SETTINGS].kind.value.optional(),
+    ]),
+  ),
 });
 export type HostEntry = Record<string, unknown> & { name: string; publicBaseUrl: string };
 
@@ -186,7 +193,13 @@ export const SETTINGS = {
     doc: 'MongoDB connection string; unset runs the embedded engine (its password is masked when printed)',
     print: maskMongoUri,
   }),
-  mongodbDatabase: setting({ key: 'mongodbDatabase', env: 'MONGODB_DATABASE', kind: kinds.databaseName, default: 'invites', doc: 'database name' }),
+  mongodbDatabase: setting({
+    key: 'mongodbDatabase',
+    env: 'MONGODB_DATABASE',
+    kind: kinds.databaseName,
+    default: 'invites',
+    doc: 'database name',
+  }),
   dataDir: setting({
     key: 'dataDir',
     env: 'INVITES_DATA_DIR',

@@ -27,7 +27,9 @@ const invalid = (message: string) => new DomainError('invalid_argument', message
 function localUser(field: 'username' | 'inviter', value: string): string {
   // The characters nodeprep forbids in a local part, so `USER@HOST` is always an address.
   if (value.length > MAX_LOCAL_USERNAME_LENGTH || /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}"&'/:<>@]/u.test(value)) {
-    throw invalid(`${field} must be a local username (e.g. alice): at most ${MAX_LOCAL_USERNAME_LENGTH} characters, without spaces, control or format characters (such as U+202E, U+200B) or any of " & ' / : < > @`);
+    throw invalid(
+      `${field} must be a local username (e.g. alice): at most ${MAX_LOCAL_USERNAME_LENGTH} characters, without spaces, control or format characters (such as U+202E, U+200B) or any of " & ' / : < > @`,
+    );
   }
   return value;
 }
@@ -37,10 +39,13 @@ export function validateInviteKind(request: InviteKindRequest): InviteKindOption
   const kind = request.kind ?? 'register';
   const username = localUser('username', request.username ?? '');
   const inviter = localUser('inviter', request.inviter ?? '');
-  if (kind === 'password_reset' && !username) throw invalid('username is required for a password-reset invite: the existing account whose password it resets');
+  if (kind === 'password_reset' && !username)
+    throw invalid('username is required for a password-reset invite: the existing account whose password it resets');
   if (kind === 'roster') {
-    if (username) throw invalid('username must be empty for a contact (roster) invite: the person accepting it chooses or has their own account');
-    if (!inviter) throw invalid('inviter is required for a contact (roster) invite: the local user the person accepting it is subscribed to');
+    if (username)
+      throw invalid('username must be empty for a contact (roster) invite: the person accepting it chooses or has their own account');
+    if (!inviter)
+      throw invalid('inviter is required for a contact (roster) invite: the local user the person accepting it is subscribed to');
   }
   return { kind, username, inviter, allowRegistration: kind === 'roster' ? request.allowRegistration === true : true };
 }
@@ -50,7 +55,14 @@ export function validateInviteKind(request: InviteKindRequest): InviteKindOption
  * `xmpp:HOST?register;preauth=T`, `xmpp:USER@HOST?register;preauth=T` (bound and reset),
  * `xmpp:INVITER@HOST?roster;preauth=T` (`;ibr=y` when it also allows registration).
  */
-export function inviteUri(invite: { host: string; token: string; kind: InviteKind; username?: string | undefined; inviter?: string | undefined; allowRegistration?: boolean | undefined }): string {
+export function inviteUri(invite: {
+  host: string;
+  token: string;
+  kind: InviteKind;
+  username?: string | undefined;
+  inviter?: string | undefined;
+  allowRegistration?: boolean | undefined;
+}): string {
   if (invite.kind === 'roster') {
     return `xmpp:${invite.inviter ?? ''}@${invite.host}?roster;preauth=${invite.token}${invite.allowRegistration ? ';ibr=y' : ''}`;
   }

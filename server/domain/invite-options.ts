@@ -54,7 +54,8 @@ export function validateInviteOptions(
   let ttlSeconds = host.inviteTtlSeconds;
   if (request.ttlSeconds !== undefined) {
     ttlSeconds = request.ttlSeconds;
-    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw invalid(`ttl must be a whole number of seconds, at least 1 (got ${request.ttlSeconds})`);
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1)
+      throw invalid(`ttl must be a whole number of seconds, at least 1 (got ${request.ttlSeconds})`);
     if (ttlSeconds > host.maxInviteTtlSeconds) {
       throw invalid(
         `ttl of ${ttlSeconds} seconds is longer than ${host.name} allows: at most ${host.maxInviteTtlSeconds} seconds (${formatDurationSeconds(host.maxInviteTtlSeconds)})`,
@@ -67,7 +68,8 @@ export function validateInviteOptions(
   }
   const note = (request.note ?? '').trim();
   const noteLength = codePointLength(note);
-  if (noteLength > MAX_NOTE_LENGTH) throw invalid(`note is too long: at most ${MAX_NOTE_LENGTH} characters (Unicode code points), got ${noteLength}`);
+  if (noteLength > MAX_NOTE_LENGTH)
+    throw invalid(`note is too long: at most ${MAX_NOTE_LENGTH} characters (Unicode code points), got ${noteLength}`);
   const unsafe = firstUnsafeCharacter(note, { joinersAllowed: true });
   if (unsafe) throw invalid(unsafeMessage('note', unsafe));
   return { ttlSeconds, maxUses, roles: labels('roles', request.roles), groups: labels('groups', request.groups), note };

@@ -20,9 +20,18 @@ export function inviteStatus(
 
 /** What a person holding an unusable invite is told, on the landing page and by RedeemInvite. */
 export const UNAVAILABLE_MESSAGES: Record<Exclude<InviteStatus, 'valid'>, { title: string; explanation: string }> = {
-  expired: { title: 'This invite has expired', explanation: 'Invites are valid for a limited time. Ask the person who sent it for a new one.' },
-  used_up: { title: 'This invite has already been used', explanation: 'It cannot register any more accounts. Ask the person who sent it for a new one.' },
-  revoked: { title: 'This invite was withdrawn', explanation: 'Whoever created it has revoked it. Ask the person who sent it for a new one.' },
+  expired: {
+    title: 'This invite has expired',
+    explanation: 'Invites are valid for a limited time. Ask the person who sent it for a new one.',
+  },
+  used_up: {
+    title: 'This invite has already been used',
+    explanation: 'It cannot register any more accounts. Ask the person who sent it for a new one.',
+  },
+  revoked: {
+    title: 'This invite was withdrawn',
+    explanation: 'Whoever created it has revoked it. Ask the person who sent it for a new one.',
+  },
 };
 
 /** FailedPrecondition for redeeming an invite that cannot be redeemed; the message starts with a stable reason. */

@@ -24,7 +24,10 @@ export function decodePageToken(text: string, query: string): { createdAt: Date;
     throw new DomainError('invalid_argument', 'page_token is not valid: pass the next_page_token of the previous page unchanged');
   }
   if (p.q !== query) {
-    throw new DomainError('invalid_argument', 'page_token belongs to a listing with another host or status: keep them the same across pages');
+    throw new DomainError(
+      'invalid_argument',
+      'page_token belongs to a listing with another host or status: keep them the same across pages',
+    );
   }
   return { createdAt: new Date(p.c), token: p.t };
 }

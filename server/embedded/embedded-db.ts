@@ -41,9 +41,13 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
   if (!existsSync(options.binary)) {
     throw new Error(engineNotBuiltMessage(options.binary));
   }
-  const child = spawn(options.binary, ['--listen', `127.0.0.1:${options.port ?? 0}`, '--data-dir', options.dataDir, '--exit-on-stdin-eof'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    options.binary,
+    ['--listen', `127.0.0.1:${options.port ?? 0}`, '--data-dir', options.dataDir, '--exit-on-stdin-eof'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<EmbeddedDbExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -53,7 +57,10 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
   });
 
   const uri = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the embedded database did not start within ${options.startTimeoutMs ?? 30_000} ms`)), options.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the embedded database did not start within ${options.startTimeoutMs ?? 30_000} ms`)),
+      options.startTimeoutMs ?? 30_000,
+    );
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const m = /^READY (mongodb:\/\/\S+)$/.exec(line.trim());

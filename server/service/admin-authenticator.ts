@@ -16,7 +16,10 @@ export function createAdminAuthenticator(adminToken: string, options: { onAccept
         throw new DomainError('unauthenticated', 'the admin token is required: send "Authorization: Bearer TOKEN"');
       }
       if (credential.kind === 'malformed' || !secretMatches(credential.token, tokenHash)) {
-        throw new DomainError('unauthenticated', 'the admin token is not valid: use INVITES_ADMIN_TOKEN or the token file in the server data directory');
+        throw new DomainError(
+          'unauthenticated',
+          'the admin token is not valid: use INVITES_ADMIN_TOKEN or the token file in the server data directory',
+        );
       }
       options.onAccepted?.();
     },

@@ -37,7 +37,11 @@ export function createAuditService(deps: {
   return adminOnly(deps.admin, auditOperations(deps));
 }
 
-function auditOperations(deps: { audit: Pick<AuditStore, 'list'>; invites: Pick<InviteStore, 'listCreated'>; hosts: ReadonlyMap<string, unknown> }): AuditOperations {
+function auditOperations(deps: {
+  audit: Pick<AuditStore, 'list'>;
+  invites: Pick<InviteStore, 'listCreated'>;
+  hosts: ReadonlyMap<string, unknown>;
+}): AuditOperations {
   return {
     async listAudit(query) {
       let hosts = [...deps.hosts.keys()];

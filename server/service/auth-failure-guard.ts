@@ -26,7 +26,8 @@ export interface AuthFailureGuard {
   credentialAccepted(): void;
 }
 
-const isRefusedCredential = (err: unknown) => err instanceof DomainError && (err.kind === 'invalid_token' || err.kind === 'unauthenticated');
+const isRefusedCredential = (err: unknown) =>
+  err instanceof DomainError && (err.kind === 'invalid_token' || err.kind === 'unauthenticated');
 
 /** The credentials of one address being checked right now, and the calls waiting for a place. */
 interface InFlight {
@@ -39,7 +40,11 @@ export function createAuthFailureGuard(deps: { limiter: SharedRateLimiter; failu
   const current = new AsyncLocalStorage<{ release(): void }>();
 
   const refuse = (retryAfterSeconds: number) =>
-    new DomainError('resource_exhausted', `too many refused credentials from your address: try again in ${retryAfterSeconds} s`, retryAfterSeconds);
+    new DomainError(
+      'resource_exhausted',
+      `too many refused credentials from your address: try again in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+    );
 
   const forgetIfIdle = (scope: string) => {
     const entry = inFlight.get(scope);

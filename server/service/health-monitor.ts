@@ -80,12 +80,20 @@ function createDatabaseProbe(options: HealthMonitorOptions) {
 /** What a probe reports; a failed one keeps the last round trip and index list, for operators. */
 function probedSnapshot(result: ProbeResult, previous: HealthSnapshot, checkedAt: Date, timeoutMs: number): HealthSnapshot {
   if (!result.answered) {
-    const problem = result.err instanceof ProbeTimeout ? `the database did not answer within ${timeoutMs} ms` : 'the database is unreachable';
+    const problem =
+      result.err instanceof ProbeTimeout ? `the database did not answer within ${timeoutMs} ms` : 'the database is unreachable';
     return { ...previous, serving: false, databaseReachable: false, checkedAt, problem };
   }
   const { roundTripMs, missing } = result;
   const problem = missing.length ? `missing database indexes: ${missing.join(', ')}` : undefined;
-  return { serving: missing.length === 0, databaseReachable: true, checkedAt, roundTripMs: Math.round(roundTripMs * 100) / 100, problem, missingIndexes: missing };
+  return {
+    serving: missing.length === 0,
+    databaseReachable: true,
+    checkedAt,
+    roundTripMs: Math.round(roundTripMs * 100) / 100,
+    problem,
+    missingIndexes: missing,
+  };
 }
 
 /** The open watch streams: each is woken when `serving` flips and ended when the monitor stops. */
@@ -123,11 +131,21 @@ function createWatchers(current: () => HealthSnapshot, stopped: () => boolean) {
 
 export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
   const now = options.now ?? (() => new Date());
-  let snapshot: HealthSnapshot = { serving: false, databaseReachable: false, checkedAt: undefined, roundTripMs: undefined, problem: 'not checked yet', missingIndexes: [] };
+  let snapshot: HealthSnapshot = {
+    serving: false,
+    databaseReachable: false,
+    checkedAt: undefined,
+    roundTripMs: undefined,
+    problem: 'not checked yet',
+    missingIndexes: [],
+  };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const database = createDatabaseProbe(options);
-  const watchers = createWatchers(() => snapshot, () => stopped);
+  const watchers = createWatchers(
+    () => snapshot,
+    () => stopped,
+  );
 
   // Only a flip of `serving` is news: for the log and for watchers.
   const publish = (next: HealthSnapshot, err: unknown, quiet = false) => {
@@ -140,7 +158,16 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   const probe = async () => {
     if (database.busy()) {
-      publish({ ...snapshot, serving: false, databaseReachable: false, checkedAt: now(), problem: `the database has not answered for over ${options.timeoutMs} ms` }, undefined);
+      publish(
+        {
+          ...snapshot,
+          serving: false,
+          databaseReachable: false,
+          checkedAt: now(),
+          problem: `the database has not answered for over ${options.timeoutMs} ms`,
+        },
+        undefined,
+      );
       return;
     }
     const result = await database.run();

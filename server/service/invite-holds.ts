@@ -43,7 +43,8 @@ async function findHold(deps: InviteHoldDeps, token: string, holdId: string): Pr
 
 function endedError(deps: InviteHoldDeps, end: HoldEnd): DomainError {
   if (end.fate === 'revoked') return inviteUnavailable('revoked');
-  if (end.fate === 'released') return new DomainError('failed_precondition', 'hold released: its use was given back with ReleaseInvite; hold the invite again');
+  if (end.fate === 'released')
+    return new DomainError('failed_precondition', 'hold released: its use was given back with ReleaseInvite; hold the invite again');
   return new DomainError(
     'failed_precondition',
     `hold lapsed: it was not confirmed within ${formatDurationSeconds(deps.holdTtlSeconds)} and its use went back to the invite; hold the invite again`,
@@ -62,7 +63,13 @@ export async function holdInviteFor(deps: InviteHoldDeps, caller: Caller, token:
   if (before.status !== 'valid') throw inviteUnavailable(before.status);
   checkBoundAccount(record, account);
   const heldAt = deps.now();
-  const hold = { token, account, holdId: randomToken(HOLD_ID_BYTES), heldAt, heldUntil: new Date(heldAt.getTime() + deps.holdTtlSeconds * 1000) };
+  const hold = {
+    token,
+    account,
+    holdId: randomToken(HOLD_ID_BYTES),
+    heldAt,
+    heldUntil: new Date(heldAt.getTime() + deps.holdTtlSeconds * 1000),
+  };
   const use = await claimFreeUse(deps, record, before, async (use) => {
     const claim = await deps.holds.claim({ ...hold, use }, record.expiresAt);
     return claim === 'held' ? 'won' : claim;
@@ -81,7 +88,14 @@ export async function confirmInviteFor(deps: InviteHoldDeps, caller: Caller, tok
   // Confirmed before (a retry), or by a concurrent confirm whose end was inserted first.
   const replayed = earlier !== undefined || end.at.getTime() !== at.getTime();
   if (!replayed) {
-    await deps.audit?.record({ action: 'invite_redeemed', actor: callerActor(caller), host: record.host, keyId: record.keyId, inviteToken: token, at: end.at });
+    await deps.audit?.record({
+      action: 'invite_redeemed',
+      actor: callerActor(caller),
+      host: record.host,
+      keyId: record.keyId,
+      inviteToken: token,
+      at: end.at,
+    });
   }
   const redemption = { token, use: hold.use, account: hold.account, redeemedAt: end.at };
   return { invite: await deps.lookup.describeOne(record), redemption, replayed };
@@ -93,6 +107,9 @@ export async function releaseInviteFor(deps: InviteHoldDeps, caller: Caller, tok
   const { hold } = await findHold(deps, token, holdId);
   const end = await deps.holds.end(hold, 'released', deps.now(), record.expiresAt);
   if (end.fate === 'confirmed') {
-    throw new DomainError('failed_precondition', 'hold already confirmed: its use is a redemption and cannot be given back (revoke the invite to stop further uses)');
+    throw new DomainError(
+      'failed_precondition',
+      'hold already confirmed: its use is a redemption and cannot be given back (revoke the invite to stop further uses)',
+    );
   }
 }

@@ -38,7 +38,10 @@ function scopeOf(caller: Caller, requestedHost: string, hosts: ReadonlyMap<strin
   }
   const host = caller.key.host;
   if (requestedHost && requestedHost.toLowerCase() !== host) {
-    throw new DomainError('invalid_argument', `host: an API key lists only the invites it created, on its own host (${host}); leave host empty`);
+    throw new DomainError(
+      'invalid_argument',
+      `host: an API key lists only the invites it created, on its own host (${host}); leave host empty`,
+    );
   }
   return { host, query: { keyId: caller.key.id } };
 }

@@ -8,7 +8,8 @@ import { describeInvite, type Invite } from './invite-view.js';
 /** Tokens are 24 base64url characters; anything far from that shape is unknown without asking the store. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
-export const inviteNotFound = () => new DomainError('not_found', 'invite not found: check the token (invites are removed some days after they expire)');
+export const inviteNotFound = () =>
+  new DomainError('not_found', 'invite not found: check the token (invites are removed some days after they expire)');
 
 /** Stored invites read back with their usage, as callers see them. */
 export interface InviteLookup {

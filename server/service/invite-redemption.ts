@@ -48,6 +48,13 @@ export async function redeemInviteFor(
     redemption = { token, use, account, redeemedAt: deps.now() };
     return (await deps.invites.claimUse(redemption, record.expiresAt)) ? 'won' : 'taken';
   });
-  await deps.audit?.record({ action: 'invite_redeemed', actor: callerActor(caller), host: record.host, keyId: record.keyId, inviteToken: token, at: redemption!.redeemedAt });
+  await deps.audit?.record({
+    action: 'invite_redeemed',
+    actor: callerActor(caller),
+    host: record.host,
+    keyId: record.keyId,
+    inviteToken: token,
+    at: redemption!.redeemedAt,
+  });
   return { invite: await lookup.describeOne(record), redemption: redemption!, replayed: false };
 }

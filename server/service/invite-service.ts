@@ -93,7 +93,13 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       if (caller.kind === 'key' && record.keyId !== caller.key.id) throw inviteNotFound();
       if (host && host.toLowerCase() !== record.host) throw inviteNotFound();
       await deps.invites.revoke(record, deps.now());
-      await deps.audit?.record({ action: 'invite_revoked', actor: callerActor(caller), host: record.host, keyId: record.keyId, inviteToken: token });
+      await deps.audit?.record({
+        action: 'invite_revoked',
+        actor: callerActor(caller),
+        host: record.host,
+        keyId: record.keyId,
+        inviteToken: token,
+      });
       return lookup.describeOne(record);
     },
 

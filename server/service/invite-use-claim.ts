@@ -12,14 +12,20 @@ export const MAX_ACCOUNT_LENGTH = 1023;
 /** An account as the registration side names it (`alice` or `alice@example.com`). */
 export function validateAccount(account: string): void {
   if (!account || account.length > MAX_ACCOUNT_LENGTH || /[\s\p{Cc}]/u.test(account)) {
-    throw new DomainError('invalid_argument', `account must be 1 to ${MAX_ACCOUNT_LENGTH} characters without spaces or control characters, e.g. alice or alice@example.com`);
+    throw new DomainError(
+      'invalid_argument',
+      `account must be 1 to ${MAX_ACCOUNT_LENGTH} characters without spaces or control characters, e.g. alice or alice@example.com`,
+    );
   }
 }
 
 /** Who an invite is for: a bound (or password-reset) invite serves only its username. */
 export function checkBoundAccount(record: InviteRecord, account: string): void {
   if (record.username && !isBoundAccount(record.username, record.host, account)) {
-    throw new DomainError('failed_precondition', `this invite is for the account ${record.username}: it cannot register or reset ${account}`);
+    throw new DomainError(
+      'failed_precondition',
+      `this invite is for the account ${record.username}: it cannot register or reset ${account}`,
+    );
   }
 }
 

@@ -40,7 +40,11 @@ export function describeInvite(record: InviteRecord, host: HostConfig | undefine
   const revokedAt = usage?.revokedAt;
   // A held use is taken until its hold lapses; a lapsed one is reclaimed by the next claim.
   const holds = (usage?.holds ?? []).filter((h) => h.heldUntil > now);
-  const kind = { username: record.username ?? '', inviter: record.inviter ?? '', allowRegistration: record.allowRegistration ?? record.kind !== 'roster' };
+  const kind = {
+    username: record.username ?? '',
+    inviter: record.inviter ?? '',
+    allowRegistration: record.allowRegistration ?? record.kind !== 'roster',
+  };
   return {
     ...record,
     ...kind,

@@ -72,18 +72,32 @@ function checkNewKey(name: string, { expiresInSeconds, rateLimitPerMinute }: Cre
   }
   const unsafe = firstUnsafeCharacter(name, { joinersAllowed: true });
   if (unsafe) {
-    throw new DomainError('invalid_argument', `name must not contain control characters or format characters such as newlines, tabs, U+202E (right-to-left override) or U+200B (zero-width space): found ${unsafe}`);
+    throw new DomainError(
+      'invalid_argument',
+      `name must not contain control characters or format characters such as newlines, tabs, U+202E (right-to-left override) or U+200B (zero-width space): found ${unsafe}`,
+    );
   }
   if (expiresInSeconds !== undefined && !(expiresInSeconds >= 1 && expiresInSeconds <= MAX_KEY_LIFETIME_SECONDS)) {
     throw new DomainError('invalid_argument', `expires_in must be between 1 second and ${MAX_KEY_LIFETIME_SECONDS / 86400} days`);
   }
-  if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0 && rateLimitPerMinute <= MAX_KEY_RATE_LIMIT_PER_MINUTE)) {
-    throw new DomainError('invalid_argument', `rate_limit_per_minute must be between 1 and ${MAX_KEY_RATE_LIMIT_PER_MINUTE} (0 for the server's default)`);
+  if (
+    rateLimitPerMinute !== undefined &&
+    !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0 && rateLimitPerMinute <= MAX_KEY_RATE_LIMIT_PER_MINUTE)
+  ) {
+    throw new DomainError(
+      'invalid_argument',
+      `rate_limit_per_minute must be between 1 and ${MAX_KEY_RATE_LIMIT_PER_MINUTE} (0 for the server's default)`,
+    );
   }
 }
 
 /** Stores a key with a fresh id and secret; a taken id (never seen in practice) draws again. */
-async function insertNewKey(deps: KeyAdminServiceDeps, host: HostConfig, name: string, options: CreateKeyOptions): Promise<{ key: KeyRecord; fullKey: string }> {
+async function insertNewKey(
+  deps: KeyAdminServiceDeps,
+  host: HostConfig,
+  name: string,
+  options: CreateKeyOptions,
+): Promise<{ key: KeyRecord; fullKey: string }> {
   const { expiresInSeconds, rateLimitPerMinute } = options;
   for (let attempt = 0; ; attempt++) {
     const generated = generateApiKey();
@@ -116,8 +130,11 @@ function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
     lastUsedAt: usage?.lastUsedAt,
   });
   const describeWithUsage = async (key: KeyRecord) => describe(key, (await deps.usage.totals([key.id])).get(key.id));
-  const audit = (action: 'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated', key: { host: string; id: string }, at?: Date) =>
-    deps.audit.record({ action, actor: ADMIN_ACTOR, host: key.host, keyId: key.id, at });
+  const audit = (
+    action: 'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated',
+    key: { host: string; id: string },
+    at?: Date,
+  ) => deps.audit.record({ action, actor: ADMIN_ACTOR, host: key.host, keyId: key.id, at });
   const setDisabled = async (hostName: string, id: string, disabled: boolean) => {
     const host = hostNamed(hostName);
     if (!isKeyId(id)) throw keyNotFound();

@@ -79,7 +79,9 @@ class WindowCounts {
 
   check(scope: string, limit: number): RateDecision {
     this.roll();
-    return this.countOf(scope) >= limit ? { allowed: false, retryAfterSeconds: this.retryAfterSeconds() } : { allowed: true, retryAfterSeconds: 0 };
+    return this.countOf(scope) >= limit
+      ? { allowed: false, retryAfterSeconds: this.retryAfterSeconds() }
+      : { allowed: true, retryAfterSeconds: 0 };
   }
 
   /** Counts one event in the window last rolled to. */
@@ -115,7 +117,10 @@ class WindowCounts {
     } else {
       c = { kind, local: 0, written: 0 };
       if (this.counters.size >= this.options.maxScopes) {
-        if (!this.warnedFull) this.options.onError(new Error(`rate limiting tracks at most ${this.options.maxScopes} scopes per window; the least recently counted are forgotten`));
+        if (!this.warnedFull)
+          this.options.onError(
+            new Error(`rate limiting tracks at most ${this.options.maxScopes} scopes per window; the least recently counted are forgotten`),
+          );
         this.warnedFull = true;
         const oldest = this.counters.keys().next().value!;
         this.counters.delete(oldest);
@@ -131,10 +136,15 @@ class WindowCounts {
 async function exchangeCounts(options: SharedRateLimiterOptions, counts: WindowCounts): Promise<void> {
   const { window: w, counters: mine } = counts.roll();
   const pending: Array<RateCount & { local: number; counter: Counter }> = [];
-  for (const [scope, c] of mine) if (c.local > 0) pending.push({ kind: c.kind, scope, window: w, count: c.written + c.local, local: c.local, counter: c });
+  for (const [scope, c] of mine)
+    if (c.local > 0) pending.push({ kind: c.kind, scope, window: w, count: c.written + c.local, local: c.local, counter: c });
   if (pending.length > 0) {
     // Kept one window longer than needed, for instances whose clocks run a little behind.
-    await options.store.write(options.instanceId, pending.map(({ local: _, counter: __, ...c }) => c), new Date((w + 2) * options.windowMs));
+    await options.store.write(
+      options.instanceId,
+      pending.map(({ local: _, counter: __, ...c }) => c),
+      new Date((w + 2) * options.windowMs),
+    );
     // Only what was written moves: events counted during the write stay local for the next sync.
     // (A counter forgotten meanwhile to make room is updated all the same, harmlessly.)
     for (const { counter, local } of pending) {

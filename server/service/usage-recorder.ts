@@ -37,7 +37,9 @@ export function startUsageRecorder(options: UsageRecorderOptions): UsageRecorder
   let flushing: Promise<void> = Promise.resolve();
 
   const writeDirty = async () => {
-    const dirty = [...figures].filter(([, f]) => f.count !== f.written).map(([keyId, f]) => ({ keyId, count: f.count, lastUsedAt: f.lastUsedAt }));
+    const dirty = [...figures]
+      .filter(([, f]) => f.count !== f.written)
+      .map(([keyId, f]) => ({ keyId, count: f.count, lastUsedAt: f.lastUsedAt }));
     if (dirty.length === 0) return;
     await options.store.write(options.instanceId, dirty);
     for (const d of dirty) {

@@ -1,4 +1,13 @@
-import { MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError, MongoWriteConcernError, MongoBulkWriteError, MongoOperationTimeoutError } from 'mongodb';
+import {
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  MongoWriteConcernError,
+  MongoBulkWriteError,
+  MongoOperationTimeoutError,
+} from 'mongodb';
 import { DomainError } from '../domain/errors.js';
 
 /** Seconds a client is told to wait when the database is unreachable. */
@@ -28,7 +37,8 @@ const TRANSIENT_SERVER_CODES = new Set([
  * write whose durability could not be confirmed (the client should retry).
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoOperationTimeoutError) return true;
+  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoOperationTimeoutError)
+    return true;
   if (err instanceof MongoNotConnectedError || err instanceof MongoTopologyClosedError) return true;
   if (err instanceof MongoWriteConcernError) return true;
   if (err instanceof MongoBulkWriteError && err.result?.getWriteConcernError()) return true;

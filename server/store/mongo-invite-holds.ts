@@ -61,7 +61,13 @@ const toHold = (d: Pick<HoldDocument, 'token' | 'use' | 'holdId' | 'account' | '
 type HoldDocuments = Collection<HoldDocument>;
 
 /** Inserts the end; answers the winning end and whether it is ours. */
-async function decide(docs: HoldDocuments, hold: HoldRecord, fate: HoldFate, at: Date, inviteExpiresAt: Date): Promise<{ end: HoldEnd; won: boolean }> {
+async function decide(
+  docs: HoldDocuments,
+  hold: HoldRecord,
+  fate: HoldFate,
+  at: Date,
+  inviteExpiresAt: Date,
+): Promise<{ end: HoldEnd; won: boolean }> {
   const doc: HoldDocument = { _id: endId(hold.token, hold.holdId), kind: 'end', fate, ...hold, at, inviteExpiresAt };
   try {
     await docs.insertOne(doc);
@@ -115,7 +121,11 @@ async function reclaimUse(docs: HoldDocuments, token: string, use: number, now: 
   return false;
 }
 
-async function findHold(docs: HoldDocuments, token: string, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined> {
+async function findHold(
+  docs: HoldDocuments,
+  token: string,
+  holdId: string,
+): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined> {
   const ended = async () => {
     const d = await docs.findOne({ _id: endId(token, holdId) });
     return d && { hold: toHold(d), end: { fate: d.fate!, at: d.at } };
@@ -128,7 +138,9 @@ async function findHold(docs: HoldDocuments, token: string, holdId: string): Pro
   return (await ended()) ?? undefined;
 }
 
-export function mongoInviteHolds(collection: Collection<never>): InviteHoldStore & { endAllForRevocation(token: string, at: Date, inviteExpiresAt: Date): Promise<void> } {
+export function mongoInviteHolds(
+  collection: Collection<never>,
+): InviteHoldStore & { endAllForRevocation(token: string, at: Date, inviteExpiresAt: Date): Promise<void> } {
   const docs = collection as unknown as HoldDocuments;
   return {
     async claim(hold, inviteExpiresAt) {
@@ -175,8 +187,17 @@ export function usageOf(documents: readonly UsageDocument[]): Map<string, Invite
     else if (d.kind === 'use') entryOf(d.token).redemptions.push({ token: d.token, use: d.use!, account: d.account!, redeemedAt: d.at });
     else if (d.kind === 'hold') {
       const ended = ends.get(`${d.token}:${d.holdId}`);
-      if (ended?.fate === 'confirmed') entryOf(d.token).redemptions.push({ token: d.token, use: d.use!, account: d.account!, redeemedAt: ended.at });
-      else if (!ended) entryOf(d.token).holds!.push({ token: d.token, use: d.use!, holdId: d.holdId!, account: d.account!, heldAt: d.heldAt!, heldUntil: d.heldUntil! });
+      if (ended?.fate === 'confirmed')
+        entryOf(d.token).redemptions.push({ token: d.token, use: d.use!, account: d.account!, redeemedAt: ended.at });
+      else if (!ended)
+        entryOf(d.token).holds!.push({
+          token: d.token,
+          use: d.use!,
+          holdId: d.holdId!,
+          account: d.account!,
+          heldAt: d.heldAt!,
+          heldUntil: d.heldUntil!,
+        });
     }
   }
   for (const entry of result.values()) {

@@ -89,7 +89,9 @@ export function insertOutcomes(err: unknown, count: number): Array<Error | undef
   const outcomes: Array<Error | undefined> = new Array(count).fill(undefined);
   for (const writeError of writeErrors) {
     outcomes[writeError.index] =
-      writeError.code === DUPLICATE_KEY ? new StoreConflict('invite token is taken') : new Error(`insert failed: ${writeError.errmsg ?? writeError.code}`);
+      writeError.code === DUPLICATE_KEY
+        ? new StoreConflict('invite token is taken')
+        : new Error(`insert failed: ${writeError.errmsg ?? writeError.code}`);
   }
   return outcomes;
 }

@@ -162,7 +162,12 @@ interface EngineFit {
 }
 
 /** The store: one factory per collection (or group of them), each wrapped so outages surface as `unavailable`. */
-function createMongoStore(client: MongoClient, db: Db, { expiresInvitesItself, insertsInFlight }: EngineFit, options: MongoStoreOptions): Store {
+function createMongoStore(
+  client: MongoClient,
+  db: Db,
+  { expiresInvitesItself, insertsInFlight }: EngineFit,
+  options: MongoStoreOptions,
+): Store {
   const holds = mongoInviteHolds(db.collection('redemptions'));
   const batching = { maxBatch: options.maxInsertBatch ?? 256, maxInFlight: insertsInFlight };
   return {

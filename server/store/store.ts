@@ -118,7 +118,11 @@ export interface RateCounterStore {
    * The other instances' counts in `window`, summed per scope: every scope of the given
    * kinds, and the listed scopes.
    */
-  readOthers(instanceId: string, window: number, select: { kinds: readonly string[]; scopes: readonly string[] }): Promise<Map<string, number>>;
+  readOthers(
+    instanceId: string,
+    window: number,
+    select: { kinds: readonly string[]; scopes: readonly string[] },
+  ): Promise<Map<string, number>>;
   /** Removes counts that expired before `before`. */
   deleteExpired(before: Date): Promise<number>;
 }

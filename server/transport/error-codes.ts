@@ -61,7 +61,12 @@ export function classifyError(err: unknown, onUnexpected: (err: unknown) => void
     return { code: err.code, reason: codeName(err.code), message: err.rawMessage, retryAfterSeconds: undefined };
   }
   onUnexpected(err);
-  return { code: Code.Internal, reason: 'internal', message: 'internal error: the server logged the details', retryAfterSeconds: undefined };
+  return {
+    code: Code.Internal,
+    reason: 'internal',
+    message: 'internal error: the server logged the details',
+    retryAfterSeconds: undefined,
+  };
 }
 
 export function toConnectError(err: unknown, onUnexpected: (err: unknown) => void): ConnectError {

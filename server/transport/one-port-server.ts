@@ -32,7 +32,10 @@ const HEAD_TOO_LARGE = JSON.stringify({
   message: `the request line and headers must stay under ${MAX_REQUEST_HEAD_BYTES / 1024} KiB`,
 });
 const BAD_REQUEST = JSON.stringify({ error: 'bad_request', message: 'the request is not valid HTTP' });
-const TIMED_OUT = JSON.stringify({ error: 'request_timeout', message: 'the request did not arrive in time: send it whole, without pauses' });
+const TIMED_OUT = JSON.stringify({
+  error: 'request_timeout',
+  message: 'the request did not arrive in time: send it whole, without pauses',
+});
 
 function clientErrorAnswer(code: string | undefined): [status: string, body: string] {
   if (code === 'HPE_HEADER_OVERFLOW') return ['431 Request Header Fields Too Large', HEAD_TOO_LARGE];
@@ -131,7 +134,10 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
 
   const { limits } = options;
   const h1 = http1Server(limits, handler);
-  const h2 = http2.createServer({ settings: { maxHeaderListSize: MAX_REQUEST_HEAD_BYTES, maxConcurrentStreams: limits.maxConcurrentStreams } }, handler);
+  const h2 = http2.createServer(
+    { settings: { maxHeaderListSize: MAX_REQUEST_HEAD_BYTES, maxConcurrentStreams: limits.maxConcurrentStreams } },
+    handler,
+  );
   const sessions = new Set<http2.ServerHttp2Session>();
   // The socket being handed to the HTTP/2 server: it emits 'session' for it synchronously.
   let handingOver: net.Socket | undefined;

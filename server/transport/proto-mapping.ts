@@ -20,13 +20,21 @@ import type { PublicInvite } from '../service/invite-view.js';
 import type { AuditRecord } from '../domain/audit.js';
 import type { RedemptionRecord } from '../domain/invite.js';
 
-const TYPE_OF_KIND: Record<Invite['kind'], InviteType> = { register: InviteType.REGISTER, roster: InviteType.ROSTER, password_reset: InviteType.PASSWORD_RESET };
+const TYPE_OF_KIND: Record<Invite['kind'], InviteType> = {
+  register: InviteType.REGISTER,
+  roster: InviteType.ROSTER,
+  password_reset: InviteType.PASSWORD_RESET,
+};
 
 /** The domain kind of a requested type; UNSPECIFIED (the default) is undefined. */
 export function kindFromMessage(type: InviteType): Invite['kind'] | undefined {
   if (type === InviteType.UNSPECIFIED) return undefined;
   const kind = (Object.keys(TYPE_OF_KIND) as Array<Invite['kind']>).find((k) => TYPE_OF_KIND[k] === type);
-  if (!kind) throw new DomainError('invalid_argument', `type ${type} is not an invite type: use INVITE_TYPE_REGISTER, INVITE_TYPE_ROSTER or INVITE_TYPE_PASSWORD_RESET`);
+  if (!kind)
+    throw new DomainError(
+      'invalid_argument',
+      `type ${type} is not an invite type: use INVITE_TYPE_REGISTER, INVITE_TYPE_ROSTER or INVITE_TYPE_PASSWORD_RESET`,
+    );
   return kind;
 }
 

@@ -9,7 +9,6 @@ import { assertOneErrorLine, closedPort, PACKAGE_ROOT, runInvitesctl, type CliRe
 
 const FULL_KEY = /^([A-Za-z0-9_-]{12})\/[A-Za-z0-9_-]{36}$/;
 
-
 describe('invitesctl (the real binary against a real server)', function () {
   this.timeout(60_000);
   let server: TestServer;
@@ -69,7 +68,19 @@ describe('invitesctl (the real binary against a real server)', function () {
     const created = await cli('keys:create', 'example.com', 'json key', '--json');
     assert.equal(created.code, 0, created.stderr);
     const key = JSON.parse(created.stdout) as { id: string; host: string; name: string; createdAt: string; key: string };
-    assert.deepEqual(Object.keys(key).sort(), ['createdAt', 'disabled', 'expiresAt', 'host', 'id', 'key', 'lastUsedAt', 'name', 'rateLimitPerMinute', 'rotatedAt', 'useCount']);
+    assert.deepEqual(Object.keys(key).sort(), [
+      'createdAt',
+      'disabled',
+      'expiresAt',
+      'host',
+      'id',
+      'key',
+      'lastUsedAt',
+      'name',
+      'rateLimitPerMinute',
+      'rotatedAt',
+      'useCount',
+    ]);
     assert.equal(key.host, 'example.com');
     assert.equal(key.name, 'json key');
     assert.match(key.key, FULL_KEY);
@@ -81,7 +92,10 @@ describe('invitesctl (the real binary against a real server)', function () {
     const list = JSON.parse(listed.stdout) as { host: string; keys: Array<Record<string, unknown>> };
     assert.equal(list.host, 'example.com');
     const { key: _secret, ...record } = key;
-    assert.deepEqual(list.keys.find((k) => k.id === key.id), record);
+    assert.deepEqual(
+      list.keys.find((k) => k.id === key.id),
+      record,
+    );
 
     const deleted = await cli('keys:delete', 'example.com', key.id, '--json');
     assert.equal(deleted.code, 0, deleted.stderr);
@@ -139,10 +153,16 @@ describe('invitesctl (the real binary against a real server)', function () {
     try {
       await mkdir(dataDir, { mode: 0o700 });
       await writeFile(join(dataDir, 'admin-token'), `${server.adminToken}\n`, { mode: 0o600 });
-      const byFlag = await runInvitesctl(['keys:create', 'example.com', 'from the token file', '--url', server.url, '--data-dir', dataDir], { cwd });
+      const byFlag = await runInvitesctl(
+        ['keys:create', 'example.com', 'from the token file', '--url', server.url, '--data-dir', dataDir],
+        { cwd },
+      );
       assert.equal(byFlag.code, 0, byFlag.stderr);
       assert.match(byFlag.stdout.trim(), FULL_KEY);
-      const byEnv = await runInvitesctl(['keys:list', 'example.com', '--json'], { cwd, env: { INVITES_URL: server.url, INVITES_DATA_DIR: dataDir } });
+      const byEnv = await runInvitesctl(['keys:list', 'example.com', '--json'], {
+        cwd,
+        env: { INVITES_URL: server.url, INVITES_DATA_DIR: dataDir },
+      });
       assert.equal(byEnv.code, 0, byEnv.stderr);
       assert.ok(JSON.parse(byEnv.stdout).keys.some((k: { name: string }) => k.name === 'from the token file'));
       const byDefault = await runInvitesctl(['keys:list', 'example.com'], { cwd: base, env: { INVITES_URL: server.url } });
@@ -155,7 +175,11 @@ describe('invitesctl (the real binary against a real server)', function () {
 
   it('no admin token anywhere: exit 4, saying where it looked', async () => {
     const result = await runInvitesctl(['keys:list', 'example.com'], { cwd, env: { INVITES_URL: server.url } });
-    assertOneErrorLine(result, 4, new RegExp(`no admin token: .*${join(cwd, 'data', 'admin-token').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist`));
+    assertOneErrorLine(
+      result,
+      4,
+      new RegExp(`no admin token: .*${join(cwd, 'data', 'admin-token').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist`),
+    );
   });
 
   it('an unreachable server: exit 3, "cannot reach the invites server at <url>"', async () => {
@@ -190,11 +214,20 @@ describe('invitesctl (the real binary against a real server)', function () {
       await new Promise((resolve) => stub.close(resolve));
     });
 
-    const run = () => runInvitesctl(['keys:list', 'example.com'], { cwd, env: { INVITES_URL: stubUrl, INVITES_ADMIN_TOKEN: 'x'.repeat(32) } });
+    const run = () =>
+      runInvitesctl(['keys:list', 'example.com'], { cwd, env: { INVITES_URL: stubUrl, INVITES_ADMIN_TOKEN: 'x'.repeat(32) } });
 
-    it('a server error: exit 5 with the server\'s message', async () => {
-      answer = { status: 500, type: 'application/json', body: JSON.stringify({ code: 'internal', message: 'internal error: the server logged the details' }) };
-      assertOneErrorLine(await run(), 5, /the invites server at http:\/\/127\.0\.0\.1:\d+ failed: internal error: the server logged the details/);
+    it("a server error: exit 5 with the server's message", async () => {
+      answer = {
+        status: 500,
+        type: 'application/json',
+        body: JSON.stringify({ code: 'internal', message: 'internal error: the server logged the details' }),
+      };
+      assertOneErrorLine(
+        await run(),
+        5,
+        /the invites server at http:\/\/127\.0\.0\.1:\d+ failed: internal error: the server logged the details/,
+      );
     });
 
     it('something that is not an invites server: exit 3', async () => {

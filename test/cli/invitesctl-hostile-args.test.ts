@@ -21,7 +21,11 @@ describe('invitesctl with hostile arguments (property-based)', function () {
 
   const dump = async () => {
     const db = server.database.client.db(server.database.name);
-    return Promise.all(['keys', 'invites', 'redemptions', 'audit'].map(async (c) => EJSON.stringify(await db.collection(c).find().sort({ _id: 1 }).toArray())));
+    return Promise.all(
+      ['keys', 'invites', 'redemptions', 'audit'].map(async (c) =>
+        EJSON.stringify(await db.collection(c).find().sort({ _id: 1 }).toArray()),
+      ),
+    );
   };
 
   before(async () => {
@@ -47,21 +51,51 @@ describe('invitesctl with hostile arguments (property-based)', function () {
     const word = fc.oneof(
       fc.string({ maxLength: 30 }),
       fc.string({ maxLength: 20, unit: 'binary' }),
-      fc.constantFrom('', '-', '--', '-x', '--json=maybe', '--no-such-flag', 'example.com.', 'EXAMPLE..COM', '../../etc/passwd', '$(id)', '`id`', '\u202e', 'AAAAAAAAAAAA', '-1', '1e309', '0x10', 'NaN', '9'.repeat(30)),
+      fc.constantFrom(
+        '',
+        '-',
+        '--',
+        '-x',
+        '--json=maybe',
+        '--no-such-flag',
+        'example.com.',
+        'EXAMPLE..COM',
+        '../../etc/passwd',
+        '$(id)',
+        '`id`',
+        '\u202e',
+        'AAAAAAAAAAAA',
+        '-1',
+        '1e309',
+        '0x10',
+        'NaN',
+        '9'.repeat(30),
+      ),
       fc.integer({ min: 300, max: 5000 }).map((n) => 'h'.repeat(n)),
     );
-    const invocation = fc.constantFrom(...commands).chain((c) =>
-      fc.tuple(
-        fc.constant(c.id),
-        fc.array(word, { maxLength: 4 }),
-        fc.array(fc.tuple(fc.constantFrom(...(c.flags.length ? c.flags : ['json'])), word), { maxLength: 3 }),
-        fc.boolean(),
-      ),
-    );
+    const invocation = fc
+      .constantFrom(...commands)
+      .chain((c) =>
+        fc.tuple(
+          fc.constant(c.id),
+          fc.array(word, { maxLength: 4 }),
+          fc.array(fc.tuple(fc.constantFrom(...(c.flags.length ? c.flags : ['json'])), word), { maxLength: 3 }),
+          fc.boolean(),
+        ),
+      );
     let runs = 0;
     await fc.assert(
       fc.asyncProperty(invocation, async ([id, args, flags, json]) => {
-        const argv = [id, ...args, ...flags.flatMap(([f, v]) => [`--${f}`, v]), ...(json ? ['--json'] : []), '--url', server.url, '--admin-token', server.adminToken];
+        const argv = [
+          id,
+          ...args,
+          ...flags.flatMap(([f, v]) => [`--${f}`, v]),
+          ...(json ? ['--json'] : []),
+          '--url',
+          server.url,
+          '--admin-token',
+          server.adminToken,
+        ];
         const { stdout, stderr, error } = await runCommand(argv, loadOptions);
         runs++;
         const code = exitCodeOf(error);
@@ -85,6 +119,10 @@ describe('invitesctl with hostile arguments (property-based)', function () {
     );
     assert.equal(runs, 100);
     assert.deepEqual(await dump(), before, 'nothing was created, changed or deleted');
-    assert.deepEqual(server.logs.filter((l) => /"level":(50|60)/.test(l)), [], 'nothing was logged as an error');
+    assert.deepEqual(
+      server.logs.filter((l) => /"level":(50|60)/.test(l)),
+      [],
+      'nothing was logged as an error',
+    );
   });
 });

@@ -30,14 +30,17 @@ describe('invitesctl: invite kinds, bound usernames, inviters and the accounts m
     return JSON.parse(r.stdout) as InviteJson;
   };
 
-  it('creates register, reset and roster invites with Prosody\'s URIs, and lists who made them and who used them', async () => {
+  it("creates register, reset and roster invites with Prosody's URIs, and lists who made them and who used them", async () => {
     const bound = await create('--username', 'bob', '--inviter', 'alice');
     assert.equal(bound.uri, `xmpp:bob@example.com?register;preauth=${bound.token}`);
     assert.deepEqual([bound.kind, bound.username, bound.inviter], ['register', 'bob', 'alice']);
     const reset = await create('--type', 'reset', '--username', 'carol');
     assert.deepEqual([reset.kind, reset.uri], ['reset', `xmpp:carol@example.com?register;preauth=${reset.token}`]);
     const contact = await create('--type', 'roster', '--inviter', 'alice', '--allow-registration');
-    assert.deepEqual([contact.kind, contact.allowRegistration, contact.uri], ['roster', true, `xmpp:alice@example.com?roster;preauth=${contact.token}`.concat(';ibr=y')]);
+    assert.deepEqual(
+      [contact.kind, contact.allowRegistration, contact.uri],
+      ['roster', true, `xmpp:alice@example.com?roster;preauth=${contact.token}`.concat(';ibr=y')],
+    );
 
     // bob registers with alice's invite (the registration side confirms a hold).
     const rpc = (method: string, body: unknown) =>
@@ -54,12 +57,21 @@ describe('invitesctl: invite kinds, bound usernames, inviters and the accounts m
     const [header, ...rows] = listed.stdout.trimEnd().split('\n');
     assert.match(header!, /^TOKEN\s+KIND\s+STATUS\s+USES\s+EXPIRES\s+FOR\s+INVITER\s+ACCOUNTS\s+SOURCE/);
     assert.equal(rows.length, 2, 'only the invites alice made');
-    assert.match(rows.find((r) => r.startsWith(bound.token))!, /^\S+\s+register\s+used_up\s+1\/1\s+.+ UTC\s+bob\s+alice\s+bob\s+admin$/);
-    assert.match(rows.find((r) => r.startsWith(contact.token))!, /^\S+\s+roster\s+valid\s+0\/1\s+.+ UTC\s+-\s+alice\s+-\s+admin$/);
+    assert.match(
+      rows.find((r) => r.startsWith(bound.token))!,
+      /^\S+\s+register\s+used_up\s+1\/1\s+.+ UTC\s+bob\s+alice\s+bob\s+admin$/,
+    );
+    assert.match(
+      rows.find((r) => r.startsWith(contact.token))!,
+      /^\S+\s+roster\s+valid\s+0\/1\s+.+ UTC\s+-\s+alice\s+-\s+admin$/,
+    );
 
     const json = JSON.parse((await cli('invites:list', 'example.com', '--json')).stdout) as { invites: InviteJson[] };
     const bob = json.invites.find((i) => i.token === bound.token)!;
-    assert.deepEqual(bob.redemptions.map((r) => r.account), ['bob']);
+    assert.deepEqual(
+      bob.redemptions.map((r) => r.account),
+      ['bob'],
+    );
     assert.equal(json.invites.find((i) => i.token === reset.token)?.username, 'carol');
   });
 

@@ -11,7 +11,6 @@ import { assertOneErrorLine, PACKAGE_ROOT, runInvitesctl, sourceLoadOptions, typ
 
 const LANDING_URL = /^https:\/\/example\.com\/invite\?([A-Za-z0-9_-]{24})$/;
 
-
 describe('invitesctl invites:create, invites:list, invites:revoke (the real binary against a real server)', function () {
   this.timeout(60_000);
   let server: TestServer;
@@ -31,14 +30,32 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
   });
 
   it('creates an invite with options and prints its landing page URL alone, which serves the invite', async () => {
-    const created = await cli('invites:create', 'example.com', '--uses', '3', '--ttl', '2d', '--role', 'prosody:member', '--group', 'team', '--group', 'friends', '--note', 'Q3 hires');
+    const created = await cli(
+      'invites:create',
+      'example.com',
+      '--uses',
+      '3',
+      '--ttl',
+      '2d',
+      '--role',
+      'prosody:member',
+      '--group',
+      'team',
+      '--group',
+      'friends',
+      '--note',
+      'Q3 hires',
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.equal(created.stderr, '');
     const token = LANDING_URL.exec(created.stdout.replace(/\n$/, ''))?.[1];
     assert.ok(token, `stdout is the landing page URL alone: ${JSON.stringify(created.stdout)}`);
     const doc = await invitesCollection().findOne({ _id: token as never });
     assert.ok(doc);
-    assert.deepEqual([doc.maxUses, doc.roles, doc.groups, doc.note, doc.source], [3, ['prosody:member'], ['team', 'friends'], 'Q3 hires', 'admin']);
+    assert.deepEqual(
+      [doc.maxUses, doc.roles, doc.groups, doc.note, doc.source],
+      [3, ['prosody:member'], ['team', 'friends'], 'Q3 hires', 'admin'],
+    );
     assert.equal(doc.expiresAt.getTime() - doc.createdAt.getTime(), 2 * 86400_000);
     const page = await fetch(`${server.url}/invite?${token}`);
     assert.equal(page.status, 200);
@@ -60,7 +77,7 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
     assert.deepEqual(invite.redemptions, []);
   });
 
-  it('lists a host\'s invites newest first as a table, filters by status, and revokes by token or by link', async () => {
+  it("lists a host's invites newest first as a table, filters by status, and revokes by token or by link", async () => {
     const host = 'example.com';
     const first = LANDING_URL.exec((await cli('invites:create', host, '--note', 'first one')).stdout.trim())![1]!;
     const secondUrl = (await cli('invites:create', host, '--note', 'second one')).stdout.trim();
@@ -85,9 +102,15 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
     assert.equal(json.status, 'revoked');
     assert.ok(json.revokedAt);
 
-    const onlyRevoked = JSON.parse((await cli('invites:list', host, '--status', 'revoked', '--json')).stdout) as { status: string; invites: InviteJson[] };
+    const onlyRevoked = JSON.parse((await cli('invites:list', host, '--status', 'revoked', '--json')).stdout) as {
+      status: string;
+      invites: InviteJson[];
+    };
     assert.equal(onlyRevoked.status, 'revoked');
-    assert.deepEqual(onlyRevoked.invites.map((i) => i.token), [second, first]);
+    assert.deepEqual(
+      onlyRevoked.invites.map((i) => i.token),
+      [second, first],
+    );
     const valid = JSON.parse((await cli('invites:list', host, '--status', 'valid', '--json')).stdout) as { invites: InviteJson[] };
     assert.ok(!valid.invites.some((i) => i.token === first || i.token === second));
     assert.equal((await fetch(`${server.url}/invite?${first}`)).status, 410);
@@ -101,13 +124,21 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
 
   it('refuses bad flags before sending anything (exit 2), and what the server refuses with exit 6 naming it', async () => {
     const before = await invitesCollection().countDocuments();
-    assertOneErrorLine(await cli('invites:create', 'example.com', '--ttl', 'soon'), 2, /^Error: --ttl: must be a duration such as 3600, 90s, 15m, 12h or 7d, not "soon"/);
+    assertOneErrorLine(
+      await cli('invites:create', 'example.com', '--ttl', 'soon'),
+      2,
+      /^Error: --ttl: must be a duration such as 3600, 90s, 15m, 12h or 7d, not "soon"/,
+    );
     assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', 'many'), 2, /--uses/);
     // Integers the wire cannot carry used to end in "serialize binary ... invalid uint32" (exit 5).
     assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', '1e30'), 2, /--uses/);
     assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', '-1'), 2, /--uses/);
     assertOneErrorLine(await cli('invites:list', 'example.com', '--status', 'fresh'), 2, /--status/);
-    assertOneErrorLine(await cli('invites:create', 'example.com', '--ttl', '11d'), 6, /ttl of 950400 seconds is longer than example\.com allows: at most 864000 seconds \(10d\)/);
+    assertOneErrorLine(
+      await cli('invites:create', 'example.com', '--ttl', '11d'),
+      6,
+      /ttl of 950400 seconds is longer than example\.com allows: at most 864000 seconds \(10d\)/,
+    );
     assertOneErrorLine(await cli('invites:create', 'example.com', '--uses', '0'), 6, /max_uses must be a whole number from 1 to 1000/);
     assertOneErrorLine(await cli('invites:create', 'nope.example.net'), 6, /host "nope\.example\.net" is not configured/);
     assert.equal(await invitesCollection().countDocuments(), before, 'nothing was created');
@@ -124,7 +155,10 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
   });
 
   it('a wrong admin token: exit 4', async () => {
-    const result = await runInvitesctl(['invites:list', 'example.com', '--admin-token', 'not-the-admin-token-at-all'], { cwd, env: { INVITES_URL: server.url } });
+    const result = await runInvitesctl(['invites:list', 'example.com', '--admin-token', 'not-the-admin-token-at-all'], {
+      cwd,
+      env: { INVITES_URL: server.url },
+    });
     assertOneErrorLine(result, 4, /refused the admin token/);
   });
 });

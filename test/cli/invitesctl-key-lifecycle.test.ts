@@ -47,14 +47,22 @@ describe('invitesctl key lifecycle and audit:list (the real binary against a rea
     assert.equal(listed.code, 0, listed.stderr);
     const [header, row] = listed.stdout.split('\n');
     assert.match(header!, /^ID\s+NAME\s+CREATED\s+STATE\s+EXPIRES\s+LIMIT\/MIN\s+USES\s+LAST USED$/);
-    assert.match(row!, new RegExp(`^${key.id}\\s+signup bot\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+active\\s+\\d{4}-\\S+ \\S+ UTC\\s+3\\s+4\\s+\\d{4}-\\S+ \\S+ UTC$`));
+    assert.match(
+      row!,
+      new RegExp(
+        `^${key.id}\\s+signup bot\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+active\\s+\\d{4}-\\S+ \\S+ UTC\\s+3\\s+4\\s+\\d{4}-\\S+ \\S+ UTC$`,
+      ),
+    );
     const json = JSON.parse((await cli('keys:list', 'example.com', '--json')).stdout) as KeyListJson;
     assert.equal(json.keys[0]?.useCount, 4, 'four requests authenticated (one of them refused by the limit)');
     assert.ok(json.keys[0]?.lastUsedAt);
 
     const disabled = await cli('keys:disable', 'example.com', key.id);
     assert.equal(disabled.code, 0, disabled.stderr);
-    assert.match(disabled.stdout, new RegExp(`^Disabled key ${key.id} of example.com: it is refused until "invitesctl keys:enable example.com ${key.id}"\\.\\n$`));
+    assert.match(
+      disabled.stdout,
+      new RegExp(`^Disabled key ${key.id} of example.com: it is refused until "invitesctl keys:enable example.com ${key.id}"\\.\\n$`),
+    );
     assert.equal((await createInvite(key.key)).status, 401);
     assert.match((await cli('keys:list', 'example.com')).stdout, new RegExp(`^${key.id}.*\\sdisabled\\s`, 'm'));
     const enabled = await cli('keys:enable', 'example.com', key.id, '--json');
@@ -86,14 +94,29 @@ describe('invitesctl key lifecycle and audit:list (the real binary against a rea
   });
 
   it('refuses bad values with one line and the documented exit code', async () => {
-    assertOneErrorLine(await cli('keys:create', 'example.com', '--expires-in', 'forever'), 2, /--expires-in: must be a duration such as 3600, 12h, 30d or 52w, not "forever"/);
-    assertOneErrorLine(await cli('keys:create', 'example.com', '--expires-in', '3651d'), 6, /expires_in must be between 1 second and 3650 days/);
+    assertOneErrorLine(
+      await cli('keys:create', 'example.com', '--expires-in', 'forever'),
+      2,
+      /--expires-in: must be a duration such as 3600, 12h, 30d or 52w, not "forever"/,
+    );
+    assertOneErrorLine(
+      await cli('keys:create', 'example.com', '--expires-in', '3651d'),
+      6,
+      /expires_in must be between 1 second and 3650 days/,
+    );
     assertOneErrorLine(await cli('keys:create', 'example.com', '--rate-limit', '0'), 2, /--rate-limit/);
     assertOneErrorLine(await cli('keys:disable', 'example.com', 'AAAAAAAAAAAA'), 1, /key not found/);
     assertOneErrorLine(await cli('keys:rotate', 'nope.example.net', 'AAAAAAAAAAAA'), 6, /host "nope\.example\.net" is not configured/);
     assertOneErrorLine(await cli('audit:list', '--since', 'yesterday'), 2, /--since: must be a time such as 2026-05-01/);
     assertOneErrorLine(await cli('audit:list', '--limit', '5000'), 2, /--limit/);
-    assert.equal(await server.database.client.db(server.database.name).collection('keys').countDocuments({ name: { $ne: 'signup bot' } }), 0, 'nothing was created');
+    assert.equal(
+      await server.database.client
+        .db(server.database.name)
+        .collection('keys')
+        .countDocuments({ name: { $ne: 'signup bot' } }),
+      0,
+      'nothing was created',
+    );
   });
 });
 
@@ -110,11 +133,16 @@ describe('invitesctl when the server rate limits it', function () {
     if (cwd) await rm(cwd, { recursive: true, force: true });
   });
 
-  it('exits 7 with the server\'s message once its address has had too many refused admin tokens', async () => {
-    const wrong = (...args: string[]) => runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: 'w'.repeat(32) } });
+  it("exits 7 with the server's message once its address has had too many refused admin tokens", async () => {
+    const wrong = (...args: string[]) =>
+      runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: 'w'.repeat(32) } });
     await awayFromMinuteEnd(30); // three CLI starts take seconds on a busy machine
     assertOneErrorLine(await wrong('keys:list', 'example.com'), 4, /refused the admin token/);
     assertOneErrorLine(await wrong('keys:list', 'example.com'), 4, /refused the admin token/);
-    assertOneErrorLine(await wrong('keys:list', 'example.com'), 7, /refused: too many refused credentials from your address: try again in \d+ s/);
+    assertOneErrorLine(
+      await wrong('keys:list', 'example.com'),
+      7,
+      /refused: too many refused credentials from your address: try again in \d+ s/,
+    );
   });
 });

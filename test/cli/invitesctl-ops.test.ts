@@ -63,7 +63,15 @@ describe('invitesctl version, serve --print-config and shell completion (the rea
       assert.equal(printed.logLevel, 'warn');
       assert.equal(printed.mongodbUri, 'mongodb://invites:********@db1.internal:27017/?replicaSet=rs0');
       assert.equal(printed.adminToken, '********');
-      assert.deepEqual(printed.hosts, [{ name: 'example.com', publicBaseUrl: 'https://example.com', inviteTtl: '7d', maxInviteTtl: '30d', landingPage: 'https://example.com/invite?{token}' }]);
+      assert.deepEqual(printed.hosts, [
+        {
+          name: 'example.com',
+          publicBaseUrl: 'https://example.com',
+          inviteTtl: '7d',
+          maxInviteTtl: '30d',
+          landingPage: 'https://example.com/invite?{token}',
+        },
+      ]);
       const json = await runInvitesctl(['serve', '--print-config', '--json'], { cwd, env });
       assert.equal(json.code, 0, json.stderr);
       assert.equal(JSON.parse(json.stdout).adminToken, '********');
@@ -91,7 +99,13 @@ describe('invitesctl version, serve --print-config and shell completion (the rea
       assert.equal(registered.trim(), 'complete -o default -F _invitesctl_autocomplete invitesctl');
       const completion = await readFile(join(cache, 'invites/autocomplete/functions/bash/invitesctl.bash'), 'utf8');
       assert.match(completion, /^complete .* invitesctl$/m);
-      for (const line of [/^keys:create --json --url --admin-token --data-dir --expires-in --rate-limit$/m, /^keys:list /m, /^keys:delete /m, /^serve --config --print-config --json$/m, /^version --json --url$/m]) {
+      for (const line of [
+        /^keys:create --json --url --admin-token --data-dir --expires-in --rate-limit$/m,
+        /^keys:list /m,
+        /^keys:delete /m,
+        /^serve --config --print-config --json$/m,
+        /^version --json --url$/m,
+      ]) {
         assert.match(completion, line);
       }
     });

@@ -19,25 +19,31 @@ const wrongKey = () => `${String(guesses++).padStart(12, 'A')}/${'B'.repeat(36)}
 /** Opens one socket per request first, then sends every request at once; resolves to each answer's status. */
 async function burstOverSockets(port: number, requests: string[]): Promise<string[]> {
   const sockets = await Promise.all(
-    requests.map(() => new Promise<net.Socket>((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
-      socket.on('error', reject);
-    })),
+    requests.map(
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+          socket.on('error', reject);
+        }),
+    ),
   );
   return Promise.all(
-    sockets.map((socket, i) => new Promise<string>((resolve) => {
-      let head = '';
-      socket.on('data', (chunk) => {
-        head += chunk.toString('latin1');
-        const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
-        if (status) {
-          socket.destroy();
-          resolve(status[1]!);
-        }
-      });
-      socket.on('close', () => resolve(head ? head.slice(0, 12) : 'closed'));
-      socket.write(requests[i]!);
-    })),
+    sockets.map(
+      (socket, i) =>
+        new Promise<string>((resolve) => {
+          let head = '';
+          socket.on('data', (chunk) => {
+            head += chunk.toString('latin1');
+            const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
+            if (status) {
+              socket.destroy();
+              resolve(status[1]!);
+            }
+          });
+          socket.on('close', () => resolve(head ? head.slice(0, 12) : 'closed'));
+          socket.write(requests[i]!);
+        }),
+    ),
   );
 }
 
@@ -82,23 +88,30 @@ describe('refused credentials sent all at once', function () {
   it(`answers at most ${LIMIT} of ${BURST} concurrent wrong keys on one HTTP/2 connection with Unauthenticated, the rest ResourceExhausted`, async () => {
     await awayFromMinuteEnd(15);
     const client = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '2' }));
-    const outcomes = await withLookupsHeld(() => Promise.all(
-      Array.from({ length: BURST }, () =>
-        client.createInvite({}, { headers: { authorization: `Bearer ${wrongKey()}`, ...from('203.0.113.30') } }).then(
-          () => 'OK',
-          (e: unknown) => (e instanceof ConnectError ? Code[e.code] : String(e)),
+    const outcomes = await withLookupsHeld(() =>
+      Promise.all(
+        Array.from({ length: BURST }, () =>
+          client.createInvite({}, { headers: { authorization: `Bearer ${wrongKey()}`, ...from('203.0.113.30') } }).then(
+            () => 'OK',
+            (e: unknown) => (e instanceof ConnectError ? Code[e.code] : String(e)),
+          ),
         ),
       ),
-    ));
+    );
     assert.deepEqual(tally(outcomes), { Unauthenticated: LIMIT, ResourceExhausted: BURST - LIMIT });
   });
 
   it(`answers at most ${LIMIT} of ${BURST} concurrent wrong keys over HTTP/1.1 sockets with 401, the rest 429`, async () => {
     await awayFromMinuteEnd(15);
-    const statuses = await withLookupsHeld(() => burstOverSockets(
-      server.port,
-      Array.from({ length: BURST }, () => `GET /invites_api?key=${wrongKey()} HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 203.0.113.31\r\n\r\n`),
-    ));
+    const statuses = await withLookupsHeld(() =>
+      burstOverSockets(
+        server.port,
+        Array.from(
+          { length: BURST },
+          () => `GET /invites_api?key=${wrongKey()} HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 203.0.113.31\r\n\r\n`,
+        ),
+      ),
+    );
     assert.deepEqual(tally(statuses), { 401: LIMIT, 429: BURST - LIMIT });
     assert.equal((await request(server.url, { path: '/healthz' })).status, 200);
   });
@@ -116,7 +129,8 @@ describe('refused credentials sent all at once', function () {
     );
     assert.deepEqual(tally(outcomes), { OK: 60 });
     const wrong = [];
-    for (let i = 0; i < LIMIT + 1; i++) wrong.push((await request(server.url, { path: `/invites_api?key=${wrongKey()}`, headers: from('203.0.113.32') })).status);
+    for (let i = 0; i < LIMIT + 1; i++)
+      wrong.push((await request(server.url, { path: `/invites_api?key=${wrongKey()}`, headers: from('203.0.113.32') })).status);
     assert.deepEqual(wrong, [...Array<number>(LIMIT).fill(401), 429], 'the valid keys left the whole allowance of refusals');
   });
 });

@@ -54,7 +54,12 @@ function oversizeOverH2(port: number, protocol: 'grpc' | 'grpc-web' | 'connect')
       body.writeUInt32BE(OVERSIZE, 1);
     }
     const contentType = { grpc: 'application/grpc', 'grpc-web': 'application/grpc-web+proto', connect: 'application/proto' }[protocol];
-    const req = session.request({ ':method': 'POST', ':path': '/invites.v1.InviteService/CreateInvite', 'content-type': contentType, te: 'trailers' });
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/invites.v1.InviteService/CreateInvite',
+      'content-type': contentType,
+      te: 'trailers',
+    });
     let answer: string | undefined;
     let text = '';
     req.on('response', (headers) => (answer = String(headers['grpc-status'] ?? headers[':status'])));
@@ -87,7 +92,13 @@ describe('connections under attack (issue 13): a real server, loopback only', fu
     await rm(dataDir, { recursive: true, force: true });
   });
   const start = async (env: Record<string, string> = {}) => {
-    server = await spawnServer({ MONGODB_URI: db.uri, MONGODB_DATABASE: db.name, INVITES_DATA_DIR: dataDir, INVITES_ADMIN_TOKEN: 'admin-token-for-connection-tests', ...env });
+    server = await spawnServer({
+      MONGODB_URI: db.uri,
+      MONGODB_DATABASE: db.name,
+      INVITES_DATA_DIR: dataDir,
+      INVITES_ADMIN_TOKEN: 'admin-token-for-connection-tests',
+      ...env,
+    });
     // Warm up (database pool, first connections), then count.
     for (let i = 0; i < 3; i++) assert.equal(await healthz(server.port), 200);
     await new Promise((r) => setTimeout(r, 200));
@@ -127,7 +138,12 @@ describe('connections under attack (issue 13): a real server, loopback only', fu
   });
 
   it('a slowloris of 360 connections is closed by the deadlines while /healthz keeps answering; a Watch stream lives on', async () => {
-    const before = await start({ INVITES_HEADERS_TIMEOUT: '1s', INVITES_REQUEST_TIMEOUT: '2s', INVITES_IDLE_TIMEOUT: '1s', INVITES_MAX_CONNECTIONS_PER_ADDRESS: '256' });
+    const before = await start({
+      INVITES_HEADERS_TIMEOUT: '1s',
+      INVITES_REQUEST_TIMEOUT: '2s',
+      INVITES_IDLE_TIMEOUT: '1s',
+      INVITES_MAX_CONNECTIONS_PER_ADDRESS: '256',
+    });
     const pid = server!.child.pid!;
     const port = server!.port;
     const watched: Status[] = [];
@@ -155,12 +171,20 @@ describe('connections under attack (issue 13): a real server, loopback only', fu
     const stalledStreams: http2.ClientHttp2Session[] = [];
     const started = Date.now();
     for (let i = 0; i < 100; i++) await open('GET /healthz HTTP/1.1\r\n');
-    for (let i = 0; i < 100; i++) await open('POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho');
+    for (let i = 0; i < 100; i++)
+      await open(
+        'POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho',
+      );
     for (let i = 0; i < 100; i++) await open('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
     for (let i = 0; i < 60; i++) {
       const session = http2.connect(`http://127.0.0.1:${port}`);
       session.on('error', () => {});
-      const req = session.request({ ':method': 'POST', ':path': '/invites.v1.InviteService/CreateInvite', 'content-type': 'application/json', 'content-length': '100' });
+      const req = session.request({
+        ':method': 'POST',
+        ':path': '/invites.v1.InviteService/CreateInvite',
+        'content-type': 'application/json',
+        'content-length': '100',
+      });
       req.on('error', () => {});
       req.write('{"ho');
       stalledStreams.push(session);
@@ -174,9 +198,14 @@ describe('connections under attack (issue 13): a real server, loopback only', fu
     assert.ok(probes.length >= 10 && probes.every((s) => s === 200), `every /healthz probe answered 200: ${probes.join(' ')}`);
     await until(() => closed.size === sockets.length, `all ${sockets.length} slow connections closed (${closed.size} are)`);
     await until(() => stalledStreams.every((s) => s.closed || s.destroyed), 'every stalled HTTP/2 session closed by the server');
-    assert.equal(await healthz(port), 200, 'the slow clients\' own address is served again');
-    await until(() => openFds(pid) <= before + FD_SLACK + 2, `descriptors back to ${before} (+${FD_SLACK}; the Watch holds one), now ${openFds(pid)}`);
-    console.log(`      descriptors ${before} before, ${openFds(pid)} after; all slow connections closed ${Date.now() - started} ms after the first`);
+    assert.equal(await healthz(port), 200, "the slow clients' own address is served again");
+    await until(
+      () => openFds(pid) <= before + FD_SLACK + 2,
+      `descriptors back to ${before} (+${FD_SLACK}; the Watch holds one), now ${openFds(pid)}`,
+    );
+    console.log(
+      `      descriptors ${before} before, ${openFds(pid)} after; all slow connections closed ${Date.now() - started} ms after the first`,
+    );
 
     // Past the request deadline several times over: the Watch (its request long whole) is still open.
     assert.deepEqual(watched, [Status.SERVING]);

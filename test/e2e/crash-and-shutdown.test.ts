@@ -32,7 +32,12 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
     db = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), 'invites-crash-'));
     // The database outlives the server: it is the test engine, not one the server starts.
-    server = await spawnServer({ MONGODB_URI: db.uri, MONGODB_DATABASE: db.name, INVITES_DATA_DIR: dataDir, INVITES_ADMIN_TOKEN: ADMIN_TOKEN });
+    server = await spawnServer({
+      MONGODB_URI: db.uri,
+      MONGODB_DATABASE: db.name,
+      INVITES_DATA_DIR: dataDir,
+      INVITES_ADMIN_TOKEN: ADMIN_TOKEN,
+    });
   });
   afterEach(async () => {
     server?.child.kill('SIGKILL');
@@ -44,14 +49,19 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
   it('kill -9 during a burst of creates: every invite a client was told about is stored and valid', async () => {
     const key = await createKey(server!.port);
     const loops = [httpCreateLoop(server!.port, key, 16), grpcCreateLoop(server!.port, key, 16)];
-    await untilCount(loops.map((l) => l.outcomes), 300);
+    await untilCount(
+      loops.map((l) => l.outcomes),
+      300,
+    );
     server!.child.kill('SIGKILL');
     await server!.exited;
     await Promise.all(loops.map((l) => l.done));
 
     const acknowledged = loops.flatMap((l) => tokensOf(l.outcomes));
     assert.ok(acknowledged.length >= 300);
-    const stored = await invites().find({ _id: { $in: acknowledged } }).toArray();
+    const stored = await invites()
+      .find({ _id: { $in: acknowledged } })
+      .toArray();
     const missing = acknowledged.filter((t) => !stored.some((d) => d._id === t));
     assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged invites are missing`);
     const now = new Date();
@@ -68,14 +78,16 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
     const key = await createKey(server!.port);
     // Each client sends a create and closes its connection before the answer can come back.
     await Promise.all(
-      Array.from({ length: 20 }, () =>
-        new Promise<void>((resolve, reject) => {
-          const socket = net.connect(server!.port, '127.0.0.1', () => {
-            socket.write(`GET /invites_api?key=${encodeURIComponent(key)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, () => socket.destroy());
-          });
-          socket.once('close', () => resolve());
-          socket.once('error', reject);
-        }),
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = net.connect(server!.port, '127.0.0.1', () => {
+              socket.write(`GET /invites_api?key=${encodeURIComponent(key)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, () => socket.destroy());
+            });
+            socket.once('close', () => resolve());
+            socket.once('error', reject);
+          }),
       ),
     );
     // The server took them: their invites get written although nobody is left to hear of them.
@@ -84,13 +96,19 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
     server!.child.kill('SIGTERM');
     assert.equal(await server!.exited, 0);
     const took = Date.now() - signalledAt;
-    assert.ok(took < 3000, `exited ${took} ms after SIGTERM (the shutdown timeout is 10 s: a request whose client hung up must not count as in flight)`);
+    assert.ok(
+      took < 3000,
+      `exited ${took} ms after SIGTERM (the shutdown timeout is 10 s: a request whose client hung up must not count as in flight)`,
+    );
   });
 
   it('SIGTERM during load: requests in flight are answered, none is cut off, and the process exits 0', async () => {
     const key = await createKey(server!.port);
     const loops = [httpCreateLoop(server!.port, key, 16), grpcCreateLoop(server!.port, key, 8)];
-    await untilCount(loops.map((l) => l.outcomes), 200);
+    await untilCount(
+      loops.map((l) => l.outcomes),
+      200,
+    );
     const signalledAt = Date.now();
     server!.child.kill('SIGTERM');
     assert.equal(await server!.exited, 0);
@@ -98,14 +116,20 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
 
     const all = loops.flatMap((l) => l.outcomes);
     const acknowledged = tokensOf(all);
-    assert.ok(all.some((o) => o.ok && o.at >= signalledAt), 'requests in flight at SIGTERM were answered');
+    assert.ok(
+      all.some((o) => o.ok && o.at >= signalledAt),
+      'requests in flight at SIGTERM were answered',
+    );
     // Every failure is a request the server never took: a refused connection, a keep-alive
     // socket it closed while idle, or an HTTP/2 stream it refused after its GOAWAY
     // (REFUSED_STREAM says the stream was not processed). None is a request it took and
     // dropped: no cut-off response, no 5xx, no other gRPC error.
     const failures = all.filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
     for (const f of failures) {
-      const refused = f.code === 'ECONNREFUSED' || (f.code === 'ECONNRESET' && f.reusedSocket === true) || (f.code === 'Unavailable' && /ECONNREFUSED/.test(f.error)) ||
+      const refused =
+        f.code === 'ECONNREFUSED' ||
+        (f.code === 'ECONNRESET' && f.reusedSocket === true) ||
+        (f.code === 'Unavailable' && /ECONNREFUSED/.test(f.error)) ||
         /NGHTTP2_REFUSED_STREAM/.test(f.error);
       assert.ok(refused, `a request failed in another way: ${JSON.stringify(f)}`);
     }

@@ -92,12 +92,17 @@ describe('database outage: fail fast with 503/UNAVAILABLE, recover without a res
       const res = await timed(() => request(server.url, { path: `/invites_api?key=${key}` }));
       assert.equal(res.status, 503, res.body);
       assert.equal(res.headers['retry-after'], '2');
-      assert.deepEqual(JSON.parse(res.body), { error: 'unavailable', message: 'the database is not reachable right now: try again in a few seconds' });
+      assert.deepEqual(JSON.parse(res.body), {
+        error: 'unavailable',
+        message: 'the database is not reachable right now: try again in a few seconds',
+      });
       const err = await timed(() => rpc.createInvite({}, { headers: { authorization: `Bearer ${key}` } }).catch((e) => e));
       assert.ok(err instanceof ConnectError);
       assert.equal(err.code, Code.Unavailable);
       assert.equal(err.metadata.get('retry-after'), '2');
-      const listErr = await timed(() => admin.listKeys({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } }).catch((e) => e));
+      const listErr = await timed(() =>
+        admin.listKeys({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } }).catch((e) => e),
+      );
       assert.equal((listErr as ConnectError).code, Code.Unavailable);
       const page = await timed(() => request(server.url, { path: `/invite?${earlier}` }));
       assert.equal(page.status, 503, 'the landing page says the same as GetInvite');
@@ -106,14 +111,26 @@ describe('database outage: fail fast with 503/UNAVAILABLE, recover without a res
       assert.match(page.body, /try again in a moment/);
     }
     assert.ok(Math.max(...timings) < 1000, `every request failed within 1 s: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`);
-    assert.ok(await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 503), '/readyz says not ready');
-    assert.ok(!server.logs.some((l) => /"level":50/.test(l) && /unexpected error/.test(l)), 'an outage is not logged as an unexpected error');
+    assert.ok(
+      await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 503),
+      '/readyz says not ready',
+    );
+    assert.ok(
+      !server.logs.some((l) => /"level":50/.test(l) && /unexpected error/.test(l)),
+      'an outage is not logged as an unexpected error',
+    );
 
     own.engine = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir, port });
     const recovered = await eventually(20_000, async () => (await request(server.url, { path: `/invites_api?key=${key}` })).status === 201);
     assert.ok(recovered, 'creates work again without a restart');
-    assert.ok(await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 200), 'and /readyz says ready');
-    const kept = await client.db(name).collection('invites').findOne({ _id: earlier as never });
+    assert.ok(
+      await eventually(5000, async () => (await request(server.url, { path: '/readyz' })).status === 200),
+      'and /readyz says ready',
+    );
+    const kept = await client
+      .db(name)
+      .collection('invites')
+      .findOne({ _id: earlier as never });
     assert.ok(kept, 'the invite made before the outage is still there');
   });
 });
@@ -137,7 +154,11 @@ describe('a database that stops answering without closing its connections', func
     proxy.freeze();
     const rpc = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
     const t = performance.now();
-    const [a, b, c] = await Promise.all([create(), create(), rpc.createInvite({}, { headers: { authorization: `Bearer ${key}` } }).catch((e: unknown) => e)]);
+    const [a, b, c] = await Promise.all([
+      create(),
+      create(),
+      rpc.createInvite({}, { headers: { authorization: `Bearer ${key}` } }).catch((e: unknown) => e),
+    ]);
     const took = performance.now() - t;
     for (const res of [a, b]) {
       if (res.status === 201) created.push(tokenOf(res.headers.location));
@@ -157,7 +178,13 @@ describe('a database that stops answering without closing its connections', func
     });
     assert.ok(recovered, 'creates work again once the database answers');
     for (const token of created) {
-      assert.ok(await client.db(name).collection('invites').findOne({ _id: token as never }), `invite ${token} answered with 201 is stored`);
+      assert.ok(
+        await client
+          .db(name)
+          .collection('invites')
+          .findOne({ _id: token as never }),
+        `invite ${token} answered with 201 is stored`,
+      );
     }
   });
 });

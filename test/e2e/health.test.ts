@@ -77,11 +77,16 @@ describe('health and readiness', function () {
     });
 
     it('answers @grpc/grpc-js with the health.proto grpc-health-check ships', async () => {
-      const definition = protoLoader.loadSync('health/v1/health.proto', { includeDirs: [join(packageRoot(), 'node_modules/grpc-health-check/proto')], enums: String });
+      const definition = protoLoader.loadSync('health/v1/health.proto', {
+        includeDirs: [join(packageRoot(), 'node_modules/grpc-health-check/proto')],
+        enums: String,
+      });
       const pkg = grpc.loadPackageDefinition(definition) as any;
       const client = new pkg.grpc.health.v1.Health(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
       try {
-        const res = await new Promise<any>((resolve, reject) => client.Check({ service: 'invites.v1.InviteService' }, (err: Error | null, r: any) => (err ? reject(err) : resolve(r))));
+        const res = await new Promise<any>((resolve, reject) =>
+          client.Check({ service: 'invites.v1.InviteService' }, (err: Error | null, r: any) => (err ? reject(err) : resolve(r))),
+        );
         assert.equal(res.status, 'SERVING');
       } finally {
         client.close();
@@ -107,7 +112,10 @@ describe('health and readiness', function () {
       dir = await mkdtemp(join(tmpdir(), 'invites-health-db-'));
       db = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
       proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(db.uri).port) });
-      server = await startTestServer({ MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`, INVITES_HEALTH_INTERVAL: '1s' });
+      server = await startTestServer({
+        MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
+        INVITES_HEALTH_INTERVAL: '1s',
+      });
     });
     after(async () => {
       await server?.stop();
@@ -119,11 +127,17 @@ describe('health and readiness', function () {
     it('Watch streams NOT_SERVING then SERVING; /readyz turns 503 and back; /healthz stays 200', async () => {
       const watches = SERVICES.map((service) => watch(server.url, service));
       await until(() => watches.every((w) => w.seen.length === 1), 'the current status on every watch');
-      assert.deepEqual(watches.map((w) => w.seen), SERVICES.map(() => [Status.SERVING]));
+      assert.deepEqual(
+        watches.map((w) => w.seen),
+        SERVICES.map(() => [Status.SERVING]),
+      );
 
       proxy.cut();
       await until(() => watches.every((w) => w.seen.length === 2), 'NOT_SERVING on every watch');
-      assert.deepEqual(watches.map((w) => w.seen), SERVICES.map(() => [Status.SERVING, Status.NOT_SERVING]));
+      assert.deepEqual(
+        watches.map((w) => w.seen),
+        SERVICES.map(() => [Status.SERVING, Status.NOT_SERVING]),
+      );
       const notReady = await request(server.url, { path: '/readyz' });
       assert.equal(notReady.status, 503);
       const body = JSON.parse(notReady.body);
@@ -139,9 +153,15 @@ describe('health and readiness', function () {
 
       proxy.restore();
       await until(() => watches.every((w) => w.seen.length === 3), 'SERVING again on every watch');
-      assert.deepEqual(watches.map((w) => w.seen), SERVICES.map(() => [Status.SERVING, Status.NOT_SERVING, Status.SERVING]));
+      assert.deepEqual(
+        watches.map((w) => w.seen),
+        SERVICES.map(() => [Status.SERVING, Status.NOT_SERVING, Status.SERVING]),
+      );
       assert.equal((await request(server.url, { path: '/readyz' })).status, 200);
-      assert.ok(server.logs.some((l) => /database unhealthy/.test(l)), 'the outage is logged');
+      assert.ok(
+        server.logs.some((l) => /database unhealthy/.test(l)),
+        'the outage is logged',
+      );
       for (const w of watches) w.cancel();
       await Promise.all(watches.map((w) => w.done));
     });

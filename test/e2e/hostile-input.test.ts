@@ -23,7 +23,8 @@ const RPC_METHODS: Array<{ path: string; method: DescMethod; admin: boolean }> =
 /** Methods that change nothing may succeed on a well-formed request. */
 const readOnly = (m: DescMethod) => /^(List|Get)/.test(m.name);
 
-const printable = (maxLength: number) => fc.string({ maxLength, unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)) });
+const printable = (maxLength: number) =>
+  fc.string({ maxLength, unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)) });
 const latin1Bytes = (maxLength: number) => fc.uint8Array({ maxLength }).map((b) => Buffer.from(b));
 
 describe('hostile input (property-based)', function () {
@@ -37,7 +38,8 @@ describe('hostile input (property-based)', function () {
     const db = server.database.client.db(server.database.name);
     const parts: string[] = [];
     // What requests may change; rate-limit counts and use figures are the server's own bookkeeping.
-    for (const name of ['keys', 'invites', 'audit']) parts.push(EJSON.stringify(await db.collection(name).find().sort({ _id: 1 }).toArray()));
+    for (const name of ['keys', 'invites', 'audit'])
+      parts.push(EJSON.stringify(await db.collection(name).find().sort({ _id: 1 }).toArray()));
     return parts.join('\n');
   };
 
@@ -57,7 +59,12 @@ describe('hostile input (property-based)', function () {
     // Trusted loopback proxies, so garbage X-Forwarded-For goes through the address parser too.
     server = await startTestServer({ INVITES_TRUSTED_PROXIES: 'loopback' });
     const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
-    validKey = (await admin.createKey({ host: 'example.com', name: 'the one valid key' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
+    validKey = (
+      await admin.createKey(
+        { host: 'example.com', name: 'the one valid key' },
+        { headers: { authorization: `Bearer ${server.adminToken}` } },
+      )
+    ).fullKey;
     snapshot = await dump();
   });
   after(async () => {
@@ -75,13 +82,43 @@ describe('hostile input (property-based)', function () {
 
   it('query strings on /invites_api: repeated, huge, bad percent-encoding, invalid UTF-8, operator injection', async () => {
     const name = fc.oneof(
-      fc.constantFrom('key', 'key[$ne]', 'key[$gt]', 'key[]', 'key[$regex]', 'key.$where', '$where', 'KEY', 'key%00', '%6Bey', '__proto__', 'constructor', 'redirect', 'redirect[]'),
+      fc.constantFrom(
+        'key',
+        'key[$ne]',
+        'key[$gt]',
+        'key[]',
+        'key[$regex]',
+        'key.$where',
+        '$where',
+        'KEY',
+        'key%00',
+        '%6Bey',
+        '__proto__',
+        'constructor',
+        'redirect',
+        'redirect[]',
+      ),
       printable(12),
     );
     const value = fc.oneof(
       printable(60),
       fc.string({ maxLength: 30 }).map(encodeURIComponent),
-      fc.constantFrom('%', '%z', '%zz', '%C3%28', '%FF%FE%FD', '%ED%A0%80', '%00', '%E2%82', '%25', '%2F', `AAAAAAAAAAAA/${'A'.repeat(36)}`, `${'A'.repeat(12)}%2F${'B'.repeat(36)}`, 'maybe', '{"$ne":null}'),
+      fc.constantFrom(
+        '%',
+        '%z',
+        '%zz',
+        '%C3%28',
+        '%FF%FE%FD',
+        '%ED%A0%80',
+        '%00',
+        '%E2%82',
+        '%25',
+        '%2F',
+        `AAAAAAAAAAAA/${'A'.repeat(36)}`,
+        `${'A'.repeat(12)}%2F${'B'.repeat(36)}`,
+        'maybe',
+        '{"$ne":null}',
+      ),
       fc.integer({ min: 2000, max: 20_000 }).map((n) => 'A'.repeat(n)),
     );
     const pairs = fc.array(fc.tuple(name, fc.option(value, { nil: undefined })), { minLength: 1, maxLength: 6 });
@@ -93,7 +130,10 @@ describe('hostile input (property-based)', function () {
     await fc.assert(
       fc.asyncProperty(query, fc.constantFrom('GET', 'POST'), async (q, method) => {
         const target = Buffer.concat([Buffer.from('/invites_api?'), q]);
-        assertClearClientError(await rawRequest(server.port, httpRequestBytes(method, target, [['Accept', 'application/json']])), `${method} ${target.toString('latin1').slice(0, 120)}`);
+        assertClearClientError(
+          await rawRequest(server.port, httpRequestBytes(method, target, [['Accept', 'application/json']])),
+          `${method} ${target.toString('latin1').slice(0, 120)}`,
+        );
       }),
       { numRuns: 80 },
     );
@@ -104,52 +144,97 @@ describe('hostile input (property-based)', function () {
     const gap = fc.constantFrom(' ', '\t', '  ', '', ' \t ', '\t\t');
     const token = fc.oneof(
       printable(80),
-      fc.constantFrom(`AAAAAAAAAAAA/${'A'.repeat(36)}`, `${validKey.split('/')[0]}/${'Z'.repeat(36)}`, `${validKey} extra`, `${validKey.split('/')[0]}`),
+      fc.constantFrom(
+        `AAAAAAAAAAAA/${'A'.repeat(36)}`,
+        `${validKey.split('/')[0]}/${'Z'.repeat(36)}`,
+        `${validKey} extra`,
+        `${validKey.split('/')[0]}`,
+      ),
       latin1Bytes(60),
       fc.integer({ min: 2000, max: 20_000 }).map((n) => 'x'.repeat(n)),
     );
-    const authorization = fc.tuple(scheme, gap, token).map(([s, g, t]) => Buffer.concat([Buffer.from(`${s}${g}`, 'latin1'), Buffer.isBuffer(t) ? t : Buffer.from(t, 'latin1')]));
-    const other = fc.array(fc.tuple(fc.constantFrom('Origin', 'Accept', 'X-Forwarded-For', 'Content-Type', 'Authorization', 'X-Whatever'), fc.oneof(printable(40), latin1Bytes(30))), { maxLength: 4 });
+    const authorization = fc
+      .tuple(scheme, gap, token)
+      .map(([s, g, t]) => Buffer.concat([Buffer.from(`${s}${g}`, 'latin1'), Buffer.isBuffer(t) ? t : Buffer.from(t, 'latin1')]));
+    const other = fc.array(
+      fc.tuple(
+        fc.constantFrom('Origin', 'Accept', 'X-Forwarded-For', 'Content-Type', 'Authorization', 'X-Whatever'),
+        fc.oneof(printable(40), latin1Bytes(30)),
+      ),
+      { maxLength: 4 },
+    );
     await fc.assert(
       fc.asyncProperty(authorization, other, fc.boolean(), async (auth, extra, keyInQuery) => {
         // The header always wins over the query, so even the valid key in the query must not help.
         const target = keyInQuery ? `/invites_api?key=${validKey}` : '/invites_api';
         const headers: Array<[string, string | Buffer]> = [['Authorization', auth], ...extra];
         const res = await rawRequest(server.port, httpRequestBytes('GET', target, headers));
-        assertClearClientError(res, `Authorization: ${JSON.stringify(auth.toString('latin1').slice(0, 80))} + ${JSON.stringify(extra).slice(0, 200)}`);
+        assertClearClientError(
+          res,
+          `Authorization: ${JSON.stringify(auth.toString('latin1').slice(0, 80))} + ${JSON.stringify(extra).slice(0, 200)}`,
+        );
       }),
       { numRuns: 60 },
     );
   });
 
   it('request bodies on every RPC over Connect: garbage and truncated protobuf, bad JSON, wrong content types, messages over the limit', async () => {
-    const valid = Buffer.from(toBinary(CreateKeyRequestSchema, create(CreateKeyRequestSchema, { host: 'not-configured.example', name: 'x'.repeat(60), expiresIn: { seconds: 60n }, rateLimitPerMinute: 5 })));
+    const valid = Buffer.from(
+      toBinary(
+        CreateKeyRequestSchema,
+        create(CreateKeyRequestSchema, {
+          host: 'not-configured.example',
+          name: 'x'.repeat(60),
+          expiresIn: { seconds: 60n },
+          rateLimitPerMinute: 5,
+        }),
+      ),
+    );
     const body = fc.oneof(
       latin1Bytes(2048).map((b) => ({ type: 'application/proto', body: b, what: 'random bytes' })),
-      fc.integer({ min: 1, max: valid.length - 1 }).map((n) => ({ type: 'application/proto', body: valid.subarray(0, n), what: `truncated to ${n}` })),
-      fc.oneof(
-        fc.json().map((j) => Buffer.from(j)),
-        printable(200).map((s) => Buffer.from(s)),
-        fc.constantFrom(
-          '{"host": ["example.com"]}',
-          '{"host": "example.com", "expiresIn": "-5s"}',
-          '{"host": "example.com", "expiresIn": "forever"}',
-          '{"host": "example.com", "rateLimitPerMinute": 4294967296}',
-          '{"host": "example.com", "rateLimitPerMinute": 100001}',
-          '{"host": "example.com", "name": "a\\u0000b"}',
-          // Operator injection into a string field; the host is not configured because for CreateKey
-          // "id" is an unknown field, which Connect ignores: with a configured host, a valid request.
-          '{"host": "unconfigured.example", "id": {"$ne": null}}',
-          '{"host": {"$gt": ""}}',
-          '{"since": "yesterday"}',
-          '{"pageSize": 1000000}',
-          // Connect ignores unknown JSON fields, so with a configured host this would be a valid
-          // request; an unconfigured one makes it a client error whatever __proto__ does.
-          '{"host": "unconfigured.example", "__proto__": {"admin": true}}',
-          '{',
-        ).map((s) => Buffer.from(s)),
-      ).map((b) => ({ type: 'application/json', body: b, what: 'JSON' })),
-      fc.tuple(fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'application/protobuf', 'application/json; charset=latin1', ''), latin1Bytes(100)).map(([type, b]) => ({ type, body: b, what: `Content-Type ${type || '(none)'}` })),
+      fc
+        .integer({ min: 1, max: valid.length - 1 })
+        .map((n) => ({ type: 'application/proto', body: valid.subarray(0, n), what: `truncated to ${n}` })),
+      fc
+        .oneof(
+          fc.json().map((j) => Buffer.from(j)),
+          printable(200).map((s) => Buffer.from(s)),
+          fc
+            .constantFrom(
+              '{"host": ["example.com"]}',
+              '{"host": "example.com", "expiresIn": "-5s"}',
+              '{"host": "example.com", "expiresIn": "forever"}',
+              '{"host": "example.com", "rateLimitPerMinute": 4294967296}',
+              '{"host": "example.com", "rateLimitPerMinute": 100001}',
+              '{"host": "example.com", "name": "a\\u0000b"}',
+              // Operator injection into a string field; the host is not configured because for CreateKey
+              // "id" is an unknown field, which Connect ignores: with a configured host, a valid request.
+              '{"host": "unconfigured.example", "id": {"$ne": null}}',
+              '{"host": {"$gt": ""}}',
+              '{"since": "yesterday"}',
+              '{"pageSize": 1000000}',
+              // Connect ignores unknown JSON fields, so with a configured host this would be a valid
+              // request; an unconfigured one makes it a client error whatever __proto__ does.
+              '{"host": "unconfigured.example", "__proto__": {"admin": true}}',
+              '{',
+            )
+            .map((s) => Buffer.from(s)),
+        )
+        .map((b) => ({ type: 'application/json', body: b, what: 'JSON' })),
+      fc
+        .tuple(
+          fc.constantFrom(
+            'text/plain',
+            'application/xml',
+            'multipart/form-data; boundary=x',
+            'application/x-www-form-urlencoded',
+            'application/protobuf',
+            'application/json; charset=latin1',
+            '',
+          ),
+          latin1Bytes(100),
+        )
+        .map(([type, b]) => ({ type, body: b, what: `Content-Type ${type || '(none)'}` })),
       fc.integer({ min: MAX_RPC_MESSAGE_BYTES + 1, max: 4 * MAX_RPC_MESSAGE_BYTES }).map((n) => {
         const name = Buffer.alloc(n, 'a');
         const header = Buffer.from([0x12, ...varint(n)]);
@@ -178,24 +263,37 @@ describe('hostile input (property-based)', function () {
   it('request bodies on every RPC over gRPC (h2c): garbage, bad framing, compressed flag, oversized frames', async () => {
     const session = http2.connect(server.url);
     try {
-      const frame = (payload: Buffer, flags = 0, claimed = payload.length) => Buffer.concat([Buffer.from([flags, ...u32(claimed)]), payload]);
+      const frame = (payload: Buffer, flags = 0, claimed = payload.length) =>
+        Buffer.concat([Buffer.from([flags, ...u32(claimed)]), payload]);
       const body = fc.oneof(
         latin1Bytes(300).map((b) => ({ body: b, what: 'unframed bytes' })),
         latin1Bytes(300).map((b) => ({ body: frame(b), what: 'a frame of random bytes' })),
-        fc.tuple(latin1Bytes(100), fc.integer({ min: 1, max: 10_000 })).map(([b, extra]) => ({ body: frame(b, 0, b.length + extra), what: 'a frame longer than what follows' })),
+        fc
+          .tuple(latin1Bytes(100), fc.integer({ min: 1, max: 10_000 }))
+          .map(([b, extra]) => ({ body: frame(b, 0, b.length + extra), what: 'a frame longer than what follows' })),
         latin1Bytes(100).map((b) => ({ body: frame(b, 1), what: 'a compressed frame without grpc-encoding' })),
-        fc.integer({ min: MAX_RPC_MESSAGE_BYTES + 1, max: 3 * MAX_RPC_MESSAGE_BYTES }).map((n) => ({ body: frame(Buffer.alloc(n, 0)), what: `a ${n}-byte frame` })),
+        fc
+          .integer({ min: MAX_RPC_MESSAGE_BYTES + 1, max: 3 * MAX_RPC_MESSAGE_BYTES })
+          .map((n) => ({ body: frame(Buffer.alloc(n, 0)), what: `a ${n}-byte frame` })),
       );
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...RPC_METHODS), body, async (rpc, b) => {
-          const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': rpc.path, 'content-type': 'application/grpc', te: 'trailers' };
+          const headers: http2.OutgoingHttpHeaders = {
+            ':method': 'POST',
+            ':path': rpc.path,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+          };
           if (rpc.admin) headers.authorization = `Bearer ${server.adminToken}`;
           const { status, message } = await grpcCall(session, headers, b.body);
           cases++;
           if (status === 0 && readOnly(rpc.method)) return;
           // The gRPC spec answers a compressed frame without a negotiated encoding with INTERNAL.
           const internalIsRight = b.what.startsWith('a compressed frame') && /compressed/.test(message);
-          assert.ok(![0, 2].includes(status) && (status !== 13 || internalIsRight), `${rpc.path} with ${b.what}: grpc-status ${status} ${message}`);
+          assert.ok(
+            ![0, 2].includes(status) && (status !== 13 || internalIsRight),
+            `${rpc.path} with ${b.what}: grpc-status ${status} ${message}`,
+          );
           assert.ok(message.length >= 10, `${rpc.path} with ${b.what}: grpc-status ${status} without a clear message`);
           if (b.what.endsWith('-byte frame')) assert.equal(status, 8, 'RESOURCE_EXHAUSTED over the size limit');
         }),
@@ -226,7 +324,11 @@ function u32(n: number): number[] {
 }
 
 /** One gRPC call with a raw body; the status and message from trailers (or headers, for trailers-only). */
-function grpcCall(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body: Buffer): Promise<{ status: number; message: string }> {
+function grpcCall(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+  body: Buffer,
+): Promise<{ status: number; message: string }> {
   return new Promise((resolve, reject) => {
     const stream = session.request(headers);
     let status: string | undefined;
@@ -239,7 +341,11 @@ function grpcCall(session: http2.ClientHttp2Session, headers: http2.OutgoingHttp
     stream.on('trailers', take);
     stream.on('data', () => {});
     stream.on('error', reject);
-    stream.on('close', () => (status === undefined ? reject(new Error(`no grpc-status (stream code ${stream.rstCode})`)) : resolve({ status: Number(status), message })));
+    stream.on('close', () =>
+      status === undefined
+        ? reject(new Error(`no grpc-status (stream code ${stream.rstCode})`))
+        : resolve({ status: Number(status), message }),
+    );
     stream.end(body);
   });
 }

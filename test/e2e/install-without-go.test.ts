@@ -24,7 +24,12 @@ function cleanEnv(path: string): Record<string, string> {
   return { ...env, PATH: path };
 }
 
-async function run(cwd: string, command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; ms: number }> {
+async function run(
+  cwd: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; ms: number }> {
   const started = Date.now();
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -39,7 +44,10 @@ async function run(cwd: string, command: string, args: string[], env: Record<str
 
 /** The files a commit of this working tree would hold (tracked, and untracked but not ignored). */
 async function copyWorkingTree(to: string): Promise<void> {
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_DIR, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: PROJECT_DIR,
+    encoding: 'utf8',
+  });
   const files = listed.split('\0').filter((f) => f && f !== 'node_modules' && existsSync(join(PROJECT_DIR, f)));
   for (const file of files) await cp(join(PROJECT_DIR, file), join(to, file), { verbatimSymlinks: true });
 }
@@ -80,7 +88,13 @@ describe('installing and running without Go', function () {
     assert.match(buildDb.out.trim(), NOT_BUILT_LINE);
 
     const server = await spawnServer(
-      { PATH: env.PATH!, MONGODB_URI: db.uri, MONGODB_DATABASE: db.name, INVITES_DATA_DIR: join(dir, 'data'), INVITES_ADMIN_TOKEN: 'admin-token-for-this-test' },
+      {
+        PATH: env.PATH!,
+        MONGODB_URI: db.uri,
+        MONGODB_DATABASE: db.name,
+        INVITES_DATA_DIR: join(dir, 'data'),
+        INVITES_ADMIN_TOKEN: 'admin-token-for-this-test',
+      },
       [],
       app,
     );
@@ -105,7 +119,10 @@ describe('installing and running without Go', function () {
 
     // No MONGODB_URI and no engine: `npm start` builds, then the server stops at once and says why.
     const start = await run(app, 'npm', ['start'], { ...env, PORT: '0', INVITES_BIND: '127.0.0.1', INVITES_DATA_DIR: join(dir, 'data2') });
-    assert.match(start.out, /^invites: no database: MONGODB_URI is not set and the embedded database is not built \(.*\)\. Set MONGODB_URI .*install Go >= 1\.24 and patch, then run "npm run build:db"\.$/m);
+    assert.match(
+      start.out,
+      /^invites: no database: MONGODB_URI is not set and the embedded database is not built \(.*\)\. Set MONGODB_URI .*install Go >= 1\.24 and patch, then run "npm run build:db"\.$/m,
+    );
     assert.doesNotMatch(start.out, /could not start|listening|^\s+at /m, 'nothing started, no stack trace');
     assert.equal(start.code, 78, 'the configuration exit code, passed on by npm');
     assert.ok(!existsSync(join(dir, 'data2', 'admin-token')), 'nothing was written');

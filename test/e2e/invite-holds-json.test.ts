@@ -34,7 +34,7 @@ describe('HoldInvite / ConfirmInvite / ReleaseInvite over Connect JSON (plain fe
   });
   after(async () => server.stop());
 
-  it('holds, confirms (idempotently) and lists the account, with the invite\'s kind, roles and groups', async () => {
+  it("holds, confirms (idempotently) and lists the account, with the invite's kind, roles and groups", async () => {
     const created = await call('CreateInvite', { username: 'alice', inviter: 'bob', roles: ['prosody:member'], groups: ['team'] }, key);
     assert.equal(created.status, 200);
     const { token, uri } = created.body.invite;
@@ -49,10 +49,16 @@ describe('HoldInvite / ConfirmInvite / ReleaseInvite over Connect JSON (plain fe
     assert.equal(held.body.use, 1);
     assert.equal(typeof held.body.holdId, 'string');
     assert.ok(Date.parse(held.body.holdExpireTime) > Date.now());
-    assert.deepEqual([held.body.invite.username, held.body.invite.inviter, held.body.invite.roles, held.body.invite.groups], ['alice', 'bob', ['prosody:member'], ['team']]);
+    assert.deepEqual(
+      [held.body.invite.username, held.body.invite.inviter, held.body.invite.roles, held.body.invite.groups],
+      ['alice', 'bob', ['prosody:member'], ['team']],
+    );
 
     const pub = await call('GetInvite', { token });
-    assert.deepEqual([pub.body.invite.status, pub.body.invite.remainingUses ?? 0, pub.body.detail], ['INVITE_STATUS_USED_UP', 0, undefined]);
+    assert.deepEqual(
+      [pub.body.invite.status, pub.body.invite.remainingUses ?? 0, pub.body.detail],
+      ['INVITE_STATUS_USED_UP', 0, undefined],
+    );
 
     const confirmed = await call('ConfirmInvite', { token, holdId: held.body.holdId }, key);
     assert.equal(confirmed.status, 200);
@@ -61,11 +67,18 @@ describe('HoldInvite / ConfirmInvite / ReleaseInvite over Connect JSON (plain fe
     assert.deepEqual(retried.body.redemption, confirmed.body.redemption);
 
     const inDb = await server.database.client.db(server.database.name).collection('redemptions').find({ token, kind: 'use' }).toArray();
-    assert.deepEqual(inDb.map((d) => d.account), ['alice'], 'stored as an ordinary use');
+    assert.deepEqual(
+      inDb.map((d) => d.account),
+      ['alice'],
+      'stored as an ordinary use',
+    );
 
     const detail = await call('GetInvite', { token }, key);
-    assert.deepEqual(detail.body.detail.redemptions.map((r: { account: string }) => r.account), ['alice']);
-    assert.equal((await call('GetInvite', { token }, otherHostKey)).body.detail, undefined, 'another host\'s key sees the public view only');
+    assert.deepEqual(
+      detail.body.detail.redemptions.map((r: { account: string }) => r.account),
+      ['alice'],
+    );
+    assert.equal((await call('GetInvite', { token }, otherHostKey)).body.detail, undefined, "another host's key sees the public view only");
   });
 
   it('releases a hold (idempotently) and gives the use to the next registration; a lapsed hold cannot be confirmed', async () => {

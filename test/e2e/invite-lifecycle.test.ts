@@ -47,7 +47,10 @@ describe('the life of an invite over a real server and database', function () {
       assert.match(err.rawMessage, /^invite used up: /);
     }
     const stored = await redemptionsInDb(token);
-    assert.deepEqual(stored.map((d) => d.account), won);
+    assert.deepEqual(
+      stored.map((d) => d.account),
+      won,
+    );
     assert.equal((await grpc.getInvite({ token })).invite?.status, InviteStatus.USED_UP);
   });
 
@@ -85,7 +88,8 @@ describe('the life of an invite over a real server and database', function () {
     const token = invite!.token;
     const anonymous = await connect.getInvite({ token });
     assert.equal(anonymous.invite?.uri, invite!.uri);
-    const other = (await createClient(KeyAdmin, createGrpcTransport({ baseUrl: server.url })).createKey({ host: 'example.com' }, admin)).fullKey;
+    const other = (await createClient(KeyAdmin, createGrpcTransport({ baseUrl: server.url })).createKey({ host: 'example.com' }, admin))
+      .fullKey;
     const err = await connect.revokeInvite({ token }, { headers: { authorization: `Bearer ${other}` } }).catch((e: ConnectError) => e);
     assert.ok(err instanceof ConnectError);
     assert.equal(err.code, Code.NotFound);
@@ -95,11 +99,14 @@ describe('the life of an invite over a real server and database', function () {
   });
 
   describe('options on the plain GET/POST /invites_api', () => {
-    const get = (path: string, headers: Record<string, string> = {}) => request(server.url, { path, headers: { accept: 'application/json', ...headers } });
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      request(server.url, { path, headers: { accept: 'application/json', ...headers } });
     const invitesInDb = () => server.database.client.db(server.database.name).collection('invites').countDocuments();
 
     it('takes ttl, uses, repeated role and group, and note as query parameters', async () => {
-      const res = await get(`/invites_api?key=${fullKey}&ttl=2h&uses=3&role=prosody:member&role=editor&group=team&group=friends&note=Q3%20hires`);
+      const res = await get(
+        `/invites_api?key=${fullKey}&ttl=2h&uses=3&role=prosody:member&role=editor&group=team&group=friends&note=Q3%20hires`,
+      );
       assert.equal(res.status, 201);
       const body = JSON.parse(res.body);
       assert.equal(Date.parse(body.expireTime) - Date.parse(body.createTime), 2 * 3600_000);
@@ -109,7 +116,10 @@ describe('the life of an invite over a real server and database', function () {
       assert.equal(body.note, 'Q3 hires');
       assert.equal(body.status, 'INVITE_STATUS_VALID');
       const doc = await server.database.client.db(server.database.name).collection('invites').findOne({ _id: body.token });
-      assert.deepEqual([doc?.maxUses, doc?.roles, doc?.groups, doc?.note], [3, ['prosody:member', 'editor'], ['team', 'friends'], 'Q3 hires']);
+      assert.deepEqual(
+        [doc?.maxUses, doc?.roles, doc?.groups, doc?.note],
+        [3, ['prosody:member', 'editor'], ['team', 'friends'], 'Q3 hires'],
+      );
       const seconds = JSON.parse((await get(`/invites_api?key=${fullKey}&ttl=90&max_uses=2`)).body);
       assert.equal(Date.parse(seconds.expireTime) - Date.parse(seconds.createTime), 90_000);
       assert.equal(seconds.maxUses, 2);

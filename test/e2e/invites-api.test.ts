@@ -15,7 +15,10 @@ describe('GET /invites_api over real HTTP (Prosody-compatible)', function () {
   before(async () => {
     server = await startTestServer();
     const admin = createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
-    const created = await admin.createKey({ host: 'example.com', name: 'My test key' }, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const created = await admin.createKey(
+      { host: 'example.com', name: 'My test key' },
+      { headers: { authorization: `Bearer ${server.adminToken}` } },
+    );
     key = created.fullKey;
     keyId = created.key!.id;
   });
@@ -28,7 +31,10 @@ describe('GET /invites_api over real HTTP (Prosody-compatible)', function () {
   async function assertStored(res: RawResponse) {
     const token = tokenOf(res);
     assert.ok(token, `Location is an invite page: ${res.headers.location}`);
-    const doc = await server.database.client.db(server.database.name).collection('invites').findOne({ _id: token as never });
+    const doc = await server.database.client
+      .db(server.database.name)
+      .collection('invites')
+      .findOne({ _id: token as never });
     assert.ok(doc, 'the invite is in the database');
     assert.equal(doc.host, 'example.com');
     assert.equal(doc.source, `api/token/${keyId}`);
@@ -173,7 +179,11 @@ describe('GET /invites_api over real HTTP (Prosody-compatible)', function () {
     const res = await request(server.url, {
       method: 'OPTIONS',
       path: '/invites_api',
-      headers: { origin: 'https://dash.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://dash.example.com',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     assert.equal(res.status, 204);
     assert.equal(res.headers['access-control-allow-origin'], 'https://dash.example.com');
@@ -182,13 +192,21 @@ describe('GET /invites_api over real HTTP (Prosody-compatible)', function () {
   });
 
   it('works from a browser-style fetch with the key in the header', async () => {
-    const res = await fetch(`${server.url}/invites_api`, { method: 'POST', headers: { authorization: `Bearer ${key}`, origin: 'https://x.test' } });
+    const res = await fetch(`${server.url}/invites_api`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, origin: 'https://x.test' },
+    });
     assert.equal(res.status, 201);
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://x.test');
   });
 
   it('takes POST like GET', async () => {
-    const res = await request(server.url, { method: 'POST', path: `/invites_api?key=${key}&redirect=1`, body: 'ignored=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await request(server.url, {
+      method: 'POST',
+      path: `/invites_api?key=${key}&redirect=1`,
+      body: 'ignored=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(res.status, 303);
     await assertStored(res);
   });
@@ -211,7 +229,10 @@ describe('GET /invites_api over real HTTP (Prosody-compatible)', function () {
 
   it('answers a request head over 16 KiB with 431, promptly', async () => {
     const started = Date.now();
-    const out = await rawExchange(server.port, `GET /invites_api?key=${key} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`);
+    const out = await rawExchange(
+      server.port,
+      `GET /invites_api?key=${key} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+    );
     assert.match(out, /^HTTP\/1\.1 431 /);
     assert.match(out, /"error":"request_header_fields_too_large"/);
     assert.ok(Date.now() - started < 2000, 'answered without waiting for a timeout');
@@ -220,7 +241,14 @@ describe('GET /invites_api over real HTTP (Prosody-compatible)', function () {
   });
 
   it('never answers a client mistake with a 5xx', async () => {
-    const paths = ['/invites_api?key=%E0%A4%A', '/invites_api?key=%ZZ', '/invites_api?key[$ne]=1', '/invites_api?key=a&key=b', '/invites_api?redirect=%00', `/invites_api?key=${'x'.repeat(5000)}`];
+    const paths = [
+      '/invites_api?key=%E0%A4%A',
+      '/invites_api?key=%ZZ',
+      '/invites_api?key[$ne]=1',
+      '/invites_api?key=a&key=b',
+      '/invites_api?redirect=%00',
+      `/invites_api?key=${'x'.repeat(5000)}`,
+    ];
     for (const path of paths) {
       const res = await get(path);
       assert.ok(res.status >= 400 && res.status < 500, `${path} → ${res.status}`);

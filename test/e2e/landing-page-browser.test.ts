@@ -46,9 +46,19 @@ describe('the invite landing page in headless Chromium', function () {
     // The page must work without JavaScript, so the browser runs none.
     context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 800, height: 1200 } });
     const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
-    const fullKey = (await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey({ host: 'example.com' }, admin)).fullKey;
+    const fullKey = (
+      await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey(
+        { host: 'example.com' },
+        admin,
+      )
+    ).fullKey;
     key = { headers: { authorization: `Bearer ${fullKey}` } };
-    const webFullKey = (await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey({ host: 'chat.example.org' }, admin)).fullKey;
+    const webFullKey = (
+      await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey(
+        { host: 'chat.example.org' },
+        admin,
+      )
+    ).fullKey;
     webKey = { headers: { authorization: `Bearer ${webFullKey}` } };
     invites = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
   });
@@ -77,7 +87,10 @@ describe('the invite landing page in headless Chromium', function () {
     const link = page.getByRole('link', { name: 'Open in your app' });
     assert.equal(await link.getAttribute('href'), invite!.uri);
     const expiry = page.locator('time');
-    assert.equal(await expiry.getAttribute('datetime'), new Date(Number(invite!.expireTime!.seconds) * 1000 + invite!.expireTime!.nanos / 1e6).toISOString());
+    assert.equal(
+      await expiry.getAttribute('datetime'),
+      new Date(Number(invite!.expireTime!.seconds) * 1000 + invite!.expireTime!.nanos / 1e6).toISOString(),
+    );
     assert.match((await expiry.textContent()) ?? '', /^\d{1,2} \w+ \d{4} at \d{2}:\d{2} UTC$/);
 
     const qr = page.getByRole('img', { name: 'QR code of the invite link' });
@@ -140,7 +153,10 @@ describe('the invite landing page in headless Chromium', function () {
     assert.equal(await firstGroup.locator('h3').textContent(), 'Android');
     assert.ok(await page.getByRole('link', { name: 'Get Conversations' }).isVisible(), 'the Android apps are open');
     assert.equal(await page.getByRole('link', { name: 'Get Monal' }).first().isVisible(), false, 'the other platforms are folded');
-    assert.match((await page.getByRole('link', { name: 'Get Conversations' }).getAttribute('href'))!, /&referrer=xmpp%3Achat\.example\.org%3Fregister%3Bpreauth%3D/);
+    assert.match(
+      (await page.getByRole('link', { name: 'Get Conversations' }).getAttribute('href'))!,
+      /&referrer=xmpp%3Achat\.example\.org%3Fregister%3Bpreauth%3D/,
+    );
     assert.deepEqual(cspViolations, []);
     await phone.close();
   });

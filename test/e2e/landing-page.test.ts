@@ -35,7 +35,10 @@ describe('GET /invite?TOKEN, the landing page, over real HTTP', function () {
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['cache-control'], 'no-store');
     assert.equal(res.headers.vary, 'User-Agent', "the apps are ordered for the visitor's device");
-    assert.match(String(res.headers['content-security-policy']), /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    assert.match(
+      String(res.headers['content-security-policy']),
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+    );
     const token = location.search.slice(1);
     assert.ok(res.body.includes(`href="xmpp:example.com?register;preauth=${token}"`));
     assert.match(res.body, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -82,7 +85,13 @@ describe('GET /invite?TOKEN, the landing page, over real HTTP', function () {
   });
 
   it('answers unknown, missing and garbage tokens with the 404 page, reflecting none of it', async () => {
-    for (const path of ['/invite?AAAAAAAAAAAAAAAAAAAAAAAA', '/invite', '/invite?', '/invite?%3Cscript%3Ealert(1)%3C/script%3E', '/invite?<b>x</b>']) {
+    for (const path of [
+      '/invite?AAAAAAAAAAAAAAAAAAAAAAAA',
+      '/invite',
+      '/invite?',
+      '/invite?%3Cscript%3Ealert(1)%3C/script%3E',
+      '/invite?<b>x</b>',
+    ]) {
       const res = await get(path);
       assert.equal(res.status, 404, path);
       assert.match(res.body, /<h1>Invite not found<\/h1>/);

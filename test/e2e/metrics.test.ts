@@ -67,14 +67,23 @@ describe('Prometheus metrics', function () {
     const text = await scrape(server);
     assert.equal(sample(text, 'invites_rpc_requests_total{service="invites.v1.KeyAdmin",method="CreateKey",code="ok"}'), 1);
     assert.equal(sample(text, 'invites_rpc_requests_total{service="invites.v1.InviteService",method="CreateInvite",code="ok"}'), 1);
-    assert.equal(sample(text, 'invites_rpc_requests_total{service="invites.v1.InviteService",method="CreateInvite",code="unauthenticated"}'), 1);
+    assert.equal(
+      sample(text, 'invites_rpc_requests_total{service="invites.v1.InviteService",method="CreateInvite",code="unauthenticated"}'),
+      1,
+    );
     assert.notEqual(garbageStatus, '0', 'the garbage call failed');
-    const garbageCodes = text.split('\n').filter((l) => l.startsWith('invites_rpc_requests_total{service="invites.v1.KeyAdmin",method="ListKeys"'));
+    const garbageCodes = text
+      .split('\n')
+      .filter((l) => l.startsWith('invites_rpc_requests_total{service="invites.v1.KeyAdmin",method="ListKeys"'));
     assert.equal(garbageCodes.length, 1, 'a call that failed before its handler is counted too');
     assert.match(garbageCodes[0]!, new RegExp(`code="${codeName(Number(garbageStatus) as Code)}"`), 'with the code its client got');
     assert.equal(sample(text, 'invites_rpc_duration_seconds_count{service="invites.v1.InviteService",method="CreateInvite"}'), 2);
     assert.equal(sample(text, 'invites_http_requests_total{route="/invites_api",method="GET",status="201"}'), 2);
-    assert.equal(sample(text, 'invites_http_requests_total{route="(unmatched)",method="GET",status="404"}'), 1, 'unknown paths share one label');
+    assert.equal(
+      sample(text, 'invites_http_requests_total{route="(unmatched)",method="GET",status="404"}'),
+      1,
+      'unknown paths share one label',
+    );
     assert.equal(sample(text, 'invites_http_request_duration_seconds_count{route="/invites_api",method="GET"}'), 2);
     assert.equal(sample(text, 'invites_created_total{host="localhost"}'), 3, 'RPC and GET /invites_api alike');
     assert.equal(sample(text, 'invites_created_total{host="example.com"}'), 0, 'configured hosts start at 0');

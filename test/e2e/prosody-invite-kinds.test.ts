@@ -12,7 +12,8 @@ describe('Prosody invite kinds backed by our store', function () {
   let n = 0;
   const newName = () => `kind${Date.now().toString(36)}${n++}`;
   const accountExists = (username: string) => existsSync(join(env.prosody.dataDir, 'localhost', 'accounts', `${username}.dat`));
-  const stored = async (token: string) => (await env.rpc('ListInvites', { pageSize: 200 })).invites.find((i: { token: string }) => i.token === token);
+  const stored = async (token: string) =>
+    (await env.rpc('ListInvites', { pageSize: 200 })).invites.find((i: { token: string }) => i.token === token);
   const statusOf = async (token: string): Promise<string> => (await stored(token)).status;
 
   /** A new account, made with an invite of its own. */
@@ -106,7 +107,7 @@ describe('Prosody invite kinds backed by our store', function () {
     );
   });
 
-  it("a contact invite used by an existing account (XEP-0379 subscription with the token): the inviter approves at once and asks back; used up", async () => {
+  it('a contact invite used by an existing account (XEP-0379 subscription with the token): the inviter approves at once and asks back; used up', async () => {
     const alice = await newAccount();
     const bob = await newAccount();
     const { invite } = await env.rpc('CreateInvite', { type: 'INVITE_TYPE_ROSTER', inviter: alice });
@@ -130,7 +131,11 @@ describe('Prosody invite kinds backed by our store', function () {
     // no 'subscribed' reaches bob's roster).
     const aliceSession = await logIn(env.prosody, alice, 'pw');
     try {
-      assert.equal((await aliceSession.roster()).get(`${bob}@localhost`), 'from', 'bob is subscribed to alice without her approving by hand');
+      assert.equal(
+        (await aliceSession.roster()).get(`${bob}@localhost`),
+        'from',
+        'bob is subscribed to alice without her approving by hand',
+      );
     } finally {
       await aliceSession.stop();
     }

@@ -55,7 +55,10 @@ describe('Prosody while our service is down or slow', function () {
     const username = newName();
     assert.deepEqual(await signUp(env.prosody, { token, username, password: 'pw' }), { ok: true });
     assert.equal(await canLogIn(env.prosody, username, 'pw'), true);
-    assert.equal(await eventually(async () => (await env.invites.getInvite({ token })).invite?.status, InviteStatus.USED_UP), InviteStatus.USED_UP);
+    assert.equal(
+      await eventually(async () => (await env.invites.getInvite({ token })).invite?.status, InviteStatus.USED_UP),
+      InviteStatus.USED_UP,
+    );
     assert.equal(await countLines(/answers again/), 2, 'and its end once');
   });
 

@@ -32,7 +32,7 @@ describe("Prosody's invite page (mod_invites_page) with our store", function () 
     assert.match((await page('AAAAAAAAAAAAAAAAAAAAAAAA')).body, /Invite expired/, 'unknown');
   });
 
-  it("an admin's \"Create new account invite\" command makes an invite in our store, announced with Prosody's page (invite-created)", async () => {
+  it('an admin\'s "Create new account invite" command makes an invite in our store, announced with Prosody\'s page (invite-created)', async () => {
     const { invite } = await env.invites.createInvite({}, env.auth);
     assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username: 'admin', password: 'pw' }), { ok: true });
     const session = await logIn(env.prosody, 'admin', 'pw');
@@ -44,7 +44,11 @@ describe("Prosody's invite page (mod_invites_page) with our store", function () 
     }
     const token = /preauth=([A-Za-z0-9_-]{24})$/.exec(form.get('uri') ?? '')?.[1];
     assert.ok(token, `an invite URI: ${[...form]}`);
-    assert.match(form.get('landing-url') ?? '', new RegExp(`/invites_page\\?${token}$`), 'mod_invites_page set its own page on invite-created');
+    assert.match(
+      form.get('landing-url') ?? '',
+      new RegExp(`/invites_page\\?${token}$`),
+      'mod_invites_page set its own page on invite-created',
+    );
     const stored = (await env.invites.getInvite({ token }, env.auth)).detail;
     assert.equal(stored?.uri, `xmpp:localhost?register;preauth=${token}`);
     assert.equal(stored?.inviter, 'admin', 'our store records the admin who made it');

@@ -30,7 +30,11 @@ describe('Prosody signs accounts up with our invites', function () {
     assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username, password: 'first secret' }), { ok: true });
     assert.equal(await canLogIn(env.prosody, username, 'first secret'), true, 'the new account logs in with its password');
     assert.equal(await canLogIn(env.prosody, username, 'another'), false, 'and not with another');
-    assert.equal(await eventually(() => status(invite!.token), InviteStatus.USED_UP), InviteStatus.USED_UP, 'the invite is used up in our store');
+    assert.equal(
+      await eventually(() => status(invite!.token), InviteStatus.USED_UP),
+      InviteStatus.USED_UP,
+      'the invite is used up in our store',
+    );
     assert.deepEqual(await env.prosody.storedRoles(username), ['prosody:admin'], 'mod_invites_register stored the invite roles');
     const after = await signUp(env.prosody, { token: invite!.token, username: newName(), password: 'x' });
     assert.equal(after.ok, false, 'the used invite signs no one else up');
@@ -51,7 +55,11 @@ describe('Prosody signs accounts up with our invites', function () {
     ] as const) {
       const username = newName();
       const result = await signUp(env.prosody, { token, username, password: 'pw' });
-      assert.deepEqual(result, { ok: false, step: 'preauth', condition: 'forbidden', text: 'The invite token is invalid or expired' }, what);
+      assert.deepEqual(
+        result,
+        { ok: false, step: 'preauth', condition: 'forbidden', text: 'The invite token is invalid or expired' },
+        what,
+      );
       assert.equal(accountExists(username), false, `${what}: no account`);
     }
   });
@@ -67,11 +75,7 @@ describe('Prosody signs accounts up with our invites', function () {
       const stored = await env.invites.listInvites({}, env.auth);
       return (stored.invites.find((i) => i.token === invite!.token)?.redemptions ?? []).map((r) => r.account);
     };
-    assert.deepEqual(
-      await eventually(accounts, created),
-      created,
-      'our store records that account as the one use',
-    );
+    assert.deepEqual(await eventually(accounts, created), created, 'our store records that account as the one use');
   });
 
   it('a registration Prosody refuses (username taken) does not use the invite up', async () => {
@@ -91,7 +95,9 @@ describe('Prosody signs accounts up with our invites', function () {
       const { invite } = await env.invites.createInvite({}, env.auth);
       const names = [newName(), newName(), newName(), newName(), newName(), newName()];
       const servers = [env.prosody, second];
-      const results = await Promise.all(names.map((username, i) => signUp(servers[i % 2]!, { token: invite!.token, username, password: 'pw' })));
+      const results = await Promise.all(
+        names.map((username, i) => signUp(servers[i % 2]!, { token: invite!.token, username, password: 'pw' })),
+      );
       assert.equal(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
       const created = names.filter((name, i) => existsSync(join(servers[i % 2]!.dataDir, 'localhost', 'accounts', `${name}.dat`)));
       assert.equal(created.length, 1, 'one account across the two');
@@ -115,7 +121,11 @@ describe('Prosody signs accounts up with our invites', function () {
     }
     assert.equal(accountExists(username), false);
     // Given back by ReleaseInvite right after the refusal (no waiting for the hold to lapse).
-    assert.equal(await eventually(() => status(invite!.token), InviteStatus.VALID, 2000), InviteStatus.VALID, 'the invite has its use back');
+    assert.equal(
+      await eventually(() => status(invite!.token), InviteStatus.VALID, 2000),
+      InviteStatus.VALID,
+      'the invite has its use back',
+    );
     assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username: newName(), password: 'pw' }), { ok: true });
   });
 
@@ -137,7 +147,13 @@ describe('Prosody signs accounts up with our invites', function () {
         await c.iqCaller.request(xml('iq', { type: 'set' }, xml('preauth', { xmlns: 'urn:xmpp:pars:0', token })));
         for (const username of [newName(), newName()]) {
           try {
-            await c.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, username), xml('password', {}, 'pw'))));
+            await c.iqCaller.request(
+              xml(
+                'iq',
+                { type: 'set' },
+                xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, username), xml('password', {}, 'pw')),
+              ),
+            );
             out.push('ok');
           } catch (err) {
             out.push((err as { condition?: string }).condition ?? String(err));

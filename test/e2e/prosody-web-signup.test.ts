@@ -9,7 +9,7 @@ import { canLogIn, signUp } from '../support/xmpp-client.js';
 
 // A person without an app: our landing page -> "Sign up in your browser" -> Prosody's
 // mod_invites_register_web page (with our mod_password_policy, which Debian does not ship).
-describe('web sign-up: our landing page to Prosody\'s mod_invites_register_web, in headless Chromium', function () {
+describe("web sign-up: our landing page to Prosody's mod_invites_register_web, in headless Chromium", function () {
   this.timeout(60_000);
   let env: ProsodyWithService;
   let browser: Browser;
@@ -68,7 +68,12 @@ describe('web sign-up: our landing page to Prosody\'s mod_invites_register_web, 
   it('an app signing up in-band (XEP-0077) meets the same policy before any use is held', async () => {
     const { invite } = await env.invites.createInvite({}, env.auth);
     const result = await signUp(env.prosody, { token: invite!.token, username: 'shorty', password: 'short' });
-    assert.deepEqual(result, { ok: false, step: 'register', condition: 'not-acceptable', text: 'The password must be at least 8 characters long' });
+    assert.deepEqual(result, {
+      ok: false,
+      step: 'register',
+      condition: 'not-acceptable',
+      text: 'The password must be at least 8 characters long',
+    });
     assert.equal(accountExists('shorty'), false);
     assert.equal(await status(invite!.token), InviteStatus.VALID);
   });

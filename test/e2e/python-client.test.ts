@@ -18,7 +18,12 @@ const INSTALLED_STAMP = join(VENV, 'requirements.installed');
 
 async function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(file, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(file, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      timeout: 600_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
@@ -44,9 +49,21 @@ describe('a Python client generated from proto/ with grpcio-tools', function () 
     this.timeout(600_000);
     await ensureVenv();
     stubs = await mkdtemp(join(tmpdir(), 'invites-python-stubs-'));
-    const wellKnown = (await run(VENV_PYTHON, ['-c', 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))'])).trim();
+    const wellKnown = (
+      await run(VENV_PYTHON, ['-c', 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))'])
+    ).trim();
     const protos = (await readdir(join(ROOT, 'proto/invites/v1'))).filter((f) => f.endsWith('.proto')).map((f) => `invites/v1/${f}`);
-    await run(VENV_PYTHON, ['-m', 'grpc_tools.protoc', '-I', join(ROOT, 'proto'), '-I', wellKnown, `--python_out=${stubs}`, `--grpc_python_out=${stubs}`, ...protos]);
+    await run(VENV_PYTHON, [
+      '-m',
+      'grpc_tools.protoc',
+      '-I',
+      join(ROOT, 'proto'),
+      '-I',
+      wellKnown,
+      `--python_out=${stubs}`,
+      `--grpc_python_out=${stubs}`,
+      ...protos,
+    ]);
     server = await startTestServer();
   });
   after(async () => {
@@ -57,7 +74,12 @@ describe('a Python client generated from proto/ with grpcio-tools', function () 
   it('creates an API key and an invite that the server stored, and gets UNAUTHENTICATED for a bad key', async function () {
     this.timeout(60_000);
     const out = await run(VENV_PYTHON, [join(PYTHON_DIR, 'create_invite.py')], {
-      env: { PATH: process.env.PATH ?? '', PYTHONPATH: stubs, INVITES_TARGET: `127.0.0.1:${server.port}`, INVITES_ADMIN_TOKEN: server.adminToken },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PYTHONPATH: stubs,
+        INVITES_TARGET: `127.0.0.1:${server.port}`,
+        INVITES_ADMIN_TOKEN: server.adminToken,
+      },
     });
     const result = JSON.parse(out);
     assert.equal(result.key_host, 'localhost');

@@ -37,7 +37,12 @@ describe('the README quick start', function () {
     assert.match(start, /^npm ci && npm start$/);
     const env = { ...process.env, PORT: '0', INVITES_BIND: '127.0.0.1', INVITES_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
 
-    server = spawn('bash', ['-c', start.replace(/^npm ci && /, '')], { cwd: PROJECT_DIR, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn('bash', ['-c', start.replace(/^npm ci && /, '')], {
+      cwd: PROJECT_DIR,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     server.stdout!.on('data', (c) => (out += c));
     server.stderr!.on('data', (c) => (out += c));

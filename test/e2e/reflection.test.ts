@@ -14,13 +14,23 @@ const REFLECTION_PROTOS = join(packageRoot(), 'node_modules/@grpc/reflection/bui
 
 /** `buf curl` over gRPC (h2c) with no schema: everything it knows comes from reflection. */
 async function bufCurl(server: TestServer, args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(BUF, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', ...args], { cwd: '/', timeout: 60_000 });
+  const { stdout } = await promisify(execFile)(BUF, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', ...args], {
+    cwd: '/',
+    timeout: 60_000,
+  });
   return stdout;
 }
 
 /** One ServerReflectionInfo stream through @grpc/grpc-js: sends each request, collects each answer. */
 async function reflect(server: TestServer, version: 'v1' | 'v1alpha', requests: object[]): Promise<any[]> {
-  const definition = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [REFLECTION_PROTOS], keepCase: true, longs: Number, enums: String, oneofs: true, arrays: true });
+  const definition = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, {
+    includeDirs: [REFLECTION_PROTOS],
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    oneofs: true,
+    arrays: true,
+  });
   const pkg = grpc.loadPackageDefinition(definition) as any;
   const client = new pkg.grpc.reflection[version].ServerReflection(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
   try {
@@ -74,10 +84,18 @@ describe('server reflection', function () {
 
   it('lets `buf curl` create a key and an invite with no proto files', async () => {
     const created = JSON.parse(
-      await bufCurl(server, ['-H', `Authorization: Bearer ${server.adminToken}`, '-d', '{"host":"localhost","name":"buf curl"}', `${server.url}/invites.v1.KeyAdmin/CreateKey`]),
+      await bufCurl(server, [
+        '-H',
+        `Authorization: Bearer ${server.adminToken}`,
+        '-d',
+        '{"host":"localhost","name":"buf curl"}',
+        `${server.url}/invites.v1.KeyAdmin/CreateKey`,
+      ]),
     );
     assert.equal(created.key.name, 'buf curl');
-    const { invite } = JSON.parse(await bufCurl(server, ['-H', `Authorization: Bearer ${created.fullKey}`, `${server.url}/invites.v1.InviteService/CreateInvite`]));
+    const { invite } = JSON.parse(
+      await bufCurl(server, ['-H', `Authorization: Bearer ${created.fullKey}`, `${server.url}/invites.v1.InviteService/CreateInvite`]),
+    );
     assert.equal(invite.type, 'INVITE_TYPE_REGISTER');
     assert.equal(invite.source, `api/token/${created.key.id}`);
     const stored = await server.database.client.db(server.database.name).collection('invites').findOne({ _id: invite.token });
@@ -97,10 +115,17 @@ describe('server reflection', function () {
       ]);
       assert.equal(list.valid_host, 'h');
       assert.ok(list.list_services_response.service.map((s: any) => s.name).includes('invites.v1.KeyAdmin'));
-      assert.deepEqual(fileNames(byService), ['invites/v1/invite_service.proto', 'google/protobuf/timestamp.proto', 'invites/v1/invite.proto']);
+      assert.deepEqual(fileNames(byService), [
+        'invites/v1/invite_service.proto',
+        'google/protobuf/timestamp.proto',
+        'invites/v1/invite.proto',
+      ]);
       const service = fromBinary(FileDescriptorProtoSchema, byService.file_descriptor_response.file_descriptor_proto[0]).service[0]!;
       assert.equal(service.name, 'InviteService');
-      assert.deepEqual(service.method.map((m) => m.name), ['CreateInvite', 'GetInvite', 'ListInvites', 'RevokeInvite', 'RedeemInvite', 'HoldInvite', 'ConfirmInvite', 'ReleaseInvite']);
+      assert.deepEqual(
+        service.method.map((m) => m.name),
+        ['CreateInvite', 'GetInvite', 'ListInvites', 'RevokeInvite', 'RedeemInvite', 'HoldInvite', 'ConfirmInvite', 'ReleaseInvite'],
+      );
       assert.equal(fileNames(byMethod)[0], 'invites/v1/key_admin.proto');
       assert.equal(fileNames(byFile)[0], 'invites/v1/invite.proto');
       assert.equal(fileNames(byField)[0], 'invites/v1/invite.proto');

@@ -51,14 +51,20 @@ describe('request logs', function () {
     const lines = await linesDuring(() => request(server.url, { path: `/invites_api?key=${encodeURIComponent(key)}&redirect=true` }));
     assert.equal(lines.length, 1);
     const { method, route, protocol, status, ms, keyId: id, code } = lines[0]!;
-    assert.deepEqual({ method, route, protocol, status, keyId: id, code }, { method: 'GET', route: '/invites_api', protocol: 'http', status: 303, keyId, code: undefined });
+    assert.deepEqual(
+      { method, route, protocol, status, keyId: id, code },
+      { method: 'GET', route: '/invites_api', protocol: 'http', status: 303, keyId, code: undefined },
+    );
     assert.equal(typeof ms, 'number');
     assert.ok(ms >= 0);
   });
 
   it('gRPC and Connect calls: the RPC route, its code and the key id; a refused key logs no id', async () => {
     const lines = await linesDuring(async () => {
-      await createClient(InviteService, createGrpcTransport({ baseUrl: server.url })).createInvite({}, { headers: { authorization: `Bearer ${key}` } });
+      await createClient(InviteService, createGrpcTransport({ baseUrl: server.url })).createInvite(
+        {},
+        { headers: { authorization: `Bearer ${key}` } },
+      );
       const err = await createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }))
         .createInvite({}, { headers: { authorization: `Bearer ${keyId}/wrong-secret-wrong-secret-wrong-secret-xx` } })
         .catch((e: unknown) => e);
@@ -68,14 +74,24 @@ describe('request logs', function () {
       lines.map(({ method, route, protocol, status, code, keyId: id }) => ({ method, route, protocol, status, code, keyId: id })),
       [
         { method: 'POST', route: '/invites.v1.InviteService/CreateInvite', protocol: 'grpc', status: 200, code: 'ok', keyId },
-        { method: 'POST', route: '/invites.v1.InviteService/CreateInvite', protocol: 'connect', status: 401, code: 'unauthenticated', keyId: undefined },
+        {
+          method: 'POST',
+          route: '/invites.v1.InviteService/CreateInvite',
+          protocol: 'connect',
+          status: 401,
+          code: 'unauthenticated',
+          keyId: undefined,
+        },
       ],
     );
   });
 
   it('unknown paths are logged without the path (it might hold a key)', async () => {
     const lines = await linesDuring(() => request(server.url, { path: `/invites_api/${key}` }));
-    assert.deepEqual(lines.map((l) => [l.route, l.status]), [['(unmatched)', 404]]);
+    assert.deepEqual(
+      lines.map((l) => [l.route, l.status]),
+      [['(unmatched)', 404]],
+    );
   });
 
   it('never hold a secret: not the API key secret, not the admin token, not a query string', async () => {
@@ -86,14 +102,21 @@ describe('request logs', function () {
     assert.ok(!all.includes('redirect=true'), 'queries are not');
   });
 
-  it('take their level from the configuration (LOG_LEVEL=debug adds the embedded database\'s lines)', async () => {
+  it("take their level from the configuration (LOG_LEVEL=debug adds the embedded database's lines)", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'invites-loglevel-'));
     try {
-      for (const [level, expectDebug] of [['debug', true], ['info', false]] as const) {
+      for (const [level, expectDebug] of [
+        ['debug', true],
+        ['info', false],
+      ] as const) {
         const proc = await spawnServer({ INVITES_DATA_DIR: dataDir, LOG_LEVEL: level });
         proc.child.kill('SIGTERM');
         assert.equal(await proc.exited, 0);
-        const levels = proc.output().split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { level: number }).level);
+        const levels = proc
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => (JSON.parse(l) as { level: number }).level);
         assert.equal(levels.includes(20), expectDebug, `LOG_LEVEL=${level}: debug lines ${expectDebug ? 'present' : 'absent'}`);
       }
     } finally {

@@ -25,8 +25,16 @@ describe('the RPCs from a web page on another origin (headless Chromium)', funct
 
   before(async () => {
     server = await startTestServer();
-    fullKey = (await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey({ host: 'example.com' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
-    await createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createInvite({ note: 'for the dashboard' }, { headers: { authorization: `Bearer ${fullKey}` } });
+    fullKey = (
+      await createClient(KeyAdmin, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createKey(
+        { host: 'example.com' },
+        { headers: { authorization: `Bearer ${server.adminToken}` } },
+      )
+    ).fullKey;
+    await createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createInvite(
+      { note: 'for the dashboard' },
+      { headers: { authorization: `Bearer ${fullKey}` } },
+    );
     // The dashboard: a page on a port of its own, so a different origin from the server's.
     site = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -69,7 +77,10 @@ describe('the RPCs from a web page on another origin (headless Chromium)', funct
   });
 
   it('lets the page read an error: Connect without a key, and gRPC-Web', async () => {
-    const connect = await pageFetch(`${server.url}/invites.v1.InviteService/CreateInvite`, { headers: { 'content-type': 'application/json' }, body: '{}' });
+    const connect = await pageFetch(`${server.url}/invites.v1.InviteService/CreateInvite`, {
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.ok(connect.ok, connect.error);
     assert.equal(connect.status, 401);
     assert.equal(JSON.parse(connect.body!).code, 'unauthenticated');

@@ -18,7 +18,8 @@ describe('CreateInvite over every protocol on one port', function () {
   before(async () => {
     server = await startTestServer();
     const admin = createClient(KeyAdmin, createGrpcTransport({ baseUrl: server.url }));
-    key = (await admin.createKey({ host: 'localhost', name: 'rpc' }, { headers: { authorization: `Bearer ${server.adminToken}` } })).fullKey;
+    key = (await admin.createKey({ host: 'localhost', name: 'rpc' }, { headers: { authorization: `Bearer ${server.adminToken}` } }))
+      .fullKey;
   });
   after(async () => server.stop());
 
@@ -35,7 +36,10 @@ describe('CreateInvite over every protocol on one port', function () {
       const { invite } = await client.createInvite({}, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(invite?.host, 'localhost');
       assert.equal(invite?.landingPageUrl, `http://localhost:8080/invite?${invite?.token}`);
-      const doc = await server.database.client.db(server.database.name).collection('invites').findOne({ _id: invite!.token as never });
+      const doc = await server.database.client
+        .db(server.database.name)
+        .collection('invites')
+        .findOne({ _id: invite!.token as never });
       assert.ok(doc, 'stored');
       const err = await client.createInvite({}, { headers: { authorization: 'Bearer nope' } }).catch((e: unknown) => e);
       assert.ok(err instanceof ConnectError);
@@ -44,12 +48,19 @@ describe('CreateInvite over every protocol on one port', function () {
   }
 
   it('serves @grpc/grpc-js, a client not written here', async () => {
-    const definition = protoLoader.loadSync('invites/v1/invite_service.proto', { includeDirs: [PROTO_DIR], longs: String, enums: String, defaults: true });
+    const definition = protoLoader.loadSync('invites/v1/invite_service.proto', {
+      includeDirs: [PROTO_DIR],
+      longs: String,
+      enums: String,
+      defaults: true,
+    });
     const pkg = grpc.loadPackageDefinition(definition) as any;
     const client = new pkg.invites.v1.InviteService(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     try {
       const call = (metadata: grpc.Metadata) =>
-        new Promise<any>((resolve, reject) => client.CreateInvite({}, metadata, (err: grpc.ServiceError | null, res: any) => (err ? reject(err) : resolve(res))));
+        new Promise<any>((resolve, reject) =>
+          client.CreateInvite({}, metadata, (err: grpc.ServiceError | null, res: any) => (err ? reject(err) : resolve(res))),
+        );
       const ok = new grpc.Metadata();
       ok.set('authorization', `Bearer ${key}`);
       const res = await call(ok);
@@ -65,7 +76,10 @@ describe('CreateInvite over every protocol on one port', function () {
 
   it('serves the read RPCs to a Connect client over HTTP GET (they have no side effects)', async () => {
     const bearer = { headers: { authorization: `Bearer ${key}` } };
-    const { invite: created } = await createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' })).createInvite({}, bearer);
+    const { invite: created } = await createClient(
+      InviteService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }),
+    ).createInvite({}, bearer);
     const token = created!.token;
     const before = server.logs.length;
     const client = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1', useHttpGet: true }));
@@ -74,7 +88,10 @@ describe('CreateInvite over every protocol on one port', function () {
     assert.equal(invite?.host, 'localhost');
     assert.equal(invite?.remainingUses, 1);
     const { invites } = await client.listInvites({}, bearer);
-    assert.ok(invites.some((i) => i.token === token), 'the key lists the invite it created');
+    assert.ok(
+      invites.some((i) => i.token === token),
+      'the key lists the invite it created',
+    );
     await new Promise((r) => setTimeout(r, 50)); // each request line is written when its response ends
     const calls = server.logs
       .slice(before)
@@ -93,7 +110,9 @@ describe('CreateInvite over every protocol on one port', function () {
   });
 
   it('keeps 50 parallel creates apart: 50 distinct tokens, all stored', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, () => request(server.url, { path: '/invites_api', headers: { authorization: `Bearer ${key}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => request(server.url, { path: '/invites_api', headers: { authorization: `Bearer ${key}` } })),
+    );
     assert.deepEqual([...new Set(results.map((r) => r.status))], [201]);
     const tokens = new Set(results.map((r) => String(r.headers.location).split('?')[1]));
     assert.equal(tokens.size, 50);

@@ -38,13 +38,30 @@ describe('RPC requests Connect cannot serve', function () {
   });
 
   it('answers an unparsable protobuf message with 400 invalid_argument, not 500', async () => {
-    const res = await rawRequest(server.port, httpRequestBytes('POST', path, [['Content-Type', 'application/proto'], ['Authorization', `Bearer ${server.adminToken}`]], Buffer.from([0x0a, 0x05, 0x61])));
+    const res = await rawRequest(
+      server.port,
+      httpRequestBytes(
+        'POST',
+        path,
+        [
+          ['Content-Type', 'application/proto'],
+          ['Authorization', `Bearer ${server.adminToken}`],
+        ],
+        Buffer.from([0x0a, 0x05, 0x61]),
+      ),
+    );
     assert.equal(res.status, 400);
-    assert.deepEqual(JSON.parse(res.body), { code: 'invalid_argument', message: 'the request body is not a valid protobuf message for this RPC (premature EOF)' });
+    assert.deepEqual(JSON.parse(res.body), {
+      code: 'invalid_argument',
+      message: 'the request body is not a valid protobuf message for this RPC (premature EOF)',
+    });
   });
 
   it('answers a message over 64 KiB with resource_exhausted', async () => {
-    const res = await rawRequest(server.port, httpRequestBytes('POST', path, [['Content-Type', 'application/json']], Buffer.from(JSON.stringify({ host: 'x'.repeat(70_000) }))));
+    const res = await rawRequest(
+      server.port,
+      httpRequestBytes('POST', path, [['Content-Type', 'application/json']], Buffer.from(JSON.stringify({ host: 'x'.repeat(70_000) }))),
+    );
     assert.equal(res.status, 429);
     assert.equal(JSON.parse(res.body).code, 'resource_exhausted');
     assert.match(JSON.parse(res.body).message, /larger than configured readMaxBytes 65536/);

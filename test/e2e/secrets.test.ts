@@ -48,7 +48,9 @@ describe('secrets never leak into logs, responses or the database', function () 
     await grpc.createInvite({}, { headers: { authorization: `Bearer ${a.fullKey}` } });
     const refused = await grpc.createInvite({}, { headers: { authorization: `Bearer ${idA}/${wrong}` } }).catch((e) => e);
     answers.push(String(refused));
-    const badAdmin = await admin.listKeys({ host: 'example.com' }, { headers: { authorization: 'Bearer not-the-admin-token-but-secret-looking' } }).catch((e) => e);
+    const badAdmin = await admin
+      .listKeys({ host: 'example.com' }, { headers: { authorization: 'Bearer not-the-admin-token-but-secret-looking' } })
+      .catch((e) => e);
     answers.push(String(badAdmin));
 
     const rotated = await admin.rotateKey({ host: 'example.com', id: idA }, asAdmin);
@@ -58,7 +60,9 @@ describe('secrets never leak into logs, responses or the database', function () 
     assert.equal((await get(`/invites_api?key=${a.fullKey}`)).status, 401, 'the old secret is dead');
     await admin.disableKey({ host: 'example.com', id: idA }, asAdmin);
     assert.equal((await get(`/invites_api?key=${rotated.fullKey}`)).status, 401);
-    answers.push(JSON.stringify((await admin.listKeys({ host: 'example.com' }, asAdmin)).keys, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    answers.push(
+      JSON.stringify((await admin.listKeys({ host: 'example.com' }, asAdmin)).keys, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+    );
     answers.push(JSON.stringify((await admin.listAudit({}, asAdmin)).events, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
     await server.app.syncCounters();
 

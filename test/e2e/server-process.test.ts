@@ -90,7 +90,11 @@ describe('the server process', function () {
       }
       assert.equal(after.status, 201, 'creates work again without restarting the server');
       const earlier = String(before.headers.location).split('?')[1];
-      const kept = await fetch(`${base}/invites.v1.InviteService/GetInvite`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: earlier }) });
+      const kept = await fetch(`${base}/invites.v1.InviteService/GetInvite`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: earlier }),
+      });
       assert.equal(kept.status, 200, 'the invite created before the crash is still there');
       assert.match(server.output(), /"signal":"SIGKILL".*embedded database exited unexpectedly: restarting it/);
       assert.match(server.output(), /embedded database restarted/);
@@ -103,7 +107,12 @@ describe('the server process', function () {
 
   it('finishes a request that is in flight when SIGTERM arrives', async () => {
     const db = await createTestDatabase();
-    const server = await spawnServer({ MONGODB_URI: db.uri, MONGODB_DATABASE: db.name, INVITES_DATA_DIR: dataDir, INVITES_ADMIN_TOKEN: 'admin-token-for-this-test' });
+    const server = await spawnServer({
+      MONGODB_URI: db.uri,
+      MONGODB_DATABASE: db.name,
+      INVITES_DATA_DIR: dataDir,
+      INVITES_ADMIN_TOKEN: 'admin-token-for-this-test',
+    });
     try {
       const body = Buffer.from(toBinary(CreateKeyRequestSchema, create(CreateKeyRequestSchema, { host: 'localhost', name: 'in flight' })));
       const socket = net.connect(server.port, '127.0.0.1');

@@ -38,7 +38,8 @@ describe('InviteService: invite kinds and their URIs (in-memory transport)', () 
     const contact = (await h.inviteClient.createInvite({ type: InviteType.ROSTER, inviter: 'alice' }, h.key)).invite!;
     assert.equal(contact.uri, `xmpp:alice@example.com?roster;preauth=${contact.token}`);
     assert.equal(contact.allowRegistration, false);
-    const contactIbr = (await h.inviteClient.createInvite({ type: InviteType.ROSTER, inviter: 'alice', allowRegistration: true }, h.key)).invite!;
+    const contactIbr = (await h.inviteClient.createInvite({ type: InviteType.ROSTER, inviter: 'alice', allowRegistration: true }, h.key))
+      .invite!;
     assert.equal(contactIbr.uri, `xmpp:alice@example.com?roster;preauth=${contactIbr.token};ibr=y`);
 
     const pub = (await h.inviteClient.getInvite({ token: bound.token })).invite!;
@@ -52,12 +53,32 @@ describe('InviteService: invite kinds and their URIs (in-memory transport)', () 
 
   it('refuses a bad kind, username or inviter with InvalidArgument naming the field, and stores nothing', async () => {
     const h = await setup();
-    await rejectsWith(h.inviteClient.createInvite({ type: InviteType.PASSWORD_RESET }, h.key), Code.InvalidArgument, /^username is required for a password-reset invite/);
-    await rejectsWith(h.inviteClient.createInvite({ type: InviteType.ROSTER, username: 'bob', inviter: 'alice' }, h.key), Code.InvalidArgument, /^username must be empty for a contact/);
-    await rejectsWith(h.inviteClient.createInvite({ type: InviteType.ROSTER }, h.key), Code.InvalidArgument, /^inviter is required for a contact/);
-    await rejectsWith(h.inviteClient.createInvite({ username: 'bob@example.com' }, h.key), Code.InvalidArgument, /^username must be a local username/);
+    await rejectsWith(
+      h.inviteClient.createInvite({ type: InviteType.PASSWORD_RESET }, h.key),
+      Code.InvalidArgument,
+      /^username is required for a password-reset invite/,
+    );
+    await rejectsWith(
+      h.inviteClient.createInvite({ type: InviteType.ROSTER, username: 'bob', inviter: 'alice' }, h.key),
+      Code.InvalidArgument,
+      /^username must be empty for a contact/,
+    );
+    await rejectsWith(
+      h.inviteClient.createInvite({ type: InviteType.ROSTER }, h.key),
+      Code.InvalidArgument,
+      /^inviter is required for a contact/,
+    );
+    await rejectsWith(
+      h.inviteClient.createInvite({ username: 'bob@example.com' }, h.key),
+      Code.InvalidArgument,
+      /^username must be a local username/,
+    );
     await rejectsWith(h.inviteClient.createInvite({ inviter: 'al ice' }, h.key), Code.InvalidArgument, /^inviter must be a local username/);
-    await rejectsWith(h.inviteClient.createInvite({ inviter: 'a'.repeat(1024) }, h.key), Code.InvalidArgument, /^inviter must be a local username.*1023/);
+    await rejectsWith(
+      h.inviteClient.createInvite({ inviter: 'a'.repeat(1024) }, h.key),
+      Code.InvalidArgument,
+      /^inviter must be a local username.*1023/,
+    );
     await rejectsWith(h.inviteClient.createInvite({ type: 9 as InviteType }, h.key), Code.InvalidArgument, /^type 9 is not an invite type/);
     assert.equal((await h.inviteClient.listInvites({}, h.key)).invites.length, 0);
   });
@@ -72,7 +93,11 @@ describe('InviteService: HoldInvite, ConfirmInvite, ReleaseInvite (in-memory tra
     assert.equal(hold.use, 1);
     assert.ok(hold.holdId.length >= 20);
     assert.equal(timestampDate(hold.holdExpireTime!).getTime() - h.now().getTime(), 300_000, 'the default hold lifetime is 5 minutes');
-    assert.deepEqual([hold.invite?.roles, hold.invite?.groups], [['prosody:member'], ['team']], 'the registration side learns roles and groups');
+    assert.deepEqual(
+      [hold.invite?.roles, hold.invite?.groups],
+      [['prosody:member'], ['team']],
+      'the registration side learns roles and groups',
+    );
 
     const pub = (await h.inviteClient.getInvite({ token })).invite!;
     assert.deepEqual([pub.status, pub.remainingUses], [InviteStatus.USED_UP, 0], 'a held use is not remaining');
@@ -83,13 +108,20 @@ describe('InviteService: HoldInvite, ConfirmInvite, ReleaseInvite (in-memory tra
     const confirmed = await h.inviteClient.confirmInvite({ token, holdId: hold.holdId }, h.key);
     assert.deepEqual([confirmed.redemption?.use, confirmed.redemption?.account], [1, 'alice']);
     assert.equal(timestampDate(confirmed.redemption!.redeemTime!).getTime(), h.now().getTime());
-    assert.deepEqual(confirmed.invite?.redemptions.map((r) => r.account), ['alice']);
+    assert.deepEqual(
+      confirmed.invite?.redemptions.map((r) => r.account),
+      ['alice'],
+    );
     h.advance(10);
     const again = await h.inviteClient.confirmInvite({ token, holdId: hold.holdId }, h.key);
     assert.deepEqual(again.redemption, confirmed.redemption, 'a retried confirm answers the same redemption');
     const audit = await h.adminClient.listAudit({ host: 'example.com' }, h.admin);
     assert.equal(audit.events.filter((e) => e.inviteToken === token && e.action === 8).length, 1, 'one invite_redeemed event');
-    await rejectsWith(h.inviteClient.releaseInvite({ token, holdId: hold.holdId }, h.key), Code.FailedPrecondition, /^hold already confirmed/);
+    await rejectsWith(
+      h.inviteClient.releaseInvite({ token, holdId: hold.holdId }, h.key),
+      Code.FailedPrecondition,
+      /^hold already confirmed/,
+    );
   });
 
   it('gives a released use back, and says so to a later confirm; release is idempotent', async () => {
@@ -115,7 +147,11 @@ describe('InviteService: HoldInvite, ConfirmInvite, ReleaseInvite (in-memory tra
     assert.equal((await h.inviteClient.getInvite({ token })).invite?.remainingUses, 1, 'a lapsed hold is not counted');
     const second = await h.inviteClient.holdInvite({ token, account: 'bob' }, h.key);
     assert.equal(second.use, 1);
-    await rejectsWith(h.inviteClient.confirmInvite({ token, holdId: first.holdId }, h.key), Code.FailedPrecondition, /^hold lapsed: it was not confirmed within 90s/);
+    await rejectsWith(
+      h.inviteClient.confirmInvite({ token, holdId: first.holdId }, h.key),
+      Code.FailedPrecondition,
+      /^hold lapsed: it was not confirmed within 90s/,
+    );
     assert.equal((await h.inviteClient.confirmInvite({ token, holdId: second.holdId }, h.key)).redemption?.account, 'bob');
   });
 
@@ -130,13 +166,29 @@ describe('InviteService: HoldInvite, ConfirmInvite, ReleaseInvite (in-memory tra
   it('refuses another account on a username-bound or reset invite, and takes no use', async () => {
     const h = await setup();
     const bound = (await h.inviteClient.createInvite({ username: 'bob' }, h.key)).invite!.token;
-    await rejectsWith(h.inviteClient.holdInvite({ token: bound, account: 'mallory' }, h.key), Code.FailedPrecondition, /^this invite is for the account bob/);
-    await rejectsWith(h.inviteClient.redeemInvite({ token: bound, account: 'mallory' }, h.key), Code.FailedPrecondition, /^this invite is for the account bob/);
+    await rejectsWith(
+      h.inviteClient.holdInvite({ token: bound, account: 'mallory' }, h.key),
+      Code.FailedPrecondition,
+      /^this invite is for the account bob/,
+    );
+    await rejectsWith(
+      h.inviteClient.redeemInvite({ token: bound, account: 'mallory' }, h.key),
+      Code.FailedPrecondition,
+      /^this invite is for the account bob/,
+    );
     assert.equal((await h.inviteClient.getInvite({ token: bound })).invite?.remainingUses, 1);
-    assert.equal((await h.inviteClient.holdInvite({ token: bound, account: 'bob@example.com' }, h.key)).use, 1, 'the full address of the bound account is it too');
+    assert.equal(
+      (await h.inviteClient.holdInvite({ token: bound, account: 'bob@example.com' }, h.key)).use,
+      1,
+      'the full address of the bound account is it too',
+    );
 
     const reset = (await h.inviteClient.createInvite({ type: InviteType.PASSWORD_RESET, username: 'carol' }, h.key)).invite!.token;
-    await rejectsWith(h.inviteClient.holdInvite({ token: reset, account: 'dave' }, h.key), Code.FailedPrecondition, /^this invite is for the account carol/);
+    await rejectsWith(
+      h.inviteClient.holdInvite({ token: reset, account: 'dave' }, h.key),
+      Code.FailedPrecondition,
+      /^this invite is for the account carol/,
+    );
     const held = await h.inviteClient.holdInvite({ token: reset, account: 'carol' }, h.key);
     assert.equal(held.invite?.type, InviteType.PASSWORD_RESET);
   });
@@ -154,7 +206,7 @@ describe('InviteService: HoldInvite, ConfirmInvite, ReleaseInvite (in-memory tra
     await rejectsWith(h.inviteClient.redeemInvite({ token, account: 'carol' }, h.key), Code.FailedPrecondition, /^invite revoked/);
   });
 
-  it('needs a key of the invite\'s host, a sensible account and a known hold', async () => {
+  it("needs a key of the invite's host, a sensible account and a known hold", async () => {
     const h = await setup();
     const token = (await h.inviteClient.createInvite({}, h.key)).invite!.token;
     await rejectsWith(h.inviteClient.holdInvite({ token, account: 'alice' }), Code.Unauthenticated);
@@ -179,7 +231,9 @@ describe('InviteService: HoldInvite, ConfirmInvite, ReleaseInvite (in-memory tra
   it('gives 32 concurrent holds of a 1-use invite exactly one hold', async () => {
     const h = await setup();
     const token = (await h.inviteClient.createInvite({}, h.key)).invite!.token;
-    const results = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => h.inviteClient.holdInvite({ token, account: `user${i}` }, h.key)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 32 }, (_, i) => h.inviteClient.holdInvite({ token, account: `user${i}` }, h.key)),
+    );
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as ConnectError).code, Code.FailedPrecondition);
   });

@@ -39,16 +39,20 @@ describe('InviteService: creation options (in-memory transport)', () => {
     assert.deepEqual([stored?.maxUses, stored?.roles, stored?.groups, stored?.note], [5, ['prosody:member'], ['team'], 'for the Q3 hires']);
   });
 
-  it('defaults to a single use with the host\'s lifetime', async () => {
+  it("defaults to a single use with the host's lifetime", async () => {
     const h = await setup();
     const { invite } = await h.inviteClient.createInvite({}, h.key);
     assert.equal(invite!.maxUses, 1);
     assert.equal(timestampDate(invite!.expireTime!).getTime() - h.now().getTime(), 7 * 86400_000);
   });
 
-  it('refuses a lifetime over the host\'s maximum instead of shortening it, and stores nothing', async () => {
+  it("refuses a lifetime over the host's maximum instead of shortening it, and stores nothing", async () => {
     const h = await setup({ INVITES_INVITE_TTL: '1h', INVITES_MAX_INVITE_TTL: '1d' });
-    await rejectsWith(h.inviteClient.createInvite({ ttlSeconds: 86401 }, h.key), Code.InvalidArgument, /ttl .*at most 86400 seconds \(1d\)/);
+    await rejectsWith(
+      h.inviteClient.createInvite({ ttlSeconds: 86401 }, h.key),
+      Code.InvalidArgument,
+      /ttl .*at most 86400 seconds \(1d\)/,
+    );
     await rejectsWith(h.inviteClient.createInvite({ ttlSeconds: 0 }, h.key), Code.InvalidArgument, /ttl .*at least 1/);
     assert.equal((await h.store.invites.list({ host: 'example.com' }, undefined, 10)).length, 0);
     const { invite } = await h.inviteClient.createInvite({ ttlSeconds: 86400 }, h.key);
@@ -64,8 +68,16 @@ describe('InviteService: creation options (in-memory transport)', () => {
     ['a group with a newline', { groups: ['a\nb'] }, /groups: .*control characters/],
     ['a note of 501 characters', { note: 'n'.repeat(501) }, /note is too long: at most 500/],
     ['a note with a tab', { note: 'a\tb' }, /note must not contain control characters/],
-    ['a note of 501 code points (emoji)', { note: '😀'.repeat(501) }, /note is too long: at most 500 characters \(Unicode code points\), got 501/],
-    ['a note with a right-to-left override', { note: 'pay \u202Eexe.txt' }, /note must not contain control characters or format characters .*found U\+202E/],
+    [
+      'a note of 501 code points (emoji)',
+      { note: '😀'.repeat(501) },
+      /note is too long: at most 500 characters \(Unicode code points\), got 501/,
+    ],
+    [
+      'a note with a right-to-left override',
+      { note: 'pay \u202Eexe.txt' },
+      /note must not contain control characters or format characters .*found U\+202E/,
+    ],
     ['a note with a zero-width space', { note: 'a\u200Bb' }, /note must not contain .*U\+200B/],
     ['a note with a word joiner', { note: 'a\u2060b' }, /note must not contain .*U\+2060/],
     ['a note with a line separator', { note: 'a\u2028b' }, /note must not contain .*U\+2028/],
@@ -103,14 +115,20 @@ describe('InviteService: creation options (in-memory transport)', () => {
 
   it('keeps a key to its own host', async () => {
     const h = await setup();
-    await rejectsWith(h.inviteClient.createInvite({ host: 'chat.example.org' }, h.key), Code.InvalidArgument, /only on its own host \(example\.com\)/);
+    await rejectsWith(
+      h.inviteClient.createInvite({ host: 'chat.example.org' }, h.key),
+      Code.InvalidArgument,
+      /only on its own host \(example\.com\)/,
+    );
     const { invite } = await h.inviteClient.createInvite({ host: 'example.com' }, h.key);
     assert.equal(invite!.host, 'example.com');
   });
 
   it('answers a wrong admin token exactly like a wrong key', async () => {
     const h = await setup();
-    const wrongAdmin = await h.inviteClient.createInvite({ host: 'example.com' }, h.bearer('not-the-admin-token-at-all')).catch((e: ConnectError) => e);
+    const wrongAdmin = await h.inviteClient
+      .createInvite({ host: 'example.com' }, h.bearer('not-the-admin-token-at-all'))
+      .catch((e: ConnectError) => e);
     const wrongKey = await h.inviteClient.createInvite({}, h.bearer(`AAAAAAAAAAAA/${'A'.repeat(36)}`)).catch((e: ConnectError) => e);
     assert.ok(wrongAdmin instanceof ConnectError && wrongKey instanceof ConnectError);
     assert.equal(wrongAdmin.code, Code.Unauthenticated);
@@ -154,7 +172,11 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     assert.deepEqual(res.invite?.groups, ['team']);
     assert.equal(res.invite?.uses, 1);
     assert.equal(res.invite?.status, InviteStatus.USED_UP);
-    await rejectsWith(h.inviteClient.redeemInvite({ token, account: 'bob' }, h.key), Code.FailedPrecondition, /^invite used up: this invite has already been used/);
+    await rejectsWith(
+      h.inviteClient.redeemInvite({ token, account: 'bob' }, h.key),
+      Code.FailedPrecondition,
+      /^invite used up: this invite has already been used/,
+    );
     assert.equal((await h.inviteClient.getInvite({ token })).invite?.status, InviteStatus.USED_UP);
   });
 
@@ -168,7 +190,10 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     const retried = await h.inviteClient.redeemInvite({ token, account: 'alice' }, h.key);
     assert.equal(retried.redemption?.use, 1);
     assert.equal(timestampDate(retried.redemption!.redeemTime!).toISOString(), redeemedAt.toISOString());
-    assert.deepEqual(retried.invite?.redemptions.map((r) => r.account), ['alice']);
+    assert.deepEqual(
+      retried.invite?.redemptions.map((r) => r.account),
+      ['alice'],
+    );
     assert.equal(retried.invite?.uses, first.invite?.uses);
     assert.equal((await h.inviteClient.redeemInvite({ token, account: 'bob' }, h.key)).redemption?.use, 2, 'the second use is still free');
     // Used up now, yet alice's retry still gets her use rather than an error.
@@ -180,21 +205,27 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     const h = await setup();
     const { invite } = await h.inviteClient.createInvite({ ttlSeconds: 60 }, h.key);
     h.advance(60);
-    await rejectsWith(h.inviteClient.redeemInvite({ token: invite!.token, account: 'alice' }, h.key), Code.FailedPrecondition, /^invite expired: /);
+    await rejectsWith(
+      h.inviteClient.redeemInvite({ token: invite!.token, account: 'alice' }, h.key),
+      Code.FailedPrecondition,
+      /^invite expired: /,
+    );
     assert.equal((await h.inviteClient.getInvite({ token: invite!.token })).invite?.status, InviteStatus.EXPIRED);
   });
 
   it('hands out each use of a 5-use invite to exactly one of 64 concurrent redeems', async () => {
     const h = await setup();
     const { invite } = await h.inviteClient.createInvite({ maxUses: 5 }, h.key);
-    const results = await Promise.allSettled(Array.from({ length: 64 }, (_, n) => h.inviteClient.redeemInvite({ token: invite!.token, account: `user${n}` }, h.key)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 64 }, (_, n) => h.inviteClient.redeemInvite({ token: invite!.token, account: `user${n}` }, h.key)),
+    );
     const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.redemption!] : []));
     assert.equal(won.length, 5);
     assert.deepEqual(won.map((r) => r.use).sort(), [1, 2, 3, 4, 5]);
     for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as ConnectError).code, Code.FailedPrecondition);
   });
 
-  it('needs a key of the invite\'s host (or the admin token) to redeem, and a sensible account', async () => {
+  it("needs a key of the invite's host (or the admin token) to redeem, and a sensible account", async () => {
     const h = await setup();
     const { invite } = await h.inviteClient.createInvite({ maxUses: 3 }, h.key);
     const token = invite!.token;
@@ -202,7 +233,11 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     await rejectsWith(h.inviteClient.redeemInvite({ token, account: 'alice' }), Code.Unauthenticated);
     await rejectsWith(h.inviteClient.redeemInvite({ token, account: 'alice' }, h.bearer(other.fullKey)), Code.NotFound);
     for (const account of ['', 'al ice', 'a\nb', 'x'.repeat(1024)]) {
-      await rejectsWith(h.inviteClient.redeemInvite({ token, account }, h.key), Code.InvalidArgument, /account must be 1 to 1023 characters/);
+      await rejectsWith(
+        h.inviteClient.redeemInvite({ token, account }, h.key),
+        Code.InvalidArgument,
+        /account must be 1 to 1023 characters/,
+      );
     }
     const sameHost = await h.adminClient.createKey({ host: 'example.com', name: 'registration' }, h.admin);
     assert.equal((await h.inviteClient.redeemInvite({ token, account: 'alice' }, h.bearer(sameHost.fullKey))).redemption?.use, 1);
@@ -221,7 +256,11 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     const { invite: revoked } = await h.inviteClient.revokeInvite({ token }, h.key);
     assert.equal(revoked?.status, InviteStatus.REVOKED);
     assert.equal(timestampDate(revoked!.revokeTime!).toISOString(), revokedAt.toISOString());
-    assert.deepEqual(revoked?.redemptions.map((r) => r.account), ['alice'], 'the earlier use is kept');
+    assert.deepEqual(
+      revoked?.redemptions.map((r) => r.account),
+      ['alice'],
+      'the earlier use is kept',
+    );
     await rejectsWith(h.inviteClient.redeemInvite({ token, account: 'bob' }, h.key), Code.FailedPrecondition, /^invite revoked: /);
     const again = await h.inviteClient.revokeInvite({ token, host: 'example.com' }, h.admin);
     assert.equal(again.invite?.status, InviteStatus.REVOKED, 'revoking twice is fine');
@@ -229,7 +268,7 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     assert.equal((await h.inviteClient.getInvite({ token })).invite?.remainingUses, 0);
   });
 
-  it('lists a key\'s own invites, newest first, with uses and accounts', async () => {
+  it("lists a key's own invites, newest first, with uses and accounts", async () => {
     const h = await setup();
     const sibling = await h.adminClient.createKey({ host: 'example.com' }, h.admin);
     const mine: string[] = [];
@@ -240,16 +279,26 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     await h.inviteClient.createInvite({}, h.bearer(sibling.fullKey));
     await h.inviteClient.redeemInvite({ token: mine[0]!, account: 'alice' }, h.key);
     const { invites, nextPageToken } = await h.inviteClient.listInvites({}, h.key);
-    assert.deepEqual(invites.map((i) => i.token), [...mine].reverse());
+    assert.deepEqual(
+      invites.map((i) => i.token),
+      [...mine].reverse(),
+    );
     assert.equal(nextPageToken, '');
     const used = invites.find((i) => i.token === mine[0])!;
     assert.equal(used.uses, 1);
-    assert.deepEqual(used.redemptions.map((r) => r.account), ['alice']);
+    assert.deepEqual(
+      used.redemptions.map((r) => r.account),
+      ['alice'],
+    );
     assert.equal(used.status, InviteStatus.USED_UP);
-    await rejectsWith(h.inviteClient.listInvites({ host: 'chat.example.org' }, h.key), Code.InvalidArgument, /host: an API key lists only the invites it created/);
+    await rejectsWith(
+      h.inviteClient.listInvites({ host: 'chat.example.org' }, h.key),
+      Code.InvalidArgument,
+      /host: an API key lists only the invites it created/,
+    );
   });
 
-  it('lists any host\'s invites for the admin, filtered by status', async () => {
+  it("lists any host's invites for the admin, filtered by status", async () => {
     const h = await setup();
     const make = async (options: Record<string, unknown> = {}) => (await h.inviteClient.createInvite(options, h.key)).invite!.token;
     const expired = await make({ ttlSeconds: 60 });
@@ -262,7 +311,8 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
     await h.inviteClient.redeemInvite({ token: valid, account: 'bob' }, h.key);
     await h.inviteClient.revokeInvite({ token: revoked }, h.key);
     h.advance(120);
-    const list = async (status: InviteStatus) => (await h.inviteClient.listInvites({ host: 'example.com', status }, h.admin)).invites.map((i) => i.token).sort();
+    const list = async (status: InviteStatus) =>
+      (await h.inviteClient.listInvites({ host: 'example.com', status }, h.admin)).invites.map((i) => i.token).sort();
     assert.deepEqual(await list(InviteStatus.UNSPECIFIED), [expired, usedUp, revoked, valid, adminMade].sort());
     assert.deepEqual(await list(InviteStatus.VALID), [valid, adminMade].sort());
     assert.deepEqual(await list(InviteStatus.EXPIRED), [expired]);
@@ -290,14 +340,20 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
       return seen;
     };
     const pages = await walk(InviteStatus.UNSPECIFIED, 3);
-    assert.deepEqual(pages.map((p) => p.length), [3, 3, 1]);
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [3, 3, 1],
+    );
     const all = (await h.inviteClient.listInvites({ host: 'example.com' }, h.admin)).invites.map((i) => i.token);
     assert.deepEqual(pages.flat(), all);
     assert.deepEqual(new Set(all), new Set(tokens));
     // Redeem every other one: the VALID pages hold exactly the rest, in order.
     for (const t of all.filter((_, i) => i % 2 === 1)) await h.inviteClient.redeemInvite({ token: t, account: 'x' }, h.key);
     const valid = await walk(InviteStatus.VALID, 2);
-    assert.deepEqual(valid.flat(), all.filter((_, i) => i % 2 === 0));
+    assert.deepEqual(
+      valid.flat(),
+      all.filter((_, i) => i % 2 === 0),
+    );
     assert.ok(valid.every((p) => p.length <= 2));
   });
 
@@ -311,7 +367,11 @@ describe('InviteService: GetInvite, RedeemInvite, RevokeInvite, ListInvites (in-
       Code.InvalidArgument,
       /page_token belongs to a listing with another host or status/,
     );
-    await rejectsWith(h.inviteClient.listInvites({ host: 'example.com', pageToken: 'bm90IGEgdG9rZW4' }, h.admin), Code.InvalidArgument, /page_token is not valid/);
+    await rejectsWith(
+      h.inviteClient.listInvites({ host: 'example.com', pageToken: 'bm90IGEgdG9rZW4' }, h.admin),
+      Code.InvalidArgument,
+      /page_token is not valid/,
+    );
     await rejectsWith(h.inviteClient.listInvites({ host: 'example.com', pageSize: -1 }, h.admin), Code.InvalidArgument, /page_size/);
     const capped = await h.inviteClient.listInvites({ host: 'example.com', pageSize: 100_000 }, h.admin);
     assert.equal(capped.invites.length, 3);

@@ -7,7 +7,7 @@ import { rejectsWith } from '../support/connect-assertions.js';
 import { routerHarness } from '../support/router-harness.js';
 
 describe('InviteService.CreateInvite (in-memory transport)', () => {
-  it('creates an invite on the key\'s host with token, uri, landing page, expiry and source', async () => {
+  it("creates an invite on the key's host with token, uri, landing page, expiry and source", async () => {
     const now = new Date('2026-11-28T10:00:00Z');
     const h = routerHarness({ now: () => now });
     const { key, fullKey } = await h.adminClient.createKey({ host: 'chat.example.org', name: 'bot' }, h.admin);
@@ -25,7 +25,7 @@ describe('InviteService.CreateInvite (in-memory transport)', () => {
     assert.equal(stored?.host, 'chat.example.org');
   });
 
-  it('uses the host\'s own invite lifetime and landing page template', async () => {
+  it("uses the host's own invite lifetime and landing page template", async () => {
     const now = new Date('2026-11-28T10:00:00Z');
     const h = routerHarness({ now: () => now, env: { INVITES_HOSTS: 'example.com=https://example.com', INVITES_INVITE_TTL: '2h' } });
     const { fullKey } = await h.adminClient.createKey({ host: 'example.com' }, h.admin);
@@ -61,7 +61,11 @@ describe('InviteService.CreateInvite (in-memory transport)', () => {
   it('refuses an Authorization header that is not Bearer', async () => {
     const h = routerHarness();
     const { fullKey } = await h.adminClient.createKey({ host: 'example.com' }, h.admin);
-    await rejectsWith(h.inviteClient.createInvite({}, { headers: { authorization: `Basic ${fullKey}` } }), Code.Unauthenticated, /not valid/);
+    await rejectsWith(
+      h.inviteClient.createInvite({}, { headers: { authorization: `Basic ${fullKey}` } }),
+      Code.Unauthenticated,
+      /not valid/,
+    );
   });
 
   it('hides the text of unexpected errors behind Internal', async () => {

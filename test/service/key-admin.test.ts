@@ -24,15 +24,21 @@ describe('KeyAdmin (in-memory transport)', () => {
     assert.ok(!JSON.stringify(stored).includes(secret));
   });
 
-  it('lists a host\'s keys newest first, without secrets, and no other host\'s', async () => {
+  it("lists a host's keys newest first, without secrets, and no other host's", async () => {
     let t = Date.parse('2026-01-01T00:00:00Z');
     const h = routerHarness({ now: () => new Date((t += 1000)) });
     const a = await h.adminClient.createKey({ host: 'example.com', name: 'a' }, h.admin);
     const b = await h.adminClient.createKey({ host: 'example.com', name: 'b' }, h.admin);
     await h.adminClient.createKey({ host: 'chat.example.org', name: 'c' }, h.admin);
     const { keys } = await h.adminClient.listKeys({ host: 'example.com' }, h.admin);
-    assert.deepEqual(keys.map((k) => k.name), ['b', 'a']);
-    assert.deepEqual(keys.map((k) => k.id), [b.key!.id, a.key!.id]);
+    assert.deepEqual(
+      keys.map((k) => k.name),
+      ['b', 'a'],
+    );
+    assert.deepEqual(
+      keys.map((k) => k.id),
+      [b.key!.id, a.key!.id],
+    );
     assert.equal(timestampDate(keys[1]!.createTime!).toISOString(), '2026-01-01T00:00:01.000Z');
     const listed = JSON.stringify(keys, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
     assert.ok(!listed.includes(a.fullKey.split('/')[1]!));

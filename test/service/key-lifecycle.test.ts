@@ -69,11 +69,15 @@ describe('key lifecycle (in-memory transport)', () => {
     assert.ok(await h.inviteClient.createInvite({}, h.bearer(fullKey)));
   });
 
-  it('answers NotFound for disabling, enabling or rotating an unknown key or another host\'s', async () => {
+  it("answers NotFound for disabling, enabling or rotating an unknown key or another host's", async () => {
     const h = routerHarness();
     const { key } = await h.adminClient.createKey({ host: 'example.com' }, h.admin);
     for (const call of [h.adminClient.disableKey, h.adminClient.enableKey, h.adminClient.rotateKey]) {
-      for (const req of [{ host: 'chat.example.org', id: key!.id }, { host: 'example.com', id: 'BBBBBBBBBBBB' }, { host: 'example.com', id: '../x' }]) {
+      for (const req of [
+        { host: 'chat.example.org', id: key!.id },
+        { host: 'example.com', id: 'BBBBBBBBBBBB' },
+        { host: 'example.com', id: '../x' },
+      ]) {
         const err = await failure(call(req, h.admin));
         assert.equal(err.code, Code.NotFound, JSON.stringify(req));
       }
@@ -98,11 +102,13 @@ describe('key lifecycle (in-memory transport)', () => {
     assert.equal((await failure(h.inviteClient.createInvite({}, h.bearer(fullKey)))).code, Code.Unauthenticated);
     const { invite } = await h.inviteClient.createInvite({}, h.bearer(rotated.fullKey));
     assert.equal(invite?.source, `api/token/${key!.id}`);
-    const listed = JSON.stringify((await h.adminClient.listKeys({ host: 'example.com' }, h.admin)).keys, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+    const listed = JSON.stringify((await h.adminClient.listKeys({ host: 'example.com' }, h.admin)).keys, (_k, v) =>
+      typeof v === 'bigint' ? String(v) : v,
+    );
     assert.ok(!listed.includes(rotated.fullKey.split('/')[1]!), 'the listing never holds the secret');
   });
 
-  it('lists each key\'s use count, last use and rate limit (its own or the default)', async () => {
+  it("lists each key's use count, last use and rate limit (its own or the default)", async () => {
     const c = clock();
     const h = routerHarness({ now: c.now });
     const busy = await h.adminClient.createKey({ host: 'example.com', name: 'busy' }, h.admin);
@@ -173,10 +179,19 @@ describe('key lifecycle (in-memory transport)', () => {
     );
     assert.equal(events[4]?.inviteToken, invite!.token);
     assert.equal((await h.adminClient.listAudit({}, h.admin)).events.length, 7, 'no host: every host');
-    const since = await h.adminClient.listAudit({ host: 'example.com', since: timestampFromDate(new Date('2026-11-28T10:00:03Z')) }, h.admin);
-    assert.deepEqual(since.events.map((e) => AuditAction[e.action]), ['KEY_DELETED', 'KEY_ROTATED', 'KEY_ENABLED']);
+    const since = await h.adminClient.listAudit(
+      { host: 'example.com', since: timestampFromDate(new Date('2026-11-28T10:00:03Z')) },
+      h.admin,
+    );
+    assert.deepEqual(
+      since.events.map((e) => AuditAction[e.action]),
+      ['KEY_DELETED', 'KEY_ROTATED', 'KEY_ENABLED'],
+    );
     const page = await h.adminClient.listAudit({ host: 'example.com', pageSize: 2 }, h.admin);
-    assert.deepEqual(page.events.map((e) => AuditAction[e.action]), ['KEY_DELETED', 'KEY_ROTATED']);
+    assert.deepEqual(
+      page.events.map((e) => AuditAction[e.action]),
+      ['KEY_DELETED', 'KEY_ROTATED'],
+    );
     assert.equal(page.truncated, true);
     const text = JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
     for (const secret of [a.fullKey.split('/')[1]!, rotated.fullKey.split('/')[1]!]) assert.ok(!text.includes(secret));
@@ -190,7 +205,10 @@ describe('key lifecycle (in-memory transport)', () => {
     assert.match(big.rawMessage, /page_size must be at most 1000/);
     assert.equal((await failure(h.adminClient.listAudit({}))).code, Code.Unauthenticated);
     for (const call of [h.adminClient.disableKey, h.adminClient.enableKey, h.adminClient.rotateKey]) {
-      assert.equal((await failure(call({ host: 'example.com', id: 'AAAAAAAAAAAA' }, { headers: { authorization: 'Bearer wrong' } }))).code, Code.Unauthenticated);
+      assert.equal(
+        (await failure(call({ host: 'example.com', id: 'AAAAAAAAAAAA' }, { headers: { authorization: 'Bearer wrong' } }))).code,
+        Code.Unauthenticated,
+      );
     }
   });
 });

@@ -79,7 +79,7 @@ for (const subject of subjects) {
       await assert.rejects(store.keys.insert(key('AAAAAAAAAAA1', 'other.org', new Date())), StoreConflict);
     });
 
-    it('lists only the host\'s keys, newest first', async () => {
+    it("lists only the host's keys, newest first", async () => {
       await store.keys.insert(key('AAAAAAAAAAA1', 'example.com', new Date('2026-01-01T00:00:00Z')));
       await store.keys.insert(key('AAAAAAAAAAA2', 'example.com', new Date('2026-01-03T00:00:00Z')));
       await store.keys.insert(key('AAAAAAAAAAA3', 'other.org', new Date('2026-01-02T00:00:00Z')));
@@ -133,9 +133,14 @@ for (const subject of subjects) {
       assert.equal((await store.invites.find('new'))?.token, 'new');
     });
 
-    it('keeps an invite\'s options and finds it after it has expired too', async () => {
+    it("keeps an invite's options and finds it after it has expired too", async () => {
       const expiresAt = new Date('2026-06-01T00:00:00Z');
-      await store.invites.insert({ ...invite('tok-1', expiresAt, 'example.com', 5), roles: ['prosody:member'], groups: ['team', 'friends'], note: 'for the Q3 hires' });
+      await store.invites.insert({
+        ...invite('tok-1', expiresAt, 'example.com', 5),
+        roles: ['prosody:member'],
+        groups: ['team', 'friends'],
+        note: 'for the Q3 hires',
+      });
       const found = await store.invites.find('tok-1');
       assert.equal(found?.maxUses, 5);
       assert.deepEqual(found?.roles, ['prosody:member']);
@@ -153,7 +158,13 @@ for (const subject of subjects) {
         keyId,
       });
       // Two invites share a creation time: the token breaks the tie.
-      for (const i of [make('a1', 1, 'example.com', 'K1'), make('a2', 2, 'example.com', 'K2'), make('b2', 2, 'example.com', 'K1'), make('a3', 3, 'other.org', 'K3'), make('a4', 4, 'example.com', 'K1')]) {
+      for (const i of [
+        make('a1', 1, 'example.com', 'K1'),
+        make('a2', 2, 'example.com', 'K2'),
+        make('b2', 2, 'example.com', 'K1'),
+        make('a3', 3, 'other.org', 'K3'),
+        make('a4', 4, 'example.com', 'K1'),
+      ]) {
         await store.invites.insert(i);
       }
       const tokens = (list: InviteRecord[]) => list.map((i) => i.token);
@@ -162,13 +173,25 @@ for (const subject of subjects) {
       const first = await store.invites.list({ host: 'example.com' }, undefined, 2);
       assert.deepEqual(tokens(first), ['a4', 'a2']);
       const last = first[first.length - 1]!;
-      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com' }, { createdAt: last.createdAt, token: last.token }, 2)), ['b2', 'a1']);
+      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com' }, { createdAt: last.createdAt, token: last.token }, 2)), [
+        'b2',
+        'a1',
+      ]);
       const expiryOf2 = new Date(t0 + 2 * 60_000 + 3_600_000);
       assert.deepEqual(tokens(await store.invites.list({ host: 'example.com', expiresAfter: expiryOf2 }, undefined, 10)), ['a4']);
-      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com', expiresAtOrBefore: expiryOf2 }, undefined, 10)), ['a2', 'b2', 'a1']);
+      assert.deepEqual(tokens(await store.invites.list({ host: 'example.com', expiresAtOrBefore: expiryOf2 }, undefined, 10)), [
+        'a2',
+        'b2',
+        'a1',
+      ]);
     });
 
-    const redemption = (use: number, account: string, token = 'tok-1'): RedemptionRecord => ({ token, use, account, redeemedAt: new Date('2026-05-01T12:00:00Z') });
+    const redemption = (use: number, account: string, token = 'tok-1'): RedemptionRecord => ({
+      token,
+      use,
+      account,
+      redeemedAt: new Date('2026-05-01T12:00:00Z'),
+    });
 
     it('hands a use number to exactly one of 64 concurrent claims', async () => {
       const expiresAt = new Date(Date.now() + 3_600_000);
@@ -177,7 +200,10 @@ for (const subject of subjects) {
       const winners = results.flatMap((won, n) => (won ? [`user${n}`] : []));
       assert.equal(winners.length, 1);
       const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
-      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [[1, winners[0]]]);
+      assert.deepEqual(
+        usage?.redemptions.map((r) => [r.use, r.account]),
+        [[1, winners[0]]],
+      );
       assert.equal(usage?.revokedAt, undefined);
     });
 
@@ -192,7 +218,10 @@ for (const subject of subjects) {
       const won = results.flatMap((use, n) => (use === undefined ? [] : [[use, `user${n}`] as const]));
       assert.equal(won.length, 5);
       const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
-      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [...won].sort((x, y) => x[0] - y[0]));
+      assert.deepEqual(
+        usage?.redemptions.map((r) => [r.use, r.account]),
+        [...won].sort((x, y) => x[0] - y[0]),
+      );
     });
 
     it('lets no claim succeed once a revocation has resolved, keeps earlier uses, and revokes idempotently', async () => {
@@ -206,7 +235,10 @@ for (const subject of subjects) {
       await store.invites.revoke(i, new Date('2026-05-03T00:00:00Z'));
       const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
       assert.equal(usage?.revokedAt?.toISOString(), revokedAt.toISOString(), 'the first revocation time stays');
-      assert.deepEqual(usage?.redemptions.map((r) => r.account), ['alice']);
+      assert.deepEqual(
+        usage?.redemptions.map((r) => r.account),
+        ['alice'],
+      );
     });
 
     it('records every claim that won a race with a revocation, and none after it', async () => {
@@ -238,7 +270,7 @@ for (const subject of subjects) {
       assert.deepEqual((await store.invites.usage([])).size, 0);
     });
 
-    it('removes an expired invite\'s redemptions along with it', async () => {
+    it("removes an expired invite's redemptions along with it", async () => {
       const expiresAt = new Date('2026-01-01T00:00:00Z');
       await store.invites.insert(invite('old', expiresAt));
       await store.invites.claimUse(redemption(1, 'alice', 'old'), expiresAt);
@@ -280,15 +312,18 @@ describe('mongo store: an existing database', () => {
 
   it('reads them as single-use, with no roles, groups or note', async () => {
     const expiresAt = new Date(Date.now() + 3_600_000);
-    await db.client.db(db.name).collection('invites').insertOne({
-      _id: 'legacy-token' as never,
-      host: 'example.com',
-      kind: 'register',
-      createdAt: new Date(),
-      expiresAt,
-      source: 'api/token/AAAAAAAAAAAA',
-      keyId: 'AAAAAAAAAAAA',
-    });
+    await db.client
+      .db(db.name)
+      .collection('invites')
+      .insertOne({
+        _id: 'legacy-token' as never,
+        host: 'example.com',
+        kind: 'register',
+        createdAt: new Date(),
+        expiresAt,
+        source: 'api/token/AAAAAAAAAAAA',
+        keyId: 'AAAAAAAAAAAA',
+      });
     const found = await store.invites.find('legacy-token');
     assert.deepEqual([found?.maxUses, found?.roles, found?.groups, found?.note], [1, [], [], '']);
   });
@@ -303,7 +338,9 @@ describe('mongo store: lookups by _id', () => {
     try {
       for (const collection of ['keys', 'invites', 'redemptions']) {
         // Only a find explains its filter on both engines (FerretDB explains no update or delete).
-        const plan = JSON.stringify(await db.client.db(db.name).command({ explain: { find: collection, filter: { _id: 'some-id' }, limit: 1 } }));
+        const plan = JSON.stringify(
+          await db.client.db(db.name).command({ explain: { find: collection, filter: { _id: 'some-id' }, limit: 1 } }),
+        );
         // MongoDB: IDHACK / EXPRESS_IXSCAN / IXSCAN; SQLite: "SEARCH ... USING INDEX".
         assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${collection}: ${plan.slice(0, 400)}`);
         assert.doesNotMatch(plan, /COLLSCAN/, collection);

@@ -60,7 +60,11 @@ for (const subject of subjects) {
       const claims = await Promise.all(Array.from({ length: 32 }, (_, n) => store.holds.claim(hold('tok-1', 1, `h${n}`), i.expiresAt)));
       assert.equal(claims.filter((c) => c === 'held').length, 1);
       assert.equal(claims.filter((c) => c === 'taken').length, 31);
-      assert.equal(await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'x', redeemedAt: new Date() }, i.expiresAt), false, 'a held use is not redeemable');
+      assert.equal(
+        await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'x', redeemedAt: new Date() }, i.expiresAt),
+        false,
+        'a held use is not redeemable',
+      );
       const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
       assert.equal(usage?.holds?.length, 1);
       assert.deepEqual(usage?.redemptions, []);
@@ -76,7 +80,10 @@ for (const subject of subjects) {
       assert.deepEqual(await store.holds.end(h, 'confirmed', new Date(), i.expiresAt), { fate: 'confirmed', at }, 'the first end answers');
       assert.equal((await store.holds.end(h, 'released', new Date(), i.expiresAt)).fate, 'confirmed');
       const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
-      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account, r.redeemedAt.toISOString()]), [[1, 'acct-h1', at.toISOString()]]);
+      assert.deepEqual(
+        usage?.redemptions.map((r) => [r.use, r.account, r.redeemedAt.toISOString()]),
+        [[1, 'acct-h1', at.toISOString()]],
+      );
       assert.deepEqual(usage?.holds, []);
       assert.equal((await store.holds.find('tok-1', 'h1'))?.end?.fate, 'confirmed');
       assert.equal(await store.holds.reclaim('tok-1', 1, new Date(Date.now() + HOUR)), false, 'a confirmed use is never reclaimed');
@@ -117,8 +124,15 @@ for (const subject of subjects) {
         assert.equal(await store.holds.claim(h, i.expiresAt), 'held');
         const idle = hold(token, 2, `idle${round}`);
         assert.equal(await store.holds.claim(idle, i.expiresAt), 'held');
-        const [confirm] = await Promise.all([store.holds.end(h, 'confirmed', new Date(), i.expiresAt), store.invites.revoke(i, new Date())]);
-        assert.equal((await store.holds.end(idle, 'confirmed', new Date(), i.expiresAt)).fate, 'revoked', 'a hold not confirmed before the revocation never is');
+        const [confirm] = await Promise.all([
+          store.holds.end(h, 'confirmed', new Date(), i.expiresAt),
+          store.invites.revoke(i, new Date()),
+        ]);
+        assert.equal(
+          (await store.holds.end(idle, 'confirmed', new Date(), i.expiresAt)).fate,
+          'revoked',
+          'a hold not confirmed before the revocation never is',
+        );
         const after = await store.holds.end(h, 'confirmed', new Date(), i.expiresAt);
         assert.equal(after.fate, confirm.fate, 'every later call answers the first end');
         assert.ok(confirm.fate === 'confirmed' || confirm.fate === 'revoked');
@@ -141,12 +155,18 @@ for (const subject of subjects) {
         const racer = async (n: number) => {
           await store.holds.reclaim(token, 1, new Date());
           if (n % 2) return store.holds.claim(hold(token, 1, `r${round}-${n}`), i.expiresAt);
-          return (await store.invites.claimUse({ token, use: 1, account: `r${n}`, redeemedAt: new Date() }, i.expiresAt)) ? 'held' : 'taken';
+          return (await store.invites.claimUse({ token, use: 1, account: `r${n}`, redeemedAt: new Date() }, i.expiresAt))
+            ? 'held'
+            : 'taken';
         };
         const racing = Promise.all(Array.from({ length: 16 }, (_, n) => racer(n)));
         await store.invites.revoke(i, new Date());
         const late = await Promise.all(Array.from({ length: 8 }, (_, n) => racer(100 + n)));
-        assert.deepEqual(late.filter((c) => c === 'held'), [], `round ${round}: nothing is held or redeemed after the revocation resolved`);
+        assert.deepEqual(
+          late.filter((c) => c === 'held'),
+          [],
+          `round ${round}: nothing is held or redeemed after the revocation resolved`,
+        );
         await racing;
         const usage = (await store.invites.usage([token])).get(token);
         assert.deepEqual(usage?.holds, [], 'every hold ended');
@@ -188,7 +208,11 @@ for (const subject of subjects) {
       const confirmed = results.filter((r) => r !== undefined && r !== 'released');
       const listed = (await h.inviteClient.listInvites({}, key)).invites[0]!;
       assert.ok(confirmed.length <= 3, `confirmed ${confirmed.length}`);
-      assert.deepEqual(listed.redemptions.map((r) => r.account).sort(), [...confirmed].sort(), 'every confirmed registration is a redemption, no other');
+      assert.deepEqual(
+        listed.redemptions.map((r) => r.account).sort(),
+        [...confirmed].sort(),
+        'every confirmed registration is a redemption, no other',
+      );
       assert.deepEqual(new Set(listed.redemptions.map((r) => r.use)).size, listed.redemptions.length, 'each use once');
       assert.deepEqual(h.unexpected, []);
     });
@@ -206,13 +230,19 @@ describe('mongo store: a lapse decided before a revocation, its use freed after 
       await store.holds.claim(h, i.expiresAt);
       // The lapse's winner inserted its end and stalled before freeing the use (as a process that dies there does).
       const ended = new Date(Date.now() - 120_000);
-      await db.client.db(db.name).collection('redemptions').insertOne({ _id: 'tok-1:end:old' as never, kind: 'end', fate: 'lapsed', ...h, at: ended, inviteExpiresAt: i.expiresAt });
+      await db.client
+        .db(db.name)
+        .collection('redemptions')
+        .insertOne({ _id: 'tok-1:end:old' as never, kind: 'end', fate: 'lapsed', ...h, at: ended, inviteExpiresAt: i.expiresAt });
       await store.invites.revoke(i, new Date());
       assert.equal(await store.holds.reclaim('tok-1', 1, new Date()), true, 'past the grace period anyone frees the use');
       assert.equal(await store.holds.claim(hold('tok-1', 1, 'late'), i.expiresAt), 'revoked');
       assert.equal(await store.holds.reclaim('tok-1', 1, new Date()), false, 'the late hold ended as revoked keeps the use');
       assert.equal((await store.holds.find('tok-1', 'late'))?.end?.fate, 'revoked');
-      await db.client.db(db.name).collection('redemptions').deleteOne({ _id: 'tok-1:1' as never });
+      await db.client
+        .db(db.name)
+        .collection('redemptions')
+        .deleteOne({ _id: 'tok-1:1' as never });
       assert.equal(await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'late', redeemedAt: new Date() }, i.expiresAt), false);
       const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
       assert.deepEqual([usage?.redemptions, usage?.holds], [[], []]);
@@ -228,15 +258,18 @@ describe('mongo store: invites stored before kinds', () => {
     const db = await createTestDatabase();
     const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
     try {
-      await db.client.db(db.name).collection('invites').insertOne({
-        _id: 'legacy-token' as never,
-        host: 'example.com',
-        kind: 'register',
-        createdAt: new Date(),
-        expiresAt: new Date(Date.now() + HOUR),
-        source: 'api/token/AAAAAAAAAAAA',
-        keyId: 'AAAAAAAAAAAA',
-      });
+      await db.client
+        .db(db.name)
+        .collection('invites')
+        .insertOne({
+          _id: 'legacy-token' as never,
+          host: 'example.com',
+          kind: 'register',
+          createdAt: new Date(),
+          expiresAt: new Date(Date.now() + HOUR),
+          source: 'api/token/AAAAAAAAAAAA',
+          keyId: 'AAAAAAAAAAAA',
+        });
       const found = await store.invites.find('legacy-token');
       assert.deepEqual([found?.kind, found?.username, found?.inviter, found?.allowRegistration], ['register', '', '', true]);
       assert.deepEqual(await store.invites.list({ host: 'example.com', inviter: 'alice' }, undefined, 10), []);

@@ -61,7 +61,7 @@ for (const subject of subjects) {
     beforeEach(async () => ({ store, done } = await subject.open()));
     afterEach(async () => done());
 
-    it('keeps a key\'s expiry and rate limit, and starts it enabled', async () => {
+    it("keeps a key's expiry and rate limit, and starts it enabled", async () => {
       await store.keys.insert(key('AAAAAAAAAAA1', 'example.com', { expiresAt: new Date('2027-01-01T00:00:00Z'), rateLimitPerMinute: 5 }));
       await store.keys.insert(key('AAAAAAAAAAA2'));
       const a = await store.keys.findById('AAAAAAAAAAA1');
@@ -83,7 +83,7 @@ for (const subject of subjects) {
       assert.equal(await store.keys.setDisabled('example.com', 'AAAAAAAAAAA9', true), undefined);
     });
 
-    it('replaces a key\'s secret hash and records when', async () => {
+    it("replaces a key's secret hash and records when", async () => {
       await store.keys.insert(key('AAAAAAAAAAA1', 'example.com', { rateLimitPerMinute: 7 }));
       const at = new Date('2026-02-01T00:00:00Z');
       assert.equal(await store.keys.replaceSecret('other.org', 'AAAAAAAAAAA1', hashSecret('new'), at), undefined);
@@ -110,19 +110,29 @@ for (const subject of subjects) {
       assert.equal((await store.keyUsage.totals(['K2'])).get('K2')?.count, 1);
     });
 
-    it('shares rate counts: each instance reads the others\' for one window, by kind or by scope', async () => {
+    it("shares rate counts: each instance reads the others' for one window, by kind or by scope", async () => {
       const expires = new Date(Date.now() + 60_000);
-      await store.rateCounters.write('i1', [
-        { kind: 'key', scope: 'key:K1', window: 7, count: 3 },
-        { kind: 'address', scope: 'address:10.0.0.1', window: 7, count: 2 },
-        { kind: 'key', scope: 'key:K1', window: 6, count: 50 },
-      ], expires);
+      await store.rateCounters.write(
+        'i1',
+        [
+          { kind: 'key', scope: 'key:K1', window: 7, count: 3 },
+          { kind: 'address', scope: 'address:10.0.0.1', window: 7, count: 2 },
+          { kind: 'key', scope: 'key:K1', window: 6, count: 50 },
+        ],
+        expires,
+      );
       await store.rateCounters.write('i2', [{ kind: 'key', scope: 'key:K1', window: 7, count: 4 }], expires);
       await store.rateCounters.write('i1', [{ kind: 'key', scope: 'key:K1', window: 7, count: 5 }], expires);
       const forI3 = await store.rateCounters.readOthers('i3', 7, { kinds: ['key'], scopes: [] });
       assert.deepEqual([...forI3].sort(), [['key:K1', 9]]);
       const forI2 = await store.rateCounters.readOthers('i2', 7, { kinds: ['key'], scopes: ['address:10.0.0.1'] });
-      assert.deepEqual(new Map([...forI2].sort()), new Map([['address:10.0.0.1', 2], ['key:K1', 5]]));
+      assert.deepEqual(
+        new Map([...forI2].sort()),
+        new Map([
+          ['address:10.0.0.1', 2],
+          ['key:K1', 5],
+        ]),
+      );
       assert.deepEqual([...(await store.rateCounters.readOthers('i2', 7, { kinds: [], scopes: [] }))], []);
       assert.equal(await store.rateCounters.deleteExpired(new Date(expires.getTime() - 1)), 0);
       assert.equal(await store.rateCounters.deleteExpired(new Date(expires.getTime() + 1)), 4);
@@ -135,10 +145,16 @@ for (const subject of subjects) {
       await store.audit.insert(event('2026-01-01T00:00:02Z', 'key_created', 'other.org'));
       await store.audit.insert(event('2026-01-01T00:00:04Z', 'key_rotated'));
       const all = await store.audit.list({ hosts: ['example.com', 'other.org'], since: undefined, limit: 10 });
-      assert.deepEqual(all.map((e) => e.action), ['key_rotated', 'key_disabled', 'key_created', 'key_created']);
+      assert.deepEqual(
+        all.map((e) => e.action),
+        ['key_rotated', 'key_disabled', 'key_created', 'key_created'],
+      );
       assert.deepEqual(all[0], event('2026-01-01T00:00:04Z', 'key_rotated'));
       const since = await store.audit.list({ hosts: ['example.com'], since: new Date('2026-01-01T00:00:03Z'), limit: 10 });
-      assert.deepEqual(since.map((e) => e.action), ['key_rotated', 'key_disabled']);
+      assert.deepEqual(
+        since.map((e) => e.action),
+        ['key_rotated', 'key_disabled'],
+      );
       assert.equal((await store.audit.list({ hosts: ['example.com'], since: undefined, limit: 1 })).length, 1);
     });
 
@@ -147,10 +163,20 @@ for (const subject of subjects) {
       await store.invites.insert(invite('t2', new Date('2026-01-01T00:00:02Z'), 'other.org'));
       await store.invites.insert(invite('t3', new Date('2026-01-01T00:00:03Z')));
       const all = await store.invites.listCreated({ hosts: ['example.com'], since: undefined, limit: 10 });
-      assert.deepEqual(all.map((i) => i.token), ['t3', 't1']);
+      assert.deepEqual(
+        all.map((i) => i.token),
+        ['t3', 't1'],
+      );
       assert.equal(all[0]?.keyId, 'AAAAAAAAAAA1');
-      const since = await store.invites.listCreated({ hosts: ['example.com', 'other.org'], since: new Date('2026-01-01T00:00:02Z'), limit: 10 });
-      assert.deepEqual(since.map((i) => i.token), ['t3', 't2']);
+      const since = await store.invites.listCreated({
+        hosts: ['example.com', 'other.org'],
+        since: new Date('2026-01-01T00:00:02Z'),
+        limit: 10,
+      });
+      assert.deepEqual(
+        since.map((i) => i.token),
+        ['t3', 't2'],
+      );
     });
   });
 }

@@ -8,7 +8,10 @@ export interface RawResponse {
 }
 
 /** An HTTP/1.1 request with full control of method, path and headers (fetch normalises too much). */
-export function request(url: string, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> {
+export function request(
+  url: string,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(

@@ -5,8 +5,7 @@ import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 
 /** What happened to one request of a load loop. */
 export type Outcome =
-  | { ok: true; token: string; at: number }
-  | { ok: false; error: string; at: number; reusedSocket?: boolean; code?: string };
+  { ok: true; token: string; at: number } | { ok: false; error: string; at: number; reusedSocket?: boolean; code?: string };
 
 export interface LoadLoop {
   outcomes: Outcome[];
@@ -44,11 +43,17 @@ export function httpCreateLoop(port: number, key: string, concurrency: number, s
         res.resume();
         res.on('end', () => {
           const token = String(res.headers.location ?? '').split('?')[1];
-          resolve(res.statusCode === 201 && token ? { ok: true, token, at: Date.now() } : { ok: false, error: `status ${res.statusCode}`, at: Date.now() });
+          resolve(
+            res.statusCode === 201 && token
+              ? { ok: true, token, at: Date.now() }
+              : { ok: false, error: `status ${res.statusCode}`, at: Date.now() },
+          );
         });
         res.on('error', (err) => resolve({ ok: false, error: `response cut off: ${err.message}`, at: Date.now() }));
       });
-      req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, error: err.message, code: err.code, reusedSocket: req.reusedSocket, at: Date.now() }));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        resolve({ ok: false, error: err.message, code: err.code, reusedSocket: req.reusedSocket, at: Date.now() }),
+      );
     });
   const l = loop(concurrency, once, stopAfterErrors);
   return { ...l, agent, done: l.done.finally(() => agent.destroy()) };

@@ -31,7 +31,11 @@ export function memoryInviteHolds(claims: Map<string, MemoryClaim>, revocations:
     }
     return { fate, at };
   };
-  const store: InviteHoldStore & { endAllForRevocation(token: string, at: Date): void; forget(token: string): void; running(token: string): HoldRecord[] } = {
+  const store: InviteHoldStore & {
+    endAllForRevocation(token: string, at: Date): void;
+    forget(token: string): void;
+    running(token: string): HoldRecord[];
+  } = {
     async claim(hold) {
       const id = `${hold.token}:${hold.use}`;
       if (claims.has(id)) return 'taken';
@@ -51,7 +55,8 @@ export function memoryInviteHolds(claims: Map<string, MemoryClaim>, revocations:
     async find(token, holdId) {
       const ended = ends.get(token)?.get(holdId);
       if (ended) return { hold: { ...ended.hold }, end: { ...ended.end } };
-      for (const c of claims.values()) if (isHoldClaim(c) && c.hold.token === token && c.hold.holdId === holdId) return { hold: { ...c.hold }, end: undefined };
+      for (const c of claims.values())
+        if (isHoldClaim(c) && c.hold.token === token && c.hold.holdId === holdId) return { hold: { ...c.hold }, end: undefined };
       return undefined;
     },
     async end(hold, fate, at) {

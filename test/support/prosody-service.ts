@@ -46,7 +46,10 @@ export async function startProsodyWithService(
   try {
     const transport = createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' });
     const admin = createClient(KeyAdmin, transport);
-    const { fullKey } = await admin.createKey({ host: 'localhost', name: 'prosody' }, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const { fullKey } = await admin.createKey(
+      { host: 'localhost', name: 'prosody' },
+      { headers: { authorization: `Bearer ${server.adminToken}` } },
+    );
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: server.port });
     stops.push(() => proxy.close());
     const serviceUrl = `http://127.0.0.1:${proxy.port}`;

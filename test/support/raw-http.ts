@@ -21,7 +21,7 @@ export function parseResponse(raw: Buffer): ParsedResponse | undefined {
   let body = raw.subarray(end + 4);
   if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
     const parts: Buffer[] = [];
-    for (let at = 0; at < body.length; ) {
+    for (let at = 0; at < body.length;) {
       const lineEnd = body.indexOf('\r\n', at);
       const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
       if (!size) break;
@@ -48,7 +48,10 @@ export function rawRequest(port: number, bytes: Buffer, timeoutMs = 10_000): Pro
       chunks.push(c);
       const parsed = parseResponse(Buffer.concat(chunks));
       // Stop once a whole response is in (the server may keep the connection open).
-      if (parsed && (parsed.headers['content-length'] === undefined || Buffer.byteLength(parsed.body) >= Number(parsed.headers['content-length']))) {
+      if (
+        parsed &&
+        (parsed.headers['content-length'] === undefined || Buffer.byteLength(parsed.body) >= Number(parsed.headers['content-length']))
+      ) {
         if (parsed.headers['transfer-encoding'] === undefined || Buffer.concat(chunks).includes('\r\n0\r\n\r\n')) {
           clearTimeout(timer);
           socket.destroy();
@@ -73,9 +76,19 @@ export function rawRequest(port: number, bytes: Buffer, timeoutMs = 10_000): Pro
 }
 
 /** A request head (and body) in bytes, with `Connection: close` and a Host. */
-export function httpRequestBytes(method: string, target: string | Buffer, headers: Array<[string, string | Buffer]>, body?: Buffer): Buffer {
-  const parts: Buffer[] = [Buffer.from(`${method} `), Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'), Buffer.from(' HTTP/1.1\r\nHost: test\r\nConnection: close\r\n')];
-  for (const [name, value] of headers) parts.push(Buffer.from(`${name}: `, 'latin1'), Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1'), Buffer.from('\r\n'));
+export function httpRequestBytes(
+  method: string,
+  target: string | Buffer,
+  headers: Array<[string, string | Buffer]>,
+  body?: Buffer,
+): Buffer {
+  const parts: Buffer[] = [
+    Buffer.from(`${method} `),
+    Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'),
+    Buffer.from(' HTTP/1.1\r\nHost: test\r\nConnection: close\r\n'),
+  ];
+  for (const [name, value] of headers)
+    parts.push(Buffer.from(`${name}: `, 'latin1'), Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1'), Buffer.from('\r\n'));
   if (body) parts.push(Buffer.from(`Content-Length: ${body.length}\r\n`));
   parts.push(Buffer.from('\r\n'));
   if (body) parts.push(body);

@@ -14,11 +14,26 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export function routerHarness(options: { store?: Store; now?: () => Date; env?: Record<string, string> } = {}) {
   const store = options.store ?? createMemoryStore();
   const now = options.now ?? (() => new Date());
-  const config = loadConfig({ INVITES_HOSTS: 'example.com=https://example.com,chat.example.org=https://invite.example.org', ...options.env });
+  const config = loadConfig({
+    INVITES_HOSTS: 'example.com=https://example.com,chat.example.org=https://invite.example.org',
+    ...options.env,
+  });
   const unexpected: unknown[] = [];
-  const services = buildServices({ store, config, adminToken: ADMIN_TOKEN, now, instanceId: 'harness', onBackgroundError: (err) => unexpected.push(err) });
+  const services = buildServices({
+    store,
+    config,
+    adminToken: ADMIN_TOKEN,
+    now,
+    instanceId: 'harness',
+    onBackgroundError: (err) => unexpected.push(err),
+  });
   // Never started: health is not what these tests are about.
-  const monitor = createHealthMonitor({ ping: () => store.ping(), missingIndexes: () => store.missingIndexes(), intervalMs: 60_000, timeoutMs: 5000 });
+  const monitor = createHealthMonitor({
+    ping: () => store.ping(),
+    missingIndexes: () => store.missingIndexes(),
+    intervalMs: 60_000,
+    timeoutMs: 5000,
+  });
   // The in-memory transport has no client address: the per-address limit is tested end to end.
   const rpc = composeRpc({ services, monitor, onUnexpected: (err) => unexpected.push(err) });
   const transport = createRouterTransport(rpc.routes, { router: { interceptors: rpc.interceptors } });

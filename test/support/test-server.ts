@@ -26,25 +26,31 @@ export interface TestServer {
  * `env` holds extra environment settings (e.g. INVITES_HOSTS); `configFile` a YAML config file's
  * text, for per-host settings (its hosts replace the default two).
  */
-export async function startTestServer(env: Record<string, string> = {}, options: { database?: TestDatabase; configFile?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase; configFile?: string } = {},
+): Promise<TestServer> {
   // A second instance may share the first one's database (the first one drops it).
   const database = options.database ?? (await createTestDatabase());
   const dataDir = await mkdtemp(join(tmpdir(), 'invites-test-data-'));
   const adminToken = env.INVITES_ADMIN_TOKEN ?? randomToken(32);
-  const config = loadConfig({
-    PORT: '0',
-    INVITES_BIND: '127.0.0.1',
-    MONGODB_URI: database.uri,
-    MONGODB_DATABASE: database.name,
-    INVITES_DATA_DIR: dataDir,
-    INVITES_ADMIN_TOKEN: adminToken,
-    ...(options.configFile ? {} : { INVITES_HOSTS: 'localhost=http://localhost:8080,example.com=https://example.com' }),
-    LOG_LEVEL: 'info',
-    // Generous limits, so tests of other things are not rate limited; limit tests set their own.
-    INVITES_KEY_RATE_LIMIT: '100000',
-    INVITES_AUTH_FAILURE_LIMIT: '100000',
-    ...env,
-  }, options.configFile ? { path: 'test-config.yaml', text: options.configFile } : undefined);
+  const config = loadConfig(
+    {
+      PORT: '0',
+      INVITES_BIND: '127.0.0.1',
+      MONGODB_URI: database.uri,
+      MONGODB_DATABASE: database.name,
+      INVITES_DATA_DIR: dataDir,
+      INVITES_ADMIN_TOKEN: adminToken,
+      ...(options.configFile ? {} : { INVITES_HOSTS: 'localhost=http://localhost:8080,example.com=https://example.com' }),
+      LOG_LEVEL: 'info',
+      // Generous limits, so tests of other things are not rate limited; limit tests set their own.
+      INVITES_KEY_RATE_LIMIT: '100000',
+      INVITES_AUTH_FAILURE_LIMIT: '100000',
+      ...env,
+    },
+    options.configFile ? { path: 'test-config.yaml', text: options.configFile } : undefined,
+  );
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -51,7 +51,11 @@ export async function signUp(
     await options.afterPreauth?.();
     try {
       await c.iqCaller.request(
-        xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, account.username), xml('password', {}, account.password))),
+        xml(
+          'iq',
+          { type: 'set' },
+          xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, account.username), xml('password', {}, account.password)),
+        ),
       );
       result = { ok: true };
       if (options.timings) options.timings.preauthToRegistered = performance.now() - started;
@@ -101,7 +105,11 @@ export async function logIn(server: XmppServer, username: string, password: stri
     },
     async executeCommand(node) {
       const reply = await c.iqCaller.request(
-        xml('iq', { type: 'set', to: server.domain }, xml('command', { xmlns: 'http://jabber.org/protocol/commands', node, action: 'execute' })),
+        xml(
+          'iq',
+          { type: 'set', to: server.domain },
+          xml('command', { xmlns: 'http://jabber.org/protocol/commands', node, action: 'execute' }),
+        ),
       );
       const form = reply.getChild('command', 'http://jabber.org/protocol/commands')?.getChild('x', 'jabber:x:data');
       const values = new Map<string, string>();

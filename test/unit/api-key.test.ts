@@ -15,7 +15,15 @@ describe('API keys', () => {
   });
 
   it('parse only in their exact shape', () => {
-    for (const bad of ['', 'abc', 'AAAAAAAAAAAA', `AAAAAAAAAAAA/${'A'.repeat(35)}`, `AAAAAAAAAAAA/${'A'.repeat(36)}/x`, `AAAAAAAAAAA+/${'A'.repeat(36)}`, ` AAAAAAAAAAAA/${'A'.repeat(36)}`]) {
+    for (const bad of [
+      '',
+      'abc',
+      'AAAAAAAAAAAA',
+      `AAAAAAAAAAAA/${'A'.repeat(35)}`,
+      `AAAAAAAAAAAA/${'A'.repeat(36)}/x`,
+      `AAAAAAAAAAA+/${'A'.repeat(36)}`,
+      ` AAAAAAAAAAAA/${'A'.repeat(36)}`,
+    ]) {
       assert.equal(parseApiKey(bad), undefined, bad);
     }
   });

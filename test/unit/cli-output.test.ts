@@ -9,13 +9,38 @@ const ESCAPED = 'pay\\u202Eexe.txt \\u200B\\u2060\\u2028\\u2029\\uFEFF\\u001B[31
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 const key = (name: string): KeyJson => ({
-  id: 'AAAAAAAAAAAA', host: 'example.com', name, createdAt: null, expiresAt: null, disabled: false,
-  rateLimitPerMinute: 60, useCount: 0, lastUsedAt: null, rotatedAt: null,
+  id: 'AAAAAAAAAAAA',
+  host: 'example.com',
+  name,
+  createdAt: null,
+  expiresAt: null,
+  disabled: false,
+  rateLimitPerMinute: 60,
+  useCount: 0,
+  lastUsedAt: null,
+  rotatedAt: null,
 });
 const invite = (fields: Partial<InviteJson>): InviteJson => ({
-  token: 'T'.repeat(24), host: 'example.com', status: 'valid', kind: 'register', username: '', inviter: '',
-  allowRegistration: true, uri: '', landingPageUrl: '', maxUses: 1, uses: 0, roles: [], groups: [], note: '',
-  source: 'admin', createdAt: null, expiresAt: null, revokedAt: null, redemptions: [], ...fields,
+  token: 'T'.repeat(24),
+  host: 'example.com',
+  status: 'valid',
+  kind: 'register',
+  username: '',
+  inviter: '',
+  allowRegistration: true,
+  uri: '',
+  landingPageUrl: '',
+  maxUses: 1,
+  uses: 0,
+  roles: [],
+  groups: [],
+  note: '',
+  source: 'admin',
+  createdAt: null,
+  expiresAt: null,
+  revokedAt: null,
+  redemptions: [],
+  ...fields,
 });
 
 describe('CLI tables escape characters that would disguise text in a terminal', () => {
@@ -27,7 +52,12 @@ describe('CLI tables escape characters that would disguise text in a terminal', 
 
   it('invites:list escapes notes, usernames, inviters and accounts, and keeps emoji (with their joiners) as they are', () => {
     const out = invitesTable([
-      invite({ note: HOSTILE, username: 'bo\u202Eb', inviter: 'al\u200Bice', redemptions: [{ use: 1, account: 'ev\u2028e', redeemedAt: null }] }),
+      invite({
+        note: HOSTILE,
+        username: 'bo\u202Eb',
+        inviter: 'al\u200Bice',
+        redemptions: [{ use: 1, account: 'ev\u2028e', redeemedAt: null }],
+      }),
       invite({ note: '👩\u200D💻 ok' }),
     ]);
     for (const escaped of [ESCAPED, 'bo\\u202Eb', 'al\\u200Bice', 'ev\\u2028e']) assert.ok(out.includes(escaped), `${escaped} in ${out}`);
@@ -36,7 +66,9 @@ describe('CLI tables escape characters that would disguise text in a terminal', 
   });
 
   it('audit:list escapes actors and hosts', () => {
-    const out = auditTable([{ time: null, action: 'key_created', actor: 'admin\u202E', host: 'example.com', keyId: null, inviteToken: null }]);
+    const out = auditTable([
+      { time: null, action: 'key_created', actor: 'admin\u202E', host: 'example.com', keyId: null, inviteToken: null },
+    ]);
     assert.ok(out.includes('admin\\u202E'), out);
   });
 });

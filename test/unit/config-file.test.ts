@@ -15,7 +15,14 @@ const errorOf = (fn: () => unknown): ConfigError => {
 
 describe('config file', () => {
   it('names the bad field inside a YAML file, down to the list entry', () => {
-    const text = ['hosts:', '  - name: example.com', '    publicBaseUrl: https://example.com', '  - name: chat.example.org', '    publicBaseUrl: gopher://x', '    inviteTtl: soon'].join('\n');
+    const text = [
+      'hosts:',
+      '  - name: example.com',
+      '    publicBaseUrl: https://example.com',
+      '  - name: chat.example.org',
+      '    publicBaseUrl: gopher://x',
+      '    inviteTtl: soon',
+    ].join('\n');
     const err = errorOf(() => loadConfig({}, { path: '/etc/invites.yaml', text }));
     assert.match(err.message, /hosts\[1\]\.publicBaseUrl \(in \/etc\/invites\.yaml\): must be an http:\/\/ or https:\/\/ URL/);
     assert.match(err.message, /hosts\[1\]\.inviteTtl \(in \/etc\/invites\.yaml\): "soon" is not a duration/);
@@ -28,8 +35,14 @@ describe('config file', () => {
     const d = loadConfig({});
     assert.equal(d.healthCheckIntervalSeconds, 2);
     assert.equal(d.metricsEnabled, true);
-    assert.match(errorOf(() => loadConfig({ INVITES_METRICS: 'perhaps' })).message, /metrics \(from INVITES_METRICS\): "perhaps" is not true or false/);
-    assert.match(errorOf(() => loadConfig({ INVITES_HEALTH_INTERVAL: '0' })).message, /healthCheckInterval \(from INVITES_HEALTH_INTERVAL\): must be longer than 0 seconds/);
+    assert.match(
+      errorOf(() => loadConfig({ INVITES_METRICS: 'perhaps' })).message,
+      /metrics \(from INVITES_METRICS\): "perhaps" is not true or false/,
+    );
+    assert.match(
+      errorOf(() => loadConfig({ INVITES_HEALTH_INTERVAL: '0' })).message,
+      /healthCheckInterval \(from INVITES_HEALTH_INTERVAL\): must be longer than 0 seconds/,
+    );
   });
 });
 
@@ -46,12 +59,18 @@ describe('--print-config', () => {
     assert.ok(!text.includes('admin-token-that-must-not-show'));
     assert.ok(!text.includes('pa55w0rd'));
     assert.ok(!text.includes('hunter2'));
-    assert.match(text, /mongodbUri: mongodb:\/\/alice:\*{8}@db1\.example\.net,db2\.example\.net\/\?replicaSet=rs0&tlsCertificateKeyFilePassword=\*{8}/);
+    assert.match(
+      text,
+      /mongodbUri: mongodb:\/\/alice:\*{8}@db1\.example\.net,db2\.example\.net\/\?replicaSet=rs0&tlsCertificateKeyFilePassword=\*{8}/,
+    );
     assert.match(text, /adminToken: "\*{8}"/);
   });
 
   it('prints a config file that loads back to the same configuration (secrets aside)', () => {
-    const config = loadConfig(env, { path: 'c.yaml', text: 'hosts:\n  - name: example.com\n    publicBaseUrl: https://example.com\n    landingPage: https://join.example.com/{token}\nlogLevel: warn\n' });
+    const config = loadConfig(env, {
+      path: 'c.yaml',
+      text: 'hosts:\n  - name: example.com\n    publicBaseUrl: https://example.com\n    landingPage: https://join.example.com/{token}\nlogLevel: warn\n',
+    });
     for (const format of ['yaml', 'json'] as const) {
       // YAML is a superset of JSON: one parser reads both printouts.
       const printed = parseYaml(formatConfig(config, format)) as Record<string, unknown>;
@@ -74,6 +93,9 @@ describe('--print-config', () => {
     assert.equal(maskMongoUri('mongodb+srv://bob:x%40y@cluster0.example.net/db'), 'mongodb+srv://bob:********@cluster0.example.net/db');
     assert.equal(maskMongoUri('mongodb://db1:27017/?replicaSet=rs0'), 'mongodb://db1:27017/?replicaSet=rs0');
     assert.equal(maskMongoUri('mongodb://x509user@db1/?authMechanism=MONGODB-X509'), 'mongodb://x509user@db1/?authMechanism=MONGODB-X509');
-    assert.equal(maskMongoUri('mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:abc'), 'mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=********');
+    assert.equal(
+      maskMongoUri('mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:abc'),
+      'mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=********',
+    );
   });
 });

@@ -16,7 +16,12 @@ const hostFile = (host: Record<string, unknown>) => ({
   path: 'invites.json',
   text: JSON.stringify({ hosts: [{ name: 'example.com', publicBaseUrl: 'https://example.com', ...host }] }),
 });
-const conversations = { name: 'Conversations', text: 'For Android.', platforms: ['Android'], link: 'https://play.google.com/store/apps/details?id=eu.siacs.conversations' };
+const conversations = {
+  name: 'Conversations',
+  text: 'For Android.',
+  platforms: ['Android'],
+  link: 'https://play.google.com/store/apps/details?id=eu.siacs.conversations',
+};
 
 describe('config: the landing page (apps and web sign-up)', () => {
   it("has mod_register_apps' apps and no web sign-up unless configured", () => {
@@ -39,16 +44,49 @@ describe('config: the landing page (apps and web sign-up)', () => {
   });
 
   it('refuses a web sign-up page without {token} or that is not an http(s) URL, naming the setting', () => {
-    assert.match(errorOf(() => loadConfig({ INVITES_WEB_REGISTRATION: 'https://example.com/register' })), /webRegistration \(from INVITES_WEB_REGISTRATION\): must contain the \{token\} placeholder/);
-    assert.match(errorOf(() => loadConfig({}, hostFile({ webRegistration: 'javascript:alert({token})' }))), /hosts\[0\]\.webRegistration \(in invites\.json\): must be an http:\/\/ or https:\/\/ URL/);
+    assert.match(
+      errorOf(() => loadConfig({ INVITES_WEB_REGISTRATION: 'https://example.com/register' })),
+      /webRegistration \(from INVITES_WEB_REGISTRATION\): must contain the \{token\} placeholder/,
+    );
+    assert.match(
+      errorOf(() => loadConfig({}, hostFile({ webRegistration: 'javascript:alert({token})' }))),
+      /hosts\[0\]\.webRegistration \(in invites\.json\): must be an http:\/\/ or https:\/\/ URL/,
+    );
   });
 
   it("replaces the defaults with a host's own apps, ids from the names, and hides apps by id", () => {
-    const c = loadConfig({}, hostFile({ apps: [conversations, { ...conversations, name: 'Siskin IM', platforms: ['iOS'], link: 'https://apps.apple.com/app/id1153516838', supportsPreauthUri: true }], hideApps: ['conversations'] }));
+    const c = loadConfig(
+      {},
+      hostFile({
+        apps: [
+          conversations,
+          {
+            ...conversations,
+            name: 'Siskin IM',
+            platforms: ['iOS'],
+            link: 'https://apps.apple.com/app/id1153516838',
+            supportsPreauthUri: true,
+          },
+        ],
+        hideApps: ['conversations'],
+      }),
+    );
     const host = c.hosts.get('example.com')!;
-    assert.deepEqual(host.apps!.map((a) => [a.id, a.supportsPreauthUri]), [['conversations', false], ['siskin-im', true]]);
-    assert.deepEqual(recommendedApps(host).map((a) => a.name), ['Siskin IM']);
-    assert.deepEqual(recommendedApps(loadConfig({}, hostFile({ hideApps: ['yaxim', 'beagle-im'] })).hosts.get('example.com')).length, DEFAULT_APPS.length - 2);
+    assert.deepEqual(
+      host.apps!.map((a) => [a.id, a.supportsPreauthUri]),
+      [
+        ['conversations', false],
+        ['siskin-im', true],
+      ],
+    );
+    assert.deepEqual(
+      recommendedApps(host).map((a) => a.name),
+      ['Siskin IM'],
+    );
+    assert.deepEqual(
+      recommendedApps(loadConfig({}, hostFile({ hideApps: ['yaxim', 'beagle-im'] })).hosts.get('example.com')).length,
+      DEFAULT_APPS.length - 2,
+    );
     assert.deepEqual(recommendedApps(loadConfig({}, hostFile({ apps: [] })).hosts.get('example.com')), [], 'an empty list shows no apps');
   });
 
@@ -70,14 +108,23 @@ describe('config: the landing page (apps and web sign-up)', () => {
     assert.match(message, /hosts\[0\]\.apps\[0\]\.link \(in invites\.json\): must be an https:\/\/ link/);
     assert.match(message, /hosts\[0\]\.apps\[1\]\.name \(in invites\.json\): must be at most 40 characters/);
     assert.match(message, /hosts\[0\]\.apps\[1\]\.text \(in invites\.json\): must be at most 160 characters/);
-    assert.match(message, /hosts\[0\]\.apps\[1\]\.platforms\[0\] \(in invites\.json\): must be one of Android, iOS, Windows, macOS, Linux, Web/);
+    assert.match(
+      message,
+      /hosts\[0\]\.apps\[1\]\.platforms\[0\] \(in invites\.json\): must be one of Android, iOS, Windows, macOS, Linux, Web/,
+    );
     assert.match(message, /hosts\[0\]\.apps\[2\]\.magicLinkFormat \(in invites\.json\): must contain \{uri\} or \{token\}/);
     assert.match(message, /hosts\[0\]\.apps\[3\]\.magicLinkFormat \(in invites\.json\): must be an https:\/\/ link/);
     assert.match(message, /hosts\[0\]\.apps\[4\] \(in invites\.json\): Unrecognized key: "color"/);
   });
 
   it('refuses two apps with one id, and hiding an app that is not in the list (a typo would hide nothing)', () => {
-    assert.match(errorOf(() => loadConfig({}, hostFile({ apps: [conversations, conversations] }))), /hosts\[0\]\.apps\[1\]\.id \(in invites\.json\): "conversations" is listed twice/);
-    assert.match(errorOf(() => loadConfig({}, hostFile({ hideApps: ['yaxm'] }))), /hosts \(example\.com\)\.hideApps: "yaxm" is not one of the apps \(conversations, yaxim, /);
+    assert.match(
+      errorOf(() => loadConfig({}, hostFile({ apps: [conversations, conversations] }))),
+      /hosts\[0\]\.apps\[1\]\.id \(in invites\.json\): "conversations" is listed twice/,
+    );
+    assert.match(
+      errorOf(() => loadConfig({}, hostFile({ hideApps: ['yaxm'] }))),
+      /hosts \(example\.com\)\.hideApps: "yaxm" is not one of the apps \(conversations, yaxim, /,
+    );
   });
 });

@@ -29,8 +29,14 @@ describe('loadConfig: limits, proxies and database timeouts', () => {
   it('names each bad value', () => {
     assert.throws(() => loadConfig({ INVITES_KEY_RATE_LIMIT: '0' }), /keyRateLimit \(from INVITES_KEY_RATE_LIMIT\)/);
     assert.throws(() => loadConfig({ INVITES_AUTH_FAILURE_LIMIT: 'lots' }), /authFailureLimit \(from INVITES_AUTH_FAILURE_LIMIT\)/);
-    assert.throws(() => loadConfig({ INVITES_TRUSTED_PROXIES: '10.0.0.300' }), /trustedProxies \(from INVITES_TRUSTED_PROXIES\): invalid IP address/);
-    assert.throws(() => loadConfig({ INVITES_DB_TIMEOUT: '5ms' }), /databaseTimeout \(from INVITES_DB_TIMEOUT\): "5ms" must be a duration from 50 ms/);
+    assert.throws(
+      () => loadConfig({ INVITES_TRUSTED_PROXIES: '10.0.0.300' }),
+      /trustedProxies \(from INVITES_TRUSTED_PROXIES\): invalid IP address/,
+    );
+    assert.throws(
+      () => loadConfig({ INVITES_DB_TIMEOUT: '5ms' }),
+      /databaseTimeout \(from INVITES_DB_TIMEOUT\): "5ms" must be a duration from 50 ms/,
+    );
   });
 
   it('parses millisecond durations', () => {

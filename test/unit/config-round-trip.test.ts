@@ -45,7 +45,14 @@ const file = {
         landingPage: 'https://join.example.com/{host}/{token}',
         webRegistration: 'https://example.com/signup/{token}',
         apps: [
-          { name: 'Conversations', text: 'For Android.', platforms: ['Android'], link: 'https://play.google.com/store/apps/details?id=eu.siacs.conversations', supportsPreauthUri: true, magicLinkFormat: '{link}&referrer={uri}' },
+          {
+            name: 'Conversations',
+            text: 'For Android.',
+            platforms: ['Android'],
+            link: 'https://play.google.com/store/apps/details?id=eu.siacs.conversations',
+            supportsPreauthUri: true,
+            magicLinkFormat: '{link}&referrer={uri}',
+          },
           { id: 'gajim', name: 'Gajim', text: 'For computers.', platforms: ['Windows', 'Linux'], link: 'https://gajim.org/download/' },
         ],
         hideApps: ['gajim'],
@@ -71,7 +78,18 @@ describe('--print-config round trip', () => {
       // The masked secrets are what an operator fills back in.
       printed.adminToken = env.INVITES_ADMIN_TOKEN;
       printed.mongodbUri = env.MONGODB_URI;
-      const reloaded = loadConfig({}, { path: `again.${format}`, text: format === 'json' ? JSON.stringify(printed) : text.replace(/^adminToken: .*$/m, `adminToken: ${env.INVITES_ADMIN_TOKEN}`).replace(/^mongodbUri: .*$/m, `mongodbUri: ${env.MONGODB_URI}`) });
+      const reloaded = loadConfig(
+        {},
+        {
+          path: `again.${format}`,
+          text:
+            format === 'json'
+              ? JSON.stringify(printed)
+              : text
+                  .replace(/^adminToken: .*$/m, `adminToken: ${env.INVITES_ADMIN_TOKEN}`)
+                  .replace(/^mongodbUri: .*$/m, `mongodbUri: ${env.MONGODB_URI}`),
+        },
+      );
       assert.deepEqual(reloaded, config, format);
     }
   });

@@ -82,12 +82,18 @@ describe('loadConfig', () => {
   });
 
   it('refuses a default invite lifetime longer than the maximum, naming both settings', () => {
-    assert.throws(() => loadConfig({ INVITES_INVITE_TTL: '7d', INVITES_MAX_INVITE_TTL: '1d' }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /localhost.*inviteTtl.*maxInviteTtl/);
-      return true;
-    });
-    assert.throws(() => loadConfig({ INVITES_MAX_INVITE_TTL: '0' }), /maxInviteTtl \(from INVITES_MAX_INVITE_TTL\): must be longer than 0 seconds/);
+    assert.throws(
+      () => loadConfig({ INVITES_INVITE_TTL: '7d', INVITES_MAX_INVITE_TTL: '1d' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /localhost.*inviteTtl.*maxInviteTtl/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadConfig({ INVITES_MAX_INVITE_TTL: '0' }),
+      /maxInviteTtl \(from INVITES_MAX_INVITE_TTL\): must be longer than 0 seconds/,
+    );
   });
 
   it('refuses unknown fields, unparsable files and duplicate hosts', () => {

@@ -25,7 +25,13 @@ describe('expiry sweeper (engines without TTL indexes)', () => {
     await store.invites.insert(invite('recently-expired', new Date('2026-11-28T11:00:00Z')));
     await store.invites.insert(invite('valid', new Date('2026-12-01T00:00:00Z')));
     const errors: unknown[] = [];
-    const stop = startExpirySweeper({ invites: store.invites, retentionSeconds: 86400, intervalMs: 60_000, now: () => now, onError: (e) => errors.push(e) });
+    const stop = startExpirySweeper({
+      invites: store.invites,
+      retentionSeconds: 86400,
+      intervalMs: 60_000,
+      now: () => now,
+      onError: (e) => errors.push(e),
+    });
     await stop();
     assert.equal(await store.invites.find('long-gone'), undefined);
     assert.ok(await store.invites.find('recently-expired'), 'kept during retention');
@@ -46,7 +52,7 @@ describe('expiry sweeper (engines without TTL indexes)', () => {
     assert.equal(errors.length, 1);
   });
 
-  it('never runs two sweeps at once, and spaces sweeps out by 50 times the last one\'s duration', async () => {
+  it("never runs two sweeps at once, and spaces sweeps out by 50 times the last one's duration", async () => {
     let inFlight = 0;
     let most = 0;
     let sweeps = 0;
@@ -57,14 +63,20 @@ describe('expiry sweeper (engines without TTL indexes)', () => {
       inFlight--;
       return 0;
     };
-    const stop = startExpirySweeper({ invites: { deleteExpired: slow }, retentionSeconds: 0, intervalMs: 5, now: () => new Date(), onError: (e) => assert.fail(String(e)) });
+    const stop = startExpirySweeper({
+      invites: { deleteExpired: slow },
+      retentionSeconds: 0,
+      intervalMs: 5,
+      now: () => new Date(),
+      onError: (e) => assert.fail(String(e)),
+    });
     await new Promise((r) => setTimeout(r, 400));
     await stop();
     assert.equal(most, 1, 'one sweep at a time');
     assert.equal(sweeps, 1, 'a 40 ms sweep waits 2 s before the next, not 5 ms');
   });
 
-  it('waits the interval after quick sweeps, and 50 times a slow sweep\'s duration after it', () => {
+  it("waits the interval after quick sweeps, and 50 times a slow sweep's duration after it", () => {
     assert.equal(nextSweepDelay(60_000, 100), 60_000);
     assert.equal(nextSweepDelay(60_000, 66_000), 3_300_000, 'a full scan of a minute: the next in 55 minutes');
   });

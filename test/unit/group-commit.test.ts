@@ -6,7 +6,11 @@ const settle = <T>(ps: Promise<T>[]) => Promise.allSettled(ps);
 describe('group commit', () => {
   it('writes a lone item at once, in a batch of its own', async () => {
     const batches: number[][] = [];
-    const gc = createGroupCommit<number>({ maxBatch: 10, maxInFlight: 1, write: async (items) => (batches.push(items), items.map(() => undefined)) });
+    const gc = createGroupCommit<number>({
+      maxBatch: 10,
+      maxInFlight: 1,
+      write: async (items) => (batches.push(items), items.map(() => undefined)),
+    });
     await gc.submit(1);
     assert.deepEqual(batches, [[1]]);
   });
@@ -24,7 +28,9 @@ describe('group commit', () => {
         return items.map(() => undefined);
       },
     });
-    const all = Array.from({ length: 120 }, (_, i) => gc.submit(i).then(() => assert.ok(written.has(i), `${i} answered before it was written`)));
+    const all = Array.from({ length: 120 }, (_, i) =>
+      gc.submit(i).then(() => assert.ok(written.has(i), `${i} answered before it was written`)),
+    );
     await Promise.all(all);
     assert.equal(written.size, 120);
     assert.ok(batches.length < 10, `120 items took ${batches.length} writes`);
@@ -55,7 +61,10 @@ describe('group commit', () => {
       },
     });
     const results = await settle([gc.submit(1), gc.submit(2), gc.submit(3), gc.submit(4)]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected', 'fulfilled', 'fulfilled'],
+    );
     await gc.submit(5);
   });
 

@@ -40,7 +40,13 @@ describe('health monitor', () => {
   it('serves once the database answers, and reports the round trip', async () => {
     const db = fakeDatabase();
     const roundTrips: number[] = [];
-    monitor = createHealthMonitor({ ping: db.ping, missingIndexes: db.missingIndexes, intervalMs: 20, timeoutMs: 200, onRoundTrip: (s) => roundTrips.push(s) });
+    monitor = createHealthMonitor({
+      ping: db.ping,
+      missingIndexes: db.missingIndexes,
+      intervalMs: 20,
+      timeoutMs: 200,
+      onRoundTrip: (s) => roundTrips.push(s),
+    });
     assert.equal(monitor.current().serving, false, 'not serving before the first probe');
     await monitor.start();
     const s = monitor.current();
@@ -55,7 +61,13 @@ describe('health monitor', () => {
   it('streams every change to watchers: serving, not serving, serving again', async () => {
     const db = fakeDatabase();
     const changes: Array<[boolean, unknown]> = [];
-    monitor = createHealthMonitor({ ping: db.ping, missingIndexes: db.missingIndexes, intervalMs: 20, timeoutMs: 200, onChange: (s, err) => changes.push([s.serving, err]) });
+    monitor = createHealthMonitor({
+      ping: db.ping,
+      missingIndexes: db.missingIndexes,
+      intervalMs: 20,
+      timeoutMs: 200,
+      onChange: (s, err) => changes.push([s.serving, err]),
+    });
     await monitor.start();
     const abort = new AbortController();
     const watch = collect(monitor, abort.signal);
@@ -70,7 +82,10 @@ describe('health monitor', () => {
     abort.abort();
     await watch.done;
     assert.deepEqual(watch.seen, [true, false, true]);
-    assert.deepEqual(changes.map(([serving]) => serving), [true, false, true]);
+    assert.deepEqual(
+      changes.map(([serving]) => serving),
+      [true, false, true],
+    );
     assert.match(String(changes[1]![1]), /ECONNREFUSED/, 'the log gets the cause');
   });
 

@@ -26,7 +26,14 @@ function countingCompare() {
 }
 
 describe('key authenticator: whether a key id exists does not change the work done', () => {
-  const record = (id: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({ id, host: 'example.com', name: '', secretHash: hashSecret(SECRET), createdAt: new Date(0), ...extra });
+  const record = (id: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
+    id,
+    host: 'example.com',
+    name: '',
+    secretHash: hashSecret(SECRET),
+    createdAt: new Date(0),
+    ...extra,
+  });
   const keys = keysOf([record(ID), record('DDDDDDDDDDDD', { disabled: true }), record('EEEEEEEEEEEE', { expiresAt: new Date(1) })]);
 
   it('compares the secret once, against a hash of the same length, for an unknown id, a wrong secret, and a disabled or expired key', async () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_APPS, type RecommendedApp } from '../../server/config/recommended-apps.js';
-import { escapeHtml, fillUrlTemplate, notFoundPage, unavailableInvitePage, validInvitePage } from '../../server/transport/http/landing-page-html.js';
+import {
+  escapeHtml,
+  fillUrlTemplate,
+  notFoundPage,
+  unavailableInvitePage,
+  validInvitePage,
+} from '../../server/transport/http/landing-page-html.js';
 import { visitorPlatform } from '../../server/transport/http/visitor-platform.js';
 import type { PublicInvite } from '../../server/service/invite-view.js';
 
@@ -51,8 +57,14 @@ describe('landing page HTML', () => {
     assert.match(html, /<h1>alice invites you to chat on example\.com<\/h1>/);
     assert.match(html, /add <strong>alice@example\.com<\/strong> to your contacts/);
     assert.match(html, /<a class="button" id="open-in-app" href="xmpp:alice@example\.com\?roster;preauth=T">/);
-    assert.ok(!html.includes('Recommended apps') && !html.includes('id="sign-up-web"'), 'no sign-up for someone who needs an account already');
-    const withIbr = await validInvitePage({ ...contact, allowRegistration: true, uri: `${contact.uri};ibr=y` }, { apps: DEFAULT_APPS, webRegistrationUrl: 'https://example.com/register' });
+    assert.ok(
+      !html.includes('Recommended apps') && !html.includes('id="sign-up-web"'),
+      'no sign-up for someone who needs an account already',
+    );
+    const withIbr = await validInvitePage(
+      { ...contact, allowRegistration: true, uri: `${contact.uri};ibr=y` },
+      { apps: DEFAULT_APPS, webRegistrationUrl: 'https://example.com/register' },
+    );
     assert.match(withIbr, /<h1>alice invites you to chat on example\.com<\/h1>/);
     assert.ok(withIbr.includes('Recommended apps') && withIbr.includes('Sign up in your browser'));
   });
@@ -64,7 +76,10 @@ describe('landing page HTML', () => {
     assert.match(html, /<h1>Reset the password of carol@example\.com<\/h1>/);
     assert.ok(!html.includes('Recommended apps') && !html.includes('Install a chat app'));
     assert.match(html, /id="open-in-app" href="xmpp:carol@example\.com\?register;preauth=T"/);
-    assert.match(html, /<a class="button secondary" id="sign-up-web" href="https:\/\/example\.com\/register\?t=T">Reset it in your browser<\/a>/);
+    assert.match(
+      html,
+      /<a class="button secondary" id="sign-up-web" href="https:\/\/example\.com\/register\?t=T">Reset it in your browser<\/a>/,
+    );
     const escaped = await validInvitePage(invite({ kind: 'password_reset', username: '<b>x</b>' }));
     assert.ok(!escaped.includes('<b>x</b>'), 'the username is escaped');
   });
@@ -102,12 +117,26 @@ describe('landing page HTML', () => {
         { group: 'desktop', open: true, apps: ['gajim', 'dino', 'monal-macos', 'beagle-im'] },
       ]);
       const multi = await validInvitePage(invite(), { apps: [app({ id: 'everywhere', platforms: ['Android', 'Linux', 'Web'] })] });
-      assert.deepEqual(groups(multi).map((g) => [g.group, g.apps]), [['android', ['everywhere']], ['desktop', ['everywhere']], ['web', ['everywhere']]]);
+      assert.deepEqual(
+        groups(multi).map((g) => [g.group, g.apps]),
+        [
+          ['android', ['everywhere']],
+          ['desktop', ['everywhere']],
+          ['web', ['everywhere']],
+        ],
+      );
     });
 
     it("puts the visitor's platform first and open, the others folded", async () => {
       const html = await validInvitePage(invite(), { apps: DEFAULT_APPS, platform: 'ios' });
-      assert.deepEqual(groups(html).map((g) => [g.group, g.open]), [['ios', true], ['android', false], ['desktop', false]]);
+      assert.deepEqual(
+        groups(html).map((g) => [g.group, g.open]),
+        [
+          ['ios', true],
+          ['android', false],
+          ['desktop', false],
+        ],
+      );
       assert.match(html, /<h3>iPhone and iPad<\/h3><span class="here">This device<\/span>/);
       assert.equal(visitorPlatform('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15'), 'ios');
       assert.equal(visitorPlatform('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile'), 'android');
@@ -130,7 +159,9 @@ describe('landing page HTML', () => {
 
     it('escapes configured app text, so an operator typo cannot break the page', async () => {
       const html = await validInvitePage(invite(), {
-        apps: [app({ id: 'x', name: '<b>Bold</b>', text: 'Fast & "safe" <script>alert(1)</script>', link: 'https://example.org/?a=1&b="2"' })],
+        apps: [
+          app({ id: 'x', name: '<b>Bold</b>', text: 'Fast & "safe" <script>alert(1)</script>', link: 'https://example.org/?a=1&b="2"' }),
+        ],
       });
       assert.ok(!html.includes('<b>Bold</b>') && !html.includes('<script>alert(1)'));
       assert.match(html, /<h4 class="name">&lt;b&gt;Bold&lt;\/b&gt;<\/h4>/);
@@ -144,13 +175,19 @@ describe('landing page HTML', () => {
       assert.match(without, /<a class="button" id="open-in-app"/, 'the app link is the main button then');
       const url = 'https://example.com:5281/register?t=a%2Bb%26c';
       const withWeb = await validInvitePage(invite(), { apps: DEFAULT_APPS, webRegistrationUrl: url });
-      assert.match(withWeb, /<a class="button" id="sign-up-web" href="https:\/\/example\.com:5281\/register\?t=a%2Bb%26c">Sign up in your browser<\/a>/);
+      assert.match(
+        withWeb,
+        /<a class="button" id="sign-up-web" href="https:\/\/example\.com:5281\/register\?t=a%2Bb%26c">Sign up in your browser<\/a>/,
+      );
       assert.ok(withWeb.indexOf('id="sign-up-web"') < withWeb.indexOf('id="apps-heading"'), 'above the app list');
       assert.match(withWeb, /Sign up in your browser first, then log in to Gajim with your new address\./);
     });
 
     it('fills a web sign-up template with the URL-encoded token and host, leaving other braces alone', () => {
-      assert.equal(fillUrlTemplate('https://{host}:5281/register?t={token}', { token: 'a+b&c/d', host: 'example.com' }), 'https://example.com:5281/register?t=a%2Bb%26c%2Fd');
+      assert.equal(
+        fillUrlTemplate('https://{host}:5281/register?t={token}', { token: 'a+b&c/d', host: 'example.com' }),
+        'https://example.com:5281/register?t=a%2Bb%26c%2Fd',
+      );
       assert.equal(fillUrlTemplate('https://x/{other}/{token}', { token: 'T' }), 'https://x/{other}/T');
     });
 
@@ -161,4 +198,3 @@ describe('landing page HTML', () => {
     });
   });
 });
-

@@ -24,7 +24,13 @@ describe('one-port server: connections that send nothing', () => {
       },
       port: 0,
       host: '127.0.0.1',
-      limits: { headersTimeoutMs: 300, requestTimeoutMs: 5000, idleTimeoutMs: 5000, maxConcurrentStreams: 100, maxConnectionsPerAddress: 100 },
+      limits: {
+        headersTimeoutMs: 300,
+        requestTimeoutMs: 5000,
+        idleTimeoutMs: 5000,
+        maxConcurrentStreams: 100,
+        maxConnectionsPerAddress: 100,
+      },
     });
   });
   after(async () => {
@@ -61,7 +67,13 @@ describe('one-port server: connections that send nothing', () => {
 
 describe('one-port server: deadlines and limits (issue 13 §2)', function () {
   this.timeout(15_000);
-  const limits = { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 500, maxConcurrentStreams: 10, maxConnectionsPerAddress: 50 };
+  const limits = {
+    headersTimeoutMs: 300,
+    requestTimeoutMs: 600,
+    idleTimeoutMs: 500,
+    maxConcurrentStreams: 10,
+    maxConnectionsPerAddress: 50,
+  };
   let server: OnePortServer;
   const sockets: net.Socket[] = [];
   const sessions: http2.ClientHttp2Session[] = [];
@@ -127,7 +139,9 @@ describe('one-port server: deadlines and limits (issue 13 §2)', function () {
     const started = Date.now();
     const socket = await connect();
     const text = received(socket);
-    socket.write('POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho');
+    socket.write(
+      'POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho',
+    );
     const took = await closedWithin(socket, 3000, started);
     assert.match(text(), /^HTTP\/1\.1 408 Request Timeout/);
     assert.ok(took >= 550 && took < 2000, `closed after ${took} ms`);

@@ -11,7 +11,11 @@ const README_MAX_BYTES = 12_000;
 
 function docFiles(): string[] {
   const docs = join(ROOT, 'docs');
-  const inDocs = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => join(docs, f)) : [];
+  const inDocs = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join(docs, f))
+    : [];
   return [README, join(ROOT, 'bench/README.md'), ...inDocs];
 }
 

@@ -63,7 +63,11 @@ describe('the RPC adapter over connect-node', function () {
   });
 
   it('answers an unparsable binary Connect message with 400 invalid_argument', async () => {
-    const res = await fetch(`http://127.0.0.1:${h1Port}${CHECK}`, { method: 'POST', headers: { 'content-type': 'application/proto' }, body: new Uint8Array([0xff, 0xff, 0xff]) });
+    const res = await fetch(`http://127.0.0.1:${h1Port}${CHECK}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/proto' },
+      body: new Uint8Array([0xff, 0xff, 0xff]),
+    });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { code: string; message: string };
     assert.equal(body.code, 'invalid_argument');
@@ -71,7 +75,11 @@ describe('the RPC adapter over connect-node', function () {
   });
 
   it('leaves a valid Connect call alone', async () => {
-    const res = await fetch(`http://127.0.0.1:${h1Port}${CHECK}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`http://127.0.0.1:${h1Port}${CHECK}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'SERVING' });
   });

@@ -44,7 +44,7 @@ describe('shared rate limiter', () => {
     assert.deepEqual(onB, [true, true, true, true, false, false]);
     await b!.sync();
     await a!.sync();
-    assert.equal(allowed(a!, 'key:K', 10), false, 'A now knows B\'s four');
+    assert.equal(allowed(a!, 'key:K', 10), false, "A now knows B's four");
   });
 
   it('reads address scopes only once it has seen them, and then shares them too', async () => {
@@ -67,8 +67,15 @@ describe('shared rate limiter', () => {
     assert.deepEqual(admitted, [4, 4, 4]);
     for (const l of [a, b, c]) await l!.sync();
     for (const l of [a, b, c]) await l!.sync();
-    assert.deepEqual([a, b, c].map((l) => allowed(l!, 'key:K', 100)), [true, true, true]);
-    assert.deepEqual([a, b, c].map((l) => allowed(l!, 'key:K', 12)), [false, false, false], 'after a sync everyone counts all 15');
+    assert.deepEqual(
+      [a, b, c].map((l) => allowed(l!, 'key:K', 100)),
+      [true, true, true],
+    );
+    assert.deepEqual(
+      [a, b, c].map((l) => allowed(l!, 'key:K', 12)),
+      [false, false, false],
+      'after a sync everyone counts all 15',
+    );
   });
 
   it('keeps counting locally while the store fails, and writes the counts once it works again', async () => {

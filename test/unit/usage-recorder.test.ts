@@ -36,7 +36,7 @@ describe('key usage recorder', () => {
     assert.equal((await s.store.totals(['K1'])).get('K1')?.count, 501);
   });
 
-  it('adds the instances\' figures together, this instance\'s written first', async () => {
+  it("adds the instances' figures together, this instance's written first", async () => {
     const s = countingStore();
     const a = startUsageRecorder({ store: s.store, instanceId: 'a', flushIntervalMs: 3_600_000, onError: () => {} });
     const b = startUsageRecorder({ store: s.store, instanceId: 'b', flushIntervalMs: 3_600_000, onError: () => {} });

@@ -24,16 +24,31 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
       description: 'A group invite for 10 people, valid for 3 days, adding them to a group:',
       command: '<%= config.bin %> <%= command.id %> example.com --uses 10 --ttl 3d --group team --note "Q3 hires"',
     },
-    { description: 'Roles for the registration side, and the invite as JSON:', command: '<%= config.bin %> <%= command.id %> example.com --role prosody:member --json' },
-    { description: 'An invite only the username bob can register with, made on behalf of alice:', command: '<%= config.bin %> <%= command.id %> example.com --username bob --inviter alice' },
-    { description: 'A password reset for the existing account carol:', command: '<%= config.bin %> <%= command.id %> example.com --type reset --username carol --ttl 1d' },
-    { description: "A contact invite to alice's roster that also lets a new account register:", command: '<%= config.bin %> <%= command.id %> example.com --type roster --inviter alice --allow-registration' },
+    {
+      description: 'Roles for the registration side, and the invite as JSON:',
+      command: '<%= config.bin %> <%= command.id %> example.com --role prosody:member --json',
+    },
+    {
+      description: 'An invite only the username bob can register with, made on behalf of alice:',
+      command: '<%= config.bin %> <%= command.id %> example.com --username bob --inviter alice',
+    },
+    {
+      description: 'A password reset for the existing account carol:',
+      command: '<%= config.bin %> <%= command.id %> example.com --type reset --username carol --ttl 1d',
+    },
+    {
+      description: "A contact invite to alice's roster that also lets a new account register:",
+      command: '<%= config.bin %> <%= command.id %> example.com --type roster --inviter alice --allow-registration',
+    },
   ];
   static override args = {
     host: Args.string({ description: 'a host the server is configured for, e.g. example.com', required: true }),
   };
   static override flags = {
-    ttl: ttlFlag({ description: "how long the invite stays valid (3600, 90s, 15m, 12h, 7d, 2w); default: the host's invite lifetime", helpValue: 'DURATION' }),
+    ttl: ttlFlag({
+      description: "how long the invite stays valid (3600, 90s, 15m, 12h, 7d, 2w); default: the host's invite lifetime",
+      helpValue: 'DURATION',
+    }),
     uses: Flags.integer({
       description: 'how many accounts the invite can register (1 to 1000)',
       default: 1,
@@ -42,12 +57,36 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
       max: 0xffff_ffff,
       helpValue: 'N',
     }),
-    role: Flags.string({ description: 'a role for the new accounts; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'ROLE' }),
-    group: Flags.string({ description: 'a group to add the new accounts to; repeat for several', multiple: true, multipleNonGreedy: true, helpValue: 'GROUP' }),
-    note: Flags.string({ description: 'who or what the invite is for (at most 500 characters, counted as code points; never shown on the landing page)', helpValue: 'TEXT' }),
-    type: Flags.string({ description: 'register (a new account), reset (the password of --username) or roster (a contact of --inviter)', options: [...KIND_NAMES], default: 'register', helpValue: 'KIND' }),
-    username: Flags.string({ description: 'register: the only username the invite can register; reset: the existing account (required)', helpValue: 'USER' }),
-    inviter: Flags.string({ description: 'the local user who makes the invite, e.g. alice (required for --type roster)', helpValue: 'USER' }),
+    role: Flags.string({
+      description: 'a role for the new accounts; repeat for several',
+      multiple: true,
+      multipleNonGreedy: true,
+      helpValue: 'ROLE',
+    }),
+    group: Flags.string({
+      description: 'a group to add the new accounts to; repeat for several',
+      multiple: true,
+      multipleNonGreedy: true,
+      helpValue: 'GROUP',
+    }),
+    note: Flags.string({
+      description: 'who or what the invite is for (at most 500 characters, counted as code points; never shown on the landing page)',
+      helpValue: 'TEXT',
+    }),
+    type: Flags.string({
+      description: 'register (a new account), reset (the password of --username) or roster (a contact of --inviter)',
+      options: [...KIND_NAMES],
+      default: 'register',
+      helpValue: 'KIND',
+    }),
+    username: Flags.string({
+      description: 'register: the only username the invite can register; reset: the existing account (required)',
+      helpValue: 'USER',
+    }),
+    inviter: Flags.string({
+      description: 'the local user who makes the invite, e.g. alice (required for --type roster)',
+      helpValue: 'USER',
+    }),
     'allow-registration': Flags.boolean({ description: 'roster invites: also let the person register a new account', default: false }),
   };
 
@@ -66,7 +105,8 @@ Without flags the invite is single-use and lasts the host's invite lifetime. The
       inviter: flags.inviter ?? '',
       allowRegistration: flags['allow-registration'],
     });
-    if (!invite) throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new invite`);
+    if (!invite)
+      throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new invite`);
     this.log(invite.landingPageUrl);
     return inviteJson(invite);
   }

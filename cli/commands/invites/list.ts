@@ -20,10 +20,14 @@ export default class InvitesList extends AdminCommand {
   static override examples = [
     { description: 'All invites of example.com:', command: '<%= config.bin %> <%= command.id %> example.com' },
     { description: 'Only those that can still be used:', command: '<%= config.bin %> <%= command.id %> example.com --status valid' },
-    { description: 'The invites alice made (who did she invite?):', command: '<%= config.bin %> <%= command.id %> example.com --inviter alice' },
+    {
+      description: 'The invites alice made (who did she invite?):',
+      command: '<%= config.bin %> <%= command.id %> example.com --inviter alice',
+    },
     {
       description: 'Which accounts each invite registered, for a script:',
-      command: "<%= config.bin %> <%= command.id %> example.com --json | jq -r '.invites[] | .token + \" \" + (.redemptions | map(.account) | join(\",\"))'",
+      command:
+        '<%= config.bin %> <%= command.id %> example.com --json | jq -r \'.invites[] | .token + " " + (.redemptions | map(.account) | join(","))\'',
     },
   ];
   static override args = {
@@ -41,7 +45,13 @@ export default class InvitesList extends AdminCommand {
     const invites: InviteJson[] = [];
     let pageToken = '';
     do {
-      const page = await client.listInvites({ host: args.host, status: status ? statusOfName(status) : undefined, pageSize: PAGE_SIZE, pageToken, inviter: flags.inviter ?? '' });
+      const page = await client.listInvites({
+        host: args.host,
+        status: status ? statusOfName(status) : undefined,
+        pageSize: PAGE_SIZE,
+        pageToken,
+        inviter: flags.inviter ?? '',
+      });
       invites.push(...page.invites.map(inviteJson));
       pageToken = page.nextPageToken;
     } while (pageToken);

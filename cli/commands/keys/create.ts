@@ -51,8 +51,16 @@ Give the key to whatever creates invites, e.g. GET /invites_api?key=ID/SECRET. P
   };
 
   static override flags = {
-    'expires-in': expiresInFlag({ description: 'how long the key works (3600, 12h, 30d, 52w; at most 3650d); default: it does not expire', helpValue: 'DURATION' }),
-    'rate-limit': Flags.integer({ description: "invites per minute the key may create (1 to 100000); default: the server's (60 unless configured)", min: 1, max: 100_000, helpValue: 'N' }),
+    'expires-in': expiresInFlag({
+      description: 'how long the key works (3600, 12h, 30d, 52w; at most 3650d); default: it does not expire',
+      helpValue: 'DURATION',
+    }),
+    'rate-limit': Flags.integer({
+      description: "invites per minute the key may create (1 to 100000); default: the server's (60 unless configured)",
+      min: 1,
+      max: 100_000,
+      helpValue: 'N',
+    }),
   };
 
   protected override usageHint(failure: CliFailure): string {

@@ -9,12 +9,17 @@ export interface DeletedKeyJson {
 
 export default class KeysDelete extends AdminCommand {
   static override summary = 'Delete (revoke) an API key.';
-  static override description = 'The key stops creating invites at once. Invites it already created stay valid. An unknown ID is an error ("key not found", exit code 1).';
+  static override description =
+    'The key stops creating invites at once. Invites it already created stay valid. An unknown ID is an error ("key not found", exit code 1).';
   static override examples = [
-    { description: 'Delete the key whose ID keys:list shows as Ab3dEf6hIj9k:', command: '<%= config.bin %> <%= command.id %> example.com Ab3dEf6hIj9k' },
+    {
+      description: 'Delete the key whose ID keys:list shows as Ab3dEf6hIj9k:',
+      command: '<%= config.bin %> <%= command.id %> example.com Ab3dEf6hIj9k',
+    },
     {
       description: 'Delete every key of a host:',
-      command: "<%= config.bin %> keys:list example.com --json | jq -r '.keys[].id' | xargs -n1 <%= config.bin %> <%= command.id %> example.com",
+      command:
+        "<%= config.bin %> keys:list example.com --json | jq -r '.keys[].id' | xargs -n1 <%= config.bin %> <%= command.id %> example.com",
     },
   ];
   static override args = {

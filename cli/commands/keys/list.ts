@@ -10,7 +10,7 @@ export interface KeyListJson {
 
 export default class KeysList extends AdminCommand {
   static override summary = "List a host's API keys, newest first.";
-  static override description = 'Shows each key\'s ID, NAME and CREATED time (UTC). Secrets are never shown: they are not stored.';
+  static override description = "Shows each key's ID, NAME and CREATED time (UTC). Secrets are never shown: they are not stored.";
   static override examples = [
     { description: 'The keys of example.com:', command: '<%= config.bin %> <%= command.id %> example.com' },
     {

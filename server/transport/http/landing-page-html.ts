@@ -36,7 +36,13 @@ interface KindWords {
  */
 const KIND_TEXT: Record<
   InviteKind,
-  { title: (w: KindWords) => string; heading: (w: KindWords) => string; lead: (w: KindWords) => string; signUp: (invite: PublicInvite) => boolean; browserAction?: string }
+  {
+    title: (w: KindWords) => string;
+    heading: (w: KindWords) => string;
+    lead: (w: KindWords) => string;
+    signUp: (invite: PublicInvite) => boolean;
+    browserAction?: string;
+  }
 > = {
   register: {
     title: ({ host }) => `Invite to ${host}`,
@@ -103,7 +109,9 @@ export function fillUrlTemplate(template: string, encoded: Record<string, string
 
 /** The link an app's button follows: its install-with-invite link when it has one, else its store page. */
 function appLink(app: RecommendedApp, invite: PublicInvite): string {
-  return app.magicLinkFormat ? fillUrlTemplate(app.magicLinkFormat, { uri: invite.uri, token: invite.token }, { link: app.link }) : app.link;
+  return app.magicLinkFormat
+    ? fillUrlTemplate(app.magicLinkFormat, { uri: invite.uri, token: invite.token }, { link: app.link })
+    : app.link;
 }
 
 function appNote(app: RecommendedApp, webSignUp: boolean): string {
@@ -134,7 +142,9 @@ function appCard(app: RecommendedApp, invite: PublicInvite, webSignUp: boolean):
 
 /** The apps by platform, the visitor's first and open; the others folded when the device is known. */
 function appList(invite: PublicInvite, options: LandingPageOptions): string {
-  const groups = GROUPS.map((g) => ({ ...g, apps: options.apps.filter((a) => a.platforms.some((p) => g.platforms.includes(p))) })).filter((g) => g.apps.length > 0);
+  const groups = GROUPS.map((g) => ({ ...g, apps: options.apps.filter((a) => a.platforms.some((p) => g.platforms.includes(p))) })).filter(
+    (g) => g.apps.length > 0,
+  );
   if (groups.length === 0) return '';
   groups.sort((a, b) => Number(b.id === options.platform) - Number(a.id === options.platform));
   const known = groups.some((g) => g.id === options.platform);
@@ -178,7 +188,9 @@ ${webPart}<ol class="steps">
 /** For an invite that signs no one up: open it in the app, or in the browser when the kind allows. */
 function openSection(uri: string, options: LandingPageOptions, browserAction: string | undefined): string {
   const web = browserAction && options.webRegistrationUrl;
-  const webPart = web ? `<p class="or">or:</p>\n<p class="actions"><a class="button secondary" id="sign-up-web" href="${escapeHtml(web)}">${escapeHtml(browserAction)}</a></p>\n` : '';
+  const webPart = web
+    ? `<p class="or">or:</p>\n<p class="actions"><a class="button secondary" id="sign-up-web" href="${escapeHtml(web)}">${escapeHtml(browserAction)}</a></p>\n`
+    : '';
   return `<section class="card start" aria-labelledby="start-heading">
 <h2 id="start-heading">Get started</h2>
 <p class="actions"><a class="button" id="open-in-app" href="${uri}">Open in your app</a></p>
@@ -242,5 +254,8 @@ export function notFoundPage(): string {
 }
 
 export function errorPage(): string {
-  return page('Something went wrong', `<div class="card">\n<h1>Something went wrong</h1>\n<p>The invite could not be looked up just now. Please try again in a moment.</p>\n</div>`);
+  return page(
+    'Something went wrong',
+    `<div class="card">\n<h1>Something went wrong</h1>\n<p>The invite could not be looked up just now. Please try again in a moment.</p>\n</div>`,
+  );
 }

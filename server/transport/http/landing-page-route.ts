@@ -7,7 +7,15 @@ import { classifyError, httpStatusOf } from '../error-codes.js';
 import type { HttpRequest, HttpResponse } from '../http-types.js';
 import { requestUrl } from '../request-url.js';
 import type { PlainRoute } from './plain-route.js';
-import { errorPage, fillUrlTemplate, LANDING_PAGE_CSP, notFoundPage, unavailableInvitePage, validInvitePage, type LandingPageOptions } from './landing-page-html.js';
+import {
+  errorPage,
+  fillUrlTemplate,
+  LANDING_PAGE_CSP,
+  notFoundPage,
+  unavailableInvitePage,
+  validInvitePage,
+  type LandingPageOptions,
+} from './landing-page-html.js';
 import { visitorPlatform } from './visitor-platform.js';
 
 export const LANDING_PAGE_PATH = '/invite';

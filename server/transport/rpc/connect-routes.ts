@@ -1,12 +1,25 @@
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { InviteService, type ConfirmInviteRequest, type HoldInviteRequest, type ReleaseInviteRequest } from '../../../gen/invites/v1/invite_service_pb.js';
+import {
+  InviteService,
+  type ConfirmInviteRequest,
+  type HoldInviteRequest,
+  type ReleaseInviteRequest,
+} from '../../../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../../../gen/invites/v1/key_admin_pb.js';
 import type { AuditService } from '../../service/audit-service.js';
 import type { InviteService as InviteOperations } from '../../service/invite-service.js';
 import type { KeyAdminService } from '../../service/key-admin-service.js';
 import { credentialFromHeader } from '../bearer-credential.js';
-import { apiKeyMessage, auditEventMessage, inviteMessage, kindFromMessage, publicInviteMessage, redemptionMessage, statusFromMessage } from '../proto-mapping.js';
+import {
+  apiKeyMessage,
+  auditEventMessage,
+  inviteMessage,
+  kindFromMessage,
+  publicInviteMessage,
+  redemptionMessage,
+  statusFromMessage,
+} from '../proto-mapping.js';
 import { noteKeyId } from '../request-facts.js';
 
 export interface RouteServices {

@@ -45,13 +45,17 @@ export function createDescriptorIndex(services: readonly DescService[]): Descrip
   const fileDefining = (symbol: string): DescFile | undefined => {
     const name = symbol.replace(/^\./, '');
     const desc = registry.get(name);
-    if (desc) return desc.kind === 'extension' || desc.kind === 'service' || desc.kind === 'message' || desc.kind === 'enum' ? desc.file : undefined;
+    if (desc)
+      return desc.kind === 'extension' || desc.kind === 'service' || desc.kind === 'message' || desc.kind === 'enum'
+        ? desc.file
+        : undefined;
     const dot = name.lastIndexOf('.');
     if (dot < 0) return undefined;
     const parent = registry.get(name.slice(0, dot));
     const member = name.slice(dot + 1);
     if (parent?.kind === 'service' && parent.methods.some((m) => m.name === member)) return parent.file;
-    if (parent?.kind === 'message' && (parent.fields.some((f) => f.name === member) || parent.oneofs.some((o) => o.name === member))) return parent.file;
+    if (parent?.kind === 'message' && (parent.fields.some((f) => f.name === member) || parent.oneofs.some((o) => o.name === member)))
+      return parent.file;
     if (parent?.kind === 'enum' && parent.values.some((v) => v.name === member)) return parent.file;
     return undefined;
   };

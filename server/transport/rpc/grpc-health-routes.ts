@@ -14,7 +14,11 @@ export function grpcHealthRoutes(deps: { monitor: HealthMonitor; services: reado
   return (router: ConnectRouter) => {
     router.service(Health, {
       check(req) {
-        if (!known.has(req.service)) throw new ConnectError(`unknown service "${req.service.slice(0, 200)}": ask for "" or one of ${deps.services.join(', ')}`, Code.NotFound);
+        if (!known.has(req.service))
+          throw new ConnectError(
+            `unknown service "${req.service.slice(0, 200)}": ask for "" or one of ${deps.services.join(', ')}`,
+            Code.NotFound,
+          );
         return { status: statusOf(deps.monitor.current()) };
       },
       async *watch(req, ctx) {

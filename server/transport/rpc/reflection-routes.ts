@@ -43,7 +43,10 @@ function answer(index: DescriptorIndex, req: ServerReflectionRequest): ServerRef
       break;
     }
     default:
-      messageResponse = { case: 'errorResponse', value: { errorCode: Code.InvalidArgument, errorMessage: 'the request names no question' } };
+      messageResponse = {
+        case: 'errorResponse',
+        value: { errorCode: Code.InvalidArgument, errorMessage: 'the request names no question' },
+      };
   }
   return create(ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse });
 }

@@ -10,7 +10,8 @@ const BINARY_REQUEST = /^application\/(?:proto|connect\+proto|grpc(?:\+proto)?)$
 const PARSE_FAILURE = /^parse binary: /;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-const clearer = (original: string) => `the request body is not a valid protobuf message for this RPC (${original.replace(PARSE_FAILURE, '')})`;
+const clearer = (original: string) =>
+  `the request body is not a valid protobuf message for this RPC (${original.replace(PARSE_FAILURE, '')})`;
 
 /** gRPC: the status travels in trailers (rewritten in place: they are read once the body has ended). */
 export function rewriteGrpcStatus(headers: Headers | undefined): void {
@@ -39,7 +40,10 @@ async function rewriteConnectError(res: UniversalServerResponse): Promise<Univer
 }
 
 /** The response to a request of `contentType`, with an unparsable binary message reported as INVALID_ARGUMENT. */
-export async function reportUnparsableMessagesAsInvalid(contentType: string | null, res: UniversalServerResponse): Promise<UniversalServerResponse> {
+export async function reportUnparsableMessagesAsInvalid(
+  contentType: string | null,
+  res: UniversalServerResponse,
+): Promise<UniversalServerResponse> {
   if (!BINARY_REQUEST.test(contentType ?? '')) return res;
   if (res.trailer) return afterBody(res, () => rewriteGrpcStatus(res.trailer));
   return rewriteConnectError(res);
