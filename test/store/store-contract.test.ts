@@ -313,6 +313,24 @@ describe('mongo store: lookups by _id', () => {
       await db.drop();
     }
   });
+
+  // What usage, holds and revocations ask (known _ids, never `token`): the patch in
+  // embedded-db/patches/ serves an _id $in, and _id beside other conditions, from the _id index.
+  it('serves an _id $in, and _id with other conditions, from the _id index', async () => {
+    const db = await createTestDatabase();
+    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      const filters = [{ _id: { $in: ['t:1', 't:2', 't:revoked'] }, kind: { $ne: 'void' } }, { _id: 't:1', holdId: 'h' }];
+      for (const filter of filters) {
+        const plan = JSON.stringify(await db.client.db(db.name).command({ explain: { find: 'redemptions', filter } }));
+        assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${JSON.stringify(filter)}: ${plan.slice(0, 400)}`);
+        assert.doesNotMatch(plan, /COLLSCAN/, JSON.stringify(filter));
+      }
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
 });
 
 describe('mongo store: index readiness', () => {
