@@ -176,7 +176,7 @@ for (const subject of subjects) {
       const results = await Promise.all(Array.from({ length: 64 }, (_, n) => store.invites.claimUse(redemption(1, `user${n}`), expiresAt)));
       const winners = results.flatMap((won, n) => (won ? [`user${n}`] : []));
       assert.equal(winners.length, 1);
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      const usage = (await store.invites.usage([{ token: 'tok-1', maxUses: 1 }])).get('tok-1');
       assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [[1, winners[0]]]);
       assert.equal(usage?.revokedAt, undefined);
     });
@@ -191,7 +191,7 @@ for (const subject of subjects) {
       const results = await Promise.all(Array.from({ length: 64 }, (_, n) => claimFirstFree(`user${n}`)));
       const won = results.flatMap((use, n) => (use === undefined ? [] : [[use, `user${n}`] as const]));
       assert.equal(won.length, 5);
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      const usage = (await store.invites.usage([{ token: 'tok-1', maxUses: 5 }])).get('tok-1');
       assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [...won].sort((x, y) => x[0] - y[0]));
     });
 
@@ -204,7 +204,7 @@ for (const subject of subjects) {
       await store.invites.revoke(i, revokedAt);
       for (const use of [1, 2, 3]) assert.equal(await store.invites.claimUse(redemption(use, 'mallory'), expiresAt), false, `use ${use}`);
       await store.invites.revoke(i, new Date('2026-05-03T00:00:00Z'));
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      const usage = (await store.invites.usage([i])).get('tok-1');
       assert.equal(usage?.revokedAt?.toISOString(), revokedAt.toISOString(), 'the first revocation time stays');
       assert.deepEqual(usage?.redemptions.map((r) => r.account), ['alice']);
     });
@@ -223,7 +223,7 @@ for (const subject of subjects) {
       assert.deepEqual(late, Array(8).fill(false), 'no claim succeeds after revoke resolved');
       const winners = (await Promise.all(racing)).filter(Boolean).length;
       assert.ok(winners <= 16);
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      const usage = (await store.invites.usage([i])).get('tok-1');
       assert.equal(usage?.redemptions.length, winners, 'every reported success is recorded');
       assert.ok(usage?.revokedAt);
     });
@@ -233,7 +233,7 @@ for (const subject of subjects) {
       await store.invites.insert(invite('tok-1', expiresAt));
       await store.invites.insert(invite('tok-2', expiresAt));
       await store.invites.claimUse(redemption(1, 'alice', 'tok-2'), expiresAt);
-      const usage = await store.invites.usage(['tok-1', 'tok-2', 'tok-3']);
+      const usage = await store.invites.usage(['tok-1', 'tok-2', 'tok-3'].map((token) => ({ token, maxUses: 1 })));
       assert.deepEqual([...usage.keys()], ['tok-2']);
       assert.deepEqual((await store.invites.usage([])).size, 0);
     });
@@ -243,7 +243,7 @@ for (const subject of subjects) {
       await store.invites.insert(invite('old', expiresAt));
       await store.invites.claimUse(redemption(1, 'alice', 'old'), expiresAt);
       assert.equal(await store.invites.deleteExpired(new Date('2026-02-01T00:00:00Z')), 1);
-      assert.equal((await store.invites.usage(['old'])).size, 0);
+      assert.equal((await store.invites.usage([{ token: 'old', maxUses: 1 }])).size, 0);
     });
 
     it('answers a ping', async () => {
