@@ -1,8 +1,11 @@
 // npm run bench: the create paths side by side with the database's own insert rate, and the
 // same paths on a server without a database (its own limit on these cores) and on connect-node
 // with a handler that does nothing (the framework's floor).
+// Then the public reads of an invite with redemptions (GetInvite, the landing page) with the
+// redemptions collection empty vs full: they must not slow down as it grows.
 // BENCH_REQUESTS (per measurement, default 3000), BENCH_FILL (invites stored before the
-// "full collection" run, default 1000000), MONGODB_URI to use another database.
+// "full collection" run, default 1000000), BENCH_REDEMPTIONS (redemptions of other invites stored
+// before the public reads' "full" run, default 200000), MONGODB_URI to use another database.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +25,9 @@ import { runLoad, type LoadResult } from './load.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const FILL = Number(process.env.BENCH_FILL ?? 1_000_000);
+const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 200_000);
+/** The lowest rate with the collection full, as a share of the rate with it empty, that passes. */
+const FLAT_ENOUGH = 0.8;
 const ADMIN_TOKEN = randomBytes(32).toString('base64url');
 const DB_NAME = `bench_${Date.now()}`;
 /** The database of the second server, whose invites collection is filled before it is measured. */
@@ -49,6 +55,18 @@ function inviteDoc() {
     source: 'api/token/AAAAAAAAAAAA',
     keyId: 'AAAAAAAAAAAA',
   };
+}
+
+/** `count` redemptions of invites of 10 uses each, as the store writes them. */
+function redemptionDocs(count: number) {
+  const at = new Date();
+  const inviteExpiresAt = new Date(at.getTime() + 7 * 86400_000);
+  let token = '';
+  return Array.from({ length: count }, (_, n) => {
+    const use = (n % 10) + 1;
+    if (use === 1) token = randomBytes(18).toString('base64url');
+    return { _id: `${token}:${use}`, token, kind: 'use', use, account: `user${use}`, at, inviteExpiresAt };
+  });
 }
 
 /** The median of the runs' rates and latencies (of an even number: the mean of the middle two); requests and errors summed. */
@@ -313,28 +331,77 @@ async function main() {
     await new Promise((r) => setTimeout(r, 10_000));
     await autocannonLoad(get, 32, REQUESTS);
     await autocannonLoad(fullGet, 32, REQUESTS);
-    const emptyRuns: LoadResult[] = [];
-    const fullRuns: LoadResult[] = [];
-    // Four rounds, each taking the other first in turn: here the first of two back-to-back runs is often the faster.
-    for (let i = 0; i < 4; i++) {
-      const emptyRun = () => counted(invites, () => autocannonLoad(get, 32, REQUESTS));
+    /**
+     * The rate of one path with a collection empty and full, in four rounds, each taking the other
+     * first in turn (here the first of two back-to-back runs is often the faster): medians of four.
+     */
+    const emptyVsFull = async (path: string, fullLabel: string, emptyRun: () => Promise<LoadResult>, fullRun: () => Promise<LoadResult>) => {
+      const emptyRuns: LoadResult[] = [];
+      const fullRuns: LoadResult[] = [];
+      for (let i = 0; i < 4; i++) {
+        if (i % 2 === 0) {
+          emptyRuns.push(await emptyRun());
+          fullRuns.push(await fullRun());
+        } else {
+          fullRuns.push(await fullRun());
+          emptyRuns.push(await emptyRun());
+        }
+      }
+      const empty = await measure(`${path}, empty collection`, 32, 'autocannon', async () => medianOf(emptyRuns), false);
+      const filled = await measure(`${path}, ${fullLabel}`, 32, 'autocannon', async () => medianOf(fullRuns), false);
+      const ratio = filled.rps / empty.rps;
+      const runs = (results: LoadResult[]) => results.map((r) => r.rps.toFixed(0)).join(', ');
+      console.log(`  → ${path} with ${fullLabel} / empty collection: ${ratio.toFixed(2)} (the runs: ${runs(emptyRuns)} empty; ${runs(fullRuns)} with ${fullLabel})`);
+      return ratio;
+    };
+    const flatness = await emptyVsFull(
+      'GET /invites_api',
+      `${FILL} stored`,
+      () => counted(invites, () => autocannonLoad(get, 32, REQUESTS)),
       // Not counted: a count reads the whole collection on the embedded engine (a minute at 1M);
       // autocannon's check that every answer is 201 stands (the server answers after its write).
-      const fullRun = () => autocannonLoad(fullGet, 32, REQUESTS);
-      if (i % 2 === 0) {
-        emptyRuns.push(await emptyRun());
-        fullRuns.push(await fullRun());
-      } else {
-        fullRuns.push(await fullRun());
-        emptyRuns.push(await emptyRun());
-      }
-    }
-    const empty32 = await measure('GET /invites_api, empty collection', 32, 'autocannon', async () => medianOf(emptyRuns), false);
-    const full32 = await measure(`GET /invites_api, ${FILL} stored`, 32, 'autocannon', async () => medianOf(fullRuns), false);
-    const flatness = full32.rps / empty32.rps;
-    console.log(
-      `  → create rate with ${FILL} stored / empty collection: ${flatness.toFixed(2)} (the runs: ${emptyRuns.map((r) => r.rps.toFixed(0)).join(', ')} empty; ${fullRuns.map((r) => r.rps.toFixed(0)).join(', ')} with ${FILL})`,
+      () => autocannonLoad(fullGet, 32, REQUESTS),
     );
+
+    // The public reads of an invite with redemptions, on each server, once the second server's
+    // redemptions collection holds REDEMPTIONS of other invites' (both read their invite by _id).
+    const inviteWithRedemptions = async (target: { base: string; auth: Record<string, string> }) => {
+      const rpc = createClient(InviteService, createConnectTransport({ baseUrl: target.base, httpVersion: '1.1' }));
+      const { token } = (await rpc.createInvite({ maxUses: 10 }, { headers: target.auth })).invite!;
+      for (let n = 0; n < 5; n++) await rpc.redeemInvite({ token, account: `reader${n}` }, { headers: target.auth });
+      const getInvite = {
+        url: `${target.base}/${InviteService.typeName}/${InviteService.method.getInvite.name}`,
+        method: 'POST' as const,
+        headers: { 'content-type': 'application/json', 'connect-protocol-version': '1' },
+        body: JSON.stringify({ token }),
+        expectStatus: 200,
+      };
+      return { getInvite, landingPage: { url: `${target.base}/invite?${token}`, expectStatus: 200 } };
+    };
+    const emptyReads = await inviteWithRedemptions({ base, auth });
+    const fullReads = await inviteWithRedemptions(full);
+    const fullRedemptions = client.db(FULL_DB_NAME).collection<ReturnType<typeof redemptionDocs>[number]>('redemptions');
+    const t2 = performance.now();
+    process.stdout.write(`\nfilling the second server's redemptions collection with ${REDEMPTIONS} other invites' redemptions...`);
+    for (let n = 0; n < REDEMPTIONS; n += 10_000) await fullRedemptions.insertMany(redemptionDocs(Math.min(10_000, REDEMPTIONS - n)), { ordered: false });
+    console.log(` ${((performance.now() - t2) / 1000).toFixed(0)} s\n`);
+    await new Promise((r) => setTimeout(r, 10_000));
+    const publicReads: { path: string; redemptionsStored: number; ratioToEmpty: number }[] = [];
+    for (const [path, read] of [
+      ['GetInvite (Connect JSON), invite with 5 redemptions', 'getInvite'],
+      ['landing page, invite with 5 redemptions', 'landingPage'],
+    ] as const) {
+      await autocannonLoad(emptyReads[read], 32, 300);
+      await autocannonLoad(fullReads[read], 32, 300);
+      const ratio = await emptyVsFull(
+        path,
+        `${REDEMPTIONS} redemptions stored`,
+        () => autocannonLoad(emptyReads[read], 32, REQUESTS),
+        () => autocannonLoad(fullReads[read], 32, REQUESTS),
+      );
+      publicReads.push({ path, redemptionsStored: REDEMPTIONS, ratioToEmpty: ratio });
+    }
+    const slowed = publicReads.filter((r) => r.ratioToEmpty < FLAT_ENOUGH);
 
     const errors = rows.reduce((n, r) => n + r.errors, 0);
     const result = {
@@ -346,6 +413,7 @@ async function main() {
       rows,
       badKeyDatabaseCommands: badCommands,
       fullCollection: { stored: FILL, ratioToEmpty: flatness },
+      publicReads,
       errors,
     };
     const file = join(fileURLToPath(new URL('./results/', import.meta.url)), `${result.date.replace(/[:.]/g, '-')}.json`);
@@ -353,6 +421,10 @@ async function main() {
     console.log(`\nfigures written to ${file}`);
     if (errors > 0) {
       console.error(`${errors} requests failed: the benchmark fails`);
+      process.exitCode = 1;
+    }
+    for (const r of slowed) {
+      console.error(`${r.path}: ${r.ratioToEmpty.toFixed(2)}× its rate with the collection empty (below ${FLAT_ENOUGH}×): the benchmark fails`);
       process.exitCode = 1;
     }
   } finally {

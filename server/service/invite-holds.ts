@@ -5,7 +5,7 @@
 import { DomainError } from '../domain/errors.js';
 import { formatDurationSeconds } from '../domain/duration.js';
 import { inviteUnavailable } from '../domain/invite-status.js';
-import type { HoldRecord } from '../domain/invite.js';
+import type { HoldRecord, InviteRecord } from '../domain/invite.js';
 import { randomToken } from '../domain/random-token.js';
 import type { HoldEnd, InviteHoldStore } from '../store/invite-hold-store.js';
 import { callerActor, type AuditLog } from './audit-log.js';
@@ -35,8 +35,8 @@ export interface InviteHold {
   use: number;
 }
 
-async function findHold(deps: InviteHoldDeps, token: string, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined }> {
-  const found = HOLD_ID_SHAPE.test(holdId) ? await deps.holds.find(token, holdId) : undefined;
+async function findHold(deps: InviteHoldDeps, record: InviteRecord, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined }> {
+  const found = HOLD_ID_SHAPE.test(holdId) ? await deps.holds.find(record, holdId) : undefined;
   if (!found) throw new DomainError('not_found', 'hold not found: use the hold_id HoldInvite answered for this token');
   return found;
 }
@@ -80,7 +80,7 @@ export async function holdInviteFor(deps: InviteHoldDeps, caller: Caller, token:
 /** Makes the held use a redemption; the same answer on every retry (`replayed` then). */
 export async function confirmInviteFor(deps: InviteHoldDeps, caller: Caller, token: string, holdId: string): Promise<Redeemed> {
   const record = await deps.lookup.findOfCaller(caller, token);
-  const { hold, end: earlier } = await findHold(deps, token, holdId);
+  const { hold, end: earlier } = await findHold(deps, record, holdId);
   const at = deps.now();
   // Confirmed unless a lapse, release or revocation inserted its end first (then that one answers).
   const end = await deps.holds.end(hold, 'confirmed', at, record.expiresAt);
@@ -104,7 +104,7 @@ export async function confirmInviteFor(deps: InviteHoldDeps, caller: Caller, tok
 /** Gives the held use back; nothing to do once it lapsed, was released or the invite revoked. */
 export async function releaseInviteFor(deps: InviteHoldDeps, caller: Caller, token: string, holdId: string): Promise<void> {
   const record = await deps.lookup.findOfCaller(caller, token);
-  const { hold } = await findHold(deps, token, holdId);
+  const { hold } = await findHold(deps, record, holdId);
   const end = await deps.holds.end(hold, 'released', deps.now(), record.expiresAt);
   if (end.fate === 'confirmed') {
     throw new DomainError(

@@ -24,7 +24,7 @@ export interface InviteLookup {
 
 export function createInviteLookup(deps: { invites: InviteStore; hosts: ReadonlyMap<string, HostConfig>; now: () => Date }): InviteLookup {
   const describeAll = async (records: InviteRecord[], now: Date): Promise<Invite[]> => {
-    const usage = await deps.invites.usage(records.map((r) => r.token));
+    const usage = await deps.invites.usage(records);
     return records.map((r) => describeInvite(r, deps.hosts.get(r.host), usage.get(r.token), now));
   };
   const find = async (token: string): Promise<InviteRecord> => {

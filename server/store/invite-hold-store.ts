@@ -3,7 +3,7 @@
  * then confirmed, released, or left to lapse. Each fate is decided once, by an insert.
  */
 
-import type { HoldRecord } from '../domain/invite.js';
+import type { HoldRecord, InviteRecord } from '../domain/invite.js';
 
 /** How a hold ended: confirmed (its use became a redemption), or its use given back / voided. */
 export type HoldFate = 'confirmed' | 'lapsed' | 'released' | 'revoked';
@@ -29,8 +29,8 @@ export interface InviteHoldStore {
    * hold still running.
    */
   reclaim(token: string, use: number, now: Date): Promise<boolean>;
-  /** The hold (also once it ended and its use was freed) and how it ended, if it did. */
-  find(token: string, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined>;
+  /** The invite's hold (also once it ended and its use was freed) and how it ended, if it did. */
+  find(invite: Pick<InviteRecord, 'token' | 'maxUses'>, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined>;
   /**
    * Decides a hold's fate: the first end inserted for a hold wins, on every engine, and every
    * call answers that winner. Confirmed makes the use a redemption (at the end's time);

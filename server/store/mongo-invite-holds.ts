@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { isDuplicateKey } from './driver-errors.js';
-import type { HoldRecord, InviteUsage } from '../domain/invite.js';
+import { findByIds } from './find-by-ids.js';
+import type { HoldRecord, InviteRecord, InviteUsage } from '../domain/invite.js';
 import type { HoldEnd, HoldFate, InviteHoldStore } from './invite-hold-store.js';
 
 /**
@@ -12,6 +13,8 @@ import type { HoldEnd, HoldFate, InviteHoldStore } from './invite-hold-store.js'
  * Only the winner of a `lapsed`/`released` end deletes the hold's `TOKEN:USE`, so no delete can
  * remove a later claim of that use (the embedded engine's filtered deletes read, then delete by
  * `_id`). If that winner died before deleting, `reclaim` deletes after RECLAIM_GRACE_MS.
+ * Every read is by known `_id`s (the uses 1..maxUses, a hold's end), never by `token`: only `_id`
+ * lookups are served from an index on every engine, so none costs more as the collection grows.
  */
 export interface HoldDocument {
   _id: string;
@@ -48,6 +51,10 @@ export const RECLAIM_GRACE_MS = 30_000;
 const useId = (token: string, use: number) => `${token}:${use}`;
 const endId = (token: string, holdId: string) => `${token}:end:${holdId}`;
 export const revokedId = (token: string) => `${token}:revoked`;
+/** The `_id`s of an invite's uses, 1..maxUses: where its redemptions, holds and voids are. */
+export const useIds = (invite: Pick<InviteRecord, 'token' | 'maxUses'>) => Array.from({ length: invite.maxUses }, (_, i) => useId(invite.token, i + 1));
+/** The ends of the holds among `documents` (how each ended, if it did). */
+export const holdEndIds = (documents: readonly UsageDocument[]) => documents.flatMap((d) => (d.kind === 'hold' && d.holdId ? [endId(d.token, d.holdId)] : []));
 
 const toHold = (d: Pick<HoldDocument, 'token' | 'use' | 'holdId' | 'account' | 'heldAt' | 'heldUntil'>): HoldRecord => ({
   token: d.token,
@@ -121,26 +128,22 @@ async function reclaimUse(docs: HoldDocuments, token: string, use: number, now: 
   return false;
 }
 
-async function findHold(
-  docs: HoldDocuments,
-  token: string,
-  holdId: string,
-): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined> {
+async function findHold(docs: HoldDocuments, invite: Pick<InviteRecord, 'token' | 'maxUses'>, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined> {
   const ended = async () => {
-    const d = await docs.findOne({ _id: endId(token, holdId) });
+    const d = await docs.findOne({ _id: endId(invite.token, holdId) });
     return d && { hold: toHold(d), end: { fate: d.fate!, at: d.at } };
   };
   const first = await ended();
   if (first) return first;
-  const held = await docs.findOne({ token, holdId, kind: 'hold' });
+  const [held] = await findByIds(docs, useIds(invite), { holdId, kind: 'hold' });
   if (held) return { hold: toHold(held), end: undefined };
   // It may have ended (and its use been freed) between the two reads.
   return (await ended()) ?? undefined;
 }
 
-export function mongoInviteHolds(
-  collection: Collection<never>,
-): InviteHoldStore & { endAllForRevocation(token: string, at: Date, inviteExpiresAt: Date): Promise<void> } {
+export function mongoInviteHolds(collection: Collection<never>): InviteHoldStore & {
+  endAllForRevocation(invite: Pick<InviteRecord, 'token' | 'maxUses' | 'expiresAt'>, at: Date): Promise<void>;
+} {
   const docs = collection as unknown as HoldDocuments;
   return {
     async claim(hold, inviteExpiresAt) {
@@ -159,12 +162,12 @@ export function mongoInviteHolds(
       return 'held';
     },
     reclaim: (token, use, now) => reclaimUse(docs, token, use, now),
-    find: (token, holdId) => findHold(docs, token, holdId),
+    find: (invite, holdId) => findHold(docs, invite, holdId),
     end: (hold, fate, at, inviteExpiresAt) => endHold(docs, hold, fate, at, inviteExpiresAt),
     /** Ends every hold of a revoked invite still running, so no confirm succeeds after the revocation. */
-    async endAllForRevocation(token, at, inviteExpiresAt) {
-      const held = await docs.find({ token, kind: 'hold' }).toArray();
-      await Promise.all(held.map((d) => endHold(docs, toHold(d), 'revoked', at, inviteExpiresAt)));
+    async endAllForRevocation(invite, at) {
+      const held = await findByIds(docs, useIds(invite), { kind: 'hold' });
+      await Promise.all(held.map((d) => endHold(docs, toHold(d), 'revoked', at, invite.expiresAt)));
     },
   };
 }

@@ -1,13 +1,15 @@
 import { MongoBulkWriteError, type Collection, type Db, type IndexDescription } from 'mongodb';
 import type { InviteRecord, RedemptionRecord } from '../domain/invite.js';
 import { DUPLICATE_KEY, isDuplicateKey } from './driver-errors.js';
-import { revokedId, usageOf, type mongoInviteHolds } from './mongo-invite-holds.js';
+import { findByIds } from './find-by-ids.js';
+import { holdEndIds, revokedId, useIds, usageOf, type mongoInviteHolds } from './mongo-invite-holds.js';
 import type { InviteStore } from './store.js';
 
 /**
  * A claim on one use of an invite, `_id` `TOKEN:USE`: the unique `_id` makes each use claimable
  * exactly once, on every engine. `kind: 'void'` is a use taken by a revocation. The revocation
  * itself is `_id` `TOKEN:revoked`, `kind: 'revoked'`. Holds and their ends: mongo-invite-holds.ts.
+ * All are read by these known `_id`s, never by `token` (see findByIds).
  */
 interface RedemptionDocument {
   _id: string;
@@ -80,9 +82,7 @@ async function revoke(
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  const taken = new Set(
-    (await redemptions.find({ token: invite.token, kind: { $ne: 'revoked' } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
-  );
+  const taken = new Set((await findByIds(redemptions, useIds(invite))).map((d) => d._id));
   const voids: RedemptionDocument[] = [];
   for (let use = 1; use <= invite.maxUses; use++) {
     const _id = `${invite.token}:${use}`;
@@ -94,7 +94,7 @@ async function revoke(
   } catch (err) {
     if (!onlyDuplicates(err)) throw err;
   }
-  await holds.endAllForRevocation(invite.token, at, invite.expiresAt);
+  await holds.endAllForRevocation(invite, at);
 }
 
 export function mongoRedemptions(db: Db, holds: RevocationHolds): RedemptionStore {
@@ -102,9 +102,10 @@ export function mongoRedemptions(db: Db, holds: RevocationHolds): RedemptionStor
   return {
     claimUse: (redemption, inviteExpiresAt) => claimUse(redemptions, redemption, inviteExpiresAt),
     revoke: (invite, at) => revoke(redemptions, holds, invite, at),
-    async usage(tokens) {
-      if (tokens.length === 0) return new Map();
-      return usageOf(await redemptions.find({ token: { $in: [...tokens] }, kind: { $ne: 'void' } }).toArray());
+    async usage(invites) {
+      const claims = await findByIds(redemptions, invites.flatMap((i) => [...useIds(i), revokedId(i.token)]), { kind: { $ne: 'void' } });
+      const ends = await findByIds(redemptions, holdEndIds(claims));
+      return usageOf([...claims, ...ends]);
     },
     async deleteExpired(before) {
       await redemptions.deleteMany({ inviteExpiresAt: { $lt: before } });

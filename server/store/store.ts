@@ -54,8 +54,11 @@ export interface InviteStore {
    * so that no claimUse can succeed once it has resolved. Idempotent; safe to retry after a failure.
    */
   revoke(invite: Pick<InviteRecord, 'token' | 'maxUses' | 'expiresAt'>, at: Date): Promise<void>;
-  /** Redemptions and revocation of each of `tokens` (an invite nothing happened to has no entry). */
-  usage(tokens: readonly string[]): Promise<Map<string, InviteUsage>>;
+  /**
+   * Redemptions, revocation and running holds of each of `invites`, by token (an invite nothing
+   * happened to has no entry). Its cost follows the invites' `maxUses`, never the number stored.
+   */
+  usage(invites: readonly Pick<InviteRecord, 'token' | 'maxUses'>[]): Promise<Map<string, InviteUsage>>;
   /** Newest first: invites of `hosts` created at or after `since`, at most `limit`. */
   listCreated(query: TimeRangeQuery): Promise<InviteRecord[]>;
 }

@@ -199,11 +199,8 @@ for (const subject of subjects) {
       const results = await Promise.all(Array.from({ length: 64 }, (_, n) => store.invites.claimUse(redemption(1, `user${n}`), expiresAt)));
       const winners = results.flatMap((won, n) => (won ? [`user${n}`] : []));
       assert.equal(winners.length, 1);
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
-      assert.deepEqual(
-        usage?.redemptions.map((r) => [r.use, r.account]),
-        [[1, winners[0]]],
-      );
+      const usage = (await store.invites.usage([{ token: 'tok-1', maxUses: 1 }])).get('tok-1');
+      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [[1, winners[0]]]);
       assert.equal(usage?.revokedAt, undefined);
     });
 
@@ -217,11 +214,8 @@ for (const subject of subjects) {
       const results = await Promise.all(Array.from({ length: 64 }, (_, n) => claimFirstFree(`user${n}`)));
       const won = results.flatMap((use, n) => (use === undefined ? [] : [[use, `user${n}`] as const]));
       assert.equal(won.length, 5);
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
-      assert.deepEqual(
-        usage?.redemptions.map((r) => [r.use, r.account]),
-        [...won].sort((x, y) => x[0] - y[0]),
-      );
+      const usage = (await store.invites.usage([{ token: 'tok-1', maxUses: 5 }])).get('tok-1');
+      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [...won].sort((x, y) => x[0] - y[0]));
     });
 
     it('lets no claim succeed once a revocation has resolved, keeps earlier uses, and revokes idempotently', async () => {
@@ -233,7 +227,7 @@ for (const subject of subjects) {
       await store.invites.revoke(i, revokedAt);
       for (const use of [1, 2, 3]) assert.equal(await store.invites.claimUse(redemption(use, 'mallory'), expiresAt), false, `use ${use}`);
       await store.invites.revoke(i, new Date('2026-05-03T00:00:00Z'));
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      const usage = (await store.invites.usage([i])).get('tok-1');
       assert.equal(usage?.revokedAt?.toISOString(), revokedAt.toISOString(), 'the first revocation time stays');
       assert.deepEqual(
         usage?.redemptions.map((r) => r.account),
@@ -255,7 +249,7 @@ for (const subject of subjects) {
       assert.deepEqual(late, Array(8).fill(false), 'no claim succeeds after revoke resolved');
       const winners = (await Promise.all(racing)).filter(Boolean).length;
       assert.ok(winners <= 16);
-      const usage = (await store.invites.usage(['tok-1'])).get('tok-1');
+      const usage = (await store.invites.usage([i])).get('tok-1');
       assert.equal(usage?.redemptions.length, winners, 'every reported success is recorded');
       assert.ok(usage?.revokedAt);
     });
@@ -265,7 +259,7 @@ for (const subject of subjects) {
       await store.invites.insert(invite('tok-1', expiresAt));
       await store.invites.insert(invite('tok-2', expiresAt));
       await store.invites.claimUse(redemption(1, 'alice', 'tok-2'), expiresAt);
-      const usage = await store.invites.usage(['tok-1', 'tok-2', 'tok-3']);
+      const usage = await store.invites.usage(['tok-1', 'tok-2', 'tok-3'].map((token) => ({ token, maxUses: 1 })));
       assert.deepEqual([...usage.keys()], ['tok-2']);
       assert.deepEqual((await store.invites.usage([])).size, 0);
     });
@@ -275,7 +269,7 @@ for (const subject of subjects) {
       await store.invites.insert(invite('old', expiresAt));
       await store.invites.claimUse(redemption(1, 'alice', 'old'), expiresAt);
       assert.equal(await store.invites.deleteExpired(new Date('2026-02-01T00:00:00Z')), 1);
-      assert.equal((await store.invites.usage(['old'])).size, 0);
+      assert.equal((await store.invites.usage([{ token: 'old', maxUses: 1 }])).size, 0);
     });
 
     it('answers a ping', async () => {
@@ -344,6 +338,24 @@ describe('mongo store: lookups by _id', () => {
         // MongoDB: IDHACK / EXPRESS_IXSCAN / IXSCAN; SQLite: "SEARCH ... USING INDEX".
         assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${collection}: ${plan.slice(0, 400)}`);
         assert.doesNotMatch(plan, /COLLSCAN/, collection);
+      }
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  // What usage, holds and revocations ask (known _ids, never `token`): the patch in
+  // embedded-db/patches/ serves an _id $in, and _id beside other conditions, from the _id index.
+  it('serves an _id $in, and _id with other conditions, from the _id index', async () => {
+    const db = await createTestDatabase();
+    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    try {
+      const filters = [{ _id: { $in: ['t:1', 't:2', 't:revoked'] }, kind: { $ne: 'void' } }, { _id: 't:1', holdId: 'h' }];
+      for (const filter of filters) {
+        const plan = JSON.stringify(await db.client.db(db.name).command({ explain: { find: 'redemptions', filter } }));
+        assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${JSON.stringify(filter)}: ${plan.slice(0, 400)}`);
+        assert.doesNotMatch(plan, /COLLSCAN/, JSON.stringify(filter));
       }
     } finally {
       await store.close();

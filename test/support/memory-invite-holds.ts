@@ -52,7 +52,7 @@ export function memoryInviteHolds(claims: Map<string, MemoryClaim>, revocations:
       if (!isHoldClaim(claim) || claim.hold.heldUntil > now) return false;
       return end(claim.hold, 'lapsed', now).fate === 'lapsed' && !claims.has(`${token}:${use}`);
     },
-    async find(token, holdId) {
+    async find({ token }, holdId) {
       const ended = ends.get(token)?.get(holdId);
       if (ended) return { hold: { ...ended.hold }, end: { ...ended.end } };
       for (const c of claims.values())

@@ -109,9 +109,9 @@ export function createMemoryStore(): Store {
         }
         holds.endAllForRevocation(invite.token, at);
       },
-      async usage(tokens) {
+      async usage(asked) {
         const result = new Map<string, InviteUsage>();
-        for (const token of tokens) {
+        for (const { token } of asked) {
           const redemptions = [...claims.values()]
             .filter((c): c is RedemptionRecord => isRedemptionClaim(c) && c.token === token)
             .sort((x, y) => x.use - y.use)
