@@ -335,7 +335,12 @@ async function main() {
      * The rate of one path with a collection empty and full, in four rounds, each taking the other
      * first in turn (here the first of two back-to-back runs is often the faster): medians of four.
      */
-    const emptyVsFull = async (path: string, fullLabel: string, emptyRun: () => Promise<LoadResult>, fullRun: () => Promise<LoadResult>) => {
+    const emptyVsFull = async (
+      path: string,
+      fullLabel: string,
+      emptyRun: () => Promise<LoadResult>,
+      fullRun: () => Promise<LoadResult>,
+    ) => {
       const emptyRuns: LoadResult[] = [];
       const fullRuns: LoadResult[] = [];
       for (let i = 0; i < 4; i++) {
@@ -351,7 +356,9 @@ async function main() {
       const filled = await measure(`${path}, ${fullLabel}`, 32, 'autocannon', async () => medianOf(fullRuns), false);
       const ratio = filled.rps / empty.rps;
       const runs = (results: LoadResult[]) => results.map((r) => r.rps.toFixed(0)).join(', ');
-      console.log(`  → ${path} with ${fullLabel} / empty collection: ${ratio.toFixed(2)} (the runs: ${runs(emptyRuns)} empty; ${runs(fullRuns)} with ${fullLabel})`);
+      console.log(
+        `  → ${path} with ${fullLabel} / empty collection: ${ratio.toFixed(2)} (the runs: ${runs(emptyRuns)} empty; ${runs(fullRuns)} with ${fullLabel})`,
+      );
       return ratio;
     };
     const flatness = await emptyVsFull(
@@ -383,7 +390,8 @@ async function main() {
     const fullRedemptions = client.db(FULL_DB_NAME).collection<ReturnType<typeof redemptionDocs>[number]>('redemptions');
     const t2 = performance.now();
     process.stdout.write(`\nfilling the second server's redemptions collection with ${REDEMPTIONS} other invites' redemptions...`);
-    for (let n = 0; n < REDEMPTIONS; n += 10_000) await fullRedemptions.insertMany(redemptionDocs(Math.min(10_000, REDEMPTIONS - n)), { ordered: false });
+    for (let n = 0; n < REDEMPTIONS; n += 10_000)
+      await fullRedemptions.insertMany(redemptionDocs(Math.min(10_000, REDEMPTIONS - n)), { ordered: false });
     console.log(` ${((performance.now() - t2) / 1000).toFixed(0)} s\n`);
     await new Promise((r) => setTimeout(r, 10_000));
     const publicReads: { path: string; redemptionsStored: number; ratioToEmpty: number }[] = [];
@@ -424,7 +432,9 @@ async function main() {
       process.exitCode = 1;
     }
     for (const r of slowed) {
-      console.error(`${r.path}: ${r.ratioToEmpty.toFixed(2)}× its rate with the collection empty (below ${FLAT_ENOUGH}×): the benchmark fails`);
+      console.error(
+        `${r.path}: ${r.ratioToEmpty.toFixed(2)}× its rate with the collection empty (below ${FLAT_ENOUGH}×): the benchmark fails`,
+      );
       process.exitCode = 1;
     }
   } finally {

@@ -35,7 +35,11 @@ export interface InviteHold {
   use: number;
 }
 
-async function findHold(deps: InviteHoldDeps, record: InviteRecord, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined }> {
+async function findHold(
+  deps: InviteHoldDeps,
+  record: InviteRecord,
+  holdId: string,
+): Promise<{ hold: HoldRecord; end: HoldEnd | undefined }> {
   const found = HOLD_ID_SHAPE.test(holdId) ? await deps.holds.find(record, holdId) : undefined;
   if (!found) throw new DomainError('not_found', 'hold not found: use the hold_id HoldInvite answered for this token');
   return found;

@@ -8,7 +8,11 @@ const IDS_PER_QUERY = 2000;
  * engine serves from an index (the embedded engine serves nothing else), so its cost follows the
  * number of ids, never the size of the collection.
  */
-export async function findByIds<T extends Document>(collection: Collection<T>, ids: readonly string[], also: Filter<T> = {}): Promise<WithId<T>[]> {
+export async function findByIds<T extends Document>(
+  collection: Collection<T>,
+  ids: readonly string[],
+  also: Filter<T> = {},
+): Promise<WithId<T>[]> {
   const found: WithId<T>[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
     const filter = { ...also, _id: { $in: ids.slice(i, i + IDS_PER_QUERY) } } as Filter<T>;

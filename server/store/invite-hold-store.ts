@@ -30,7 +30,10 @@ export interface InviteHoldStore {
    */
   reclaim(token: string, use: number, now: Date): Promise<boolean>;
   /** The invite's hold (also once it ended and its use was freed) and how it ended, if it did. */
-  find(invite: Pick<InviteRecord, 'token' | 'maxUses'>, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined>;
+  find(
+    invite: Pick<InviteRecord, 'token' | 'maxUses'>,
+    holdId: string,
+  ): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined>;
   /**
    * Decides a hold's fate: the first end inserted for a hold wins, on every engine, and every
    * call answers that winner. Confirmed makes the use a redemption (at the end's time);

@@ -52,9 +52,11 @@ const useId = (token: string, use: number) => `${token}:${use}`;
 const endId = (token: string, holdId: string) => `${token}:end:${holdId}`;
 export const revokedId = (token: string) => `${token}:revoked`;
 /** The `_id`s of an invite's uses, 1..maxUses: where its redemptions, holds and voids are. */
-export const useIds = (invite: Pick<InviteRecord, 'token' | 'maxUses'>) => Array.from({ length: invite.maxUses }, (_, i) => useId(invite.token, i + 1));
+export const useIds = (invite: Pick<InviteRecord, 'token' | 'maxUses'>) =>
+  Array.from({ length: invite.maxUses }, (_, i) => useId(invite.token, i + 1));
 /** The ends of the holds among `documents` (how each ended, if it did). */
-export const holdEndIds = (documents: readonly UsageDocument[]) => documents.flatMap((d) => (d.kind === 'hold' && d.holdId ? [endId(d.token, d.holdId)] : []));
+export const holdEndIds = (documents: readonly UsageDocument[]) =>
+  documents.flatMap((d) => (d.kind === 'hold' && d.holdId ? [endId(d.token, d.holdId)] : []));
 
 const toHold = (d: Pick<HoldDocument, 'token' | 'use' | 'holdId' | 'account' | 'heldAt' | 'heldUntil'>): HoldRecord => ({
   token: d.token,
@@ -128,7 +130,11 @@ async function reclaimUse(docs: HoldDocuments, token: string, use: number, now: 
   return false;
 }
 
-async function findHold(docs: HoldDocuments, invite: Pick<InviteRecord, 'token' | 'maxUses'>, holdId: string): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined> {
+async function findHold(
+  docs: HoldDocuments,
+  invite: Pick<InviteRecord, 'token' | 'maxUses'>,
+  holdId: string,
+): Promise<{ hold: HoldRecord; end: HoldEnd | undefined } | undefined> {
   const ended = async () => {
     const d = await docs.findOne({ _id: endId(invite.token, holdId) });
     return d && { hold: toHold(d), end: { fate: d.fate!, at: d.at } };

@@ -103,7 +103,11 @@ export function mongoRedemptions(db: Db, holds: RevocationHolds): RedemptionStor
     claimUse: (redemption, inviteExpiresAt) => claimUse(redemptions, redemption, inviteExpiresAt),
     revoke: (invite, at) => revoke(redemptions, holds, invite, at),
     async usage(invites) {
-      const claims = await findByIds(redemptions, invites.flatMap((i) => [...useIds(i), revokedId(i.token)]), { kind: { $ne: 'void' } });
+      const claims = await findByIds(
+        redemptions,
+        invites.flatMap((i) => [...useIds(i), revokedId(i.token)]),
+        { kind: { $ne: 'void' } },
+      );
       const ends = await findByIds(redemptions, holdEndIds(claims));
       return usageOf([...claims, ...ends]);
     },

@@ -200,7 +200,10 @@ for (const subject of subjects) {
       const winners = results.flatMap((won, n) => (won ? [`user${n}`] : []));
       assert.equal(winners.length, 1);
       const usage = (await store.invites.usage([{ token: 'tok-1', maxUses: 1 }])).get('tok-1');
-      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [[1, winners[0]]]);
+      assert.deepEqual(
+        usage?.redemptions.map((r) => [r.use, r.account]),
+        [[1, winners[0]]],
+      );
       assert.equal(usage?.revokedAt, undefined);
     });
 
@@ -215,7 +218,10 @@ for (const subject of subjects) {
       const won = results.flatMap((use, n) => (use === undefined ? [] : [[use, `user${n}`] as const]));
       assert.equal(won.length, 5);
       const usage = (await store.invites.usage([{ token: 'tok-1', maxUses: 5 }])).get('tok-1');
-      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [...won].sort((x, y) => x[0] - y[0]));
+      assert.deepEqual(
+        usage?.redemptions.map((r) => [r.use, r.account]),
+        [...won].sort((x, y) => x[0] - y[0]),
+      );
     });
 
     it('lets no claim succeed once a revocation has resolved, keeps earlier uses, and revokes idempotently', async () => {
@@ -351,7 +357,10 @@ describe('mongo store: lookups by _id', () => {
     const db = await createTestDatabase();
     const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
     try {
-      const filters = [{ _id: { $in: ['t:1', 't:2', 't:revoked'] }, kind: { $ne: 'void' } }, { _id: 't:1', holdId: 'h' }];
+      const filters = [
+        { _id: { $in: ['t:1', 't:2', 't:revoked'] }, kind: { $ne: 'void' } },
+        { _id: 't:1', holdId: 'h' },
+      ];
       for (const filter of filters) {
         const plan = JSON.stringify(await db.client.db(db.name).command({ explain: { find: 'redemptions', filter } }));
         assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${JSON.stringify(filter)}: ${plan.slice(0, 400)}`);

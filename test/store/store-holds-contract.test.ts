@@ -60,7 +60,11 @@ for (const subject of subjects) {
       const claims = await Promise.all(Array.from({ length: 32 }, (_, n) => store.holds.claim(hold('tok-1', 1, `h${n}`), i.expiresAt)));
       assert.equal(claims.filter((c) => c === 'held').length, 1);
       assert.equal(claims.filter((c) => c === 'taken').length, 31);
-      assert.equal(await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'x', redeemedAt: new Date() }, i.expiresAt), false, 'a held use is not redeemable');
+      assert.equal(
+        await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'x', redeemedAt: new Date() }, i.expiresAt),
+        false,
+        'a held use is not redeemable',
+      );
       const usage = (await store.invites.usage([i])).get('tok-1');
       assert.equal(usage?.holds?.length, 1);
       assert.deepEqual(usage?.redemptions, []);
@@ -76,7 +80,10 @@ for (const subject of subjects) {
       assert.deepEqual(await store.holds.end(h, 'confirmed', new Date(), i.expiresAt), { fate: 'confirmed', at }, 'the first end answers');
       assert.equal((await store.holds.end(h, 'released', new Date(), i.expiresAt)).fate, 'confirmed');
       const usage = (await store.invites.usage([i])).get('tok-1');
-      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account, r.redeemedAt.toISOString()]), [[1, 'acct-h1', at.toISOString()]]);
+      assert.deepEqual(
+        usage?.redemptions.map((r) => [r.use, r.account, r.redeemedAt.toISOString()]),
+        [[1, 'acct-h1', at.toISOString()]],
+      );
       assert.deepEqual(usage?.holds, []);
       assert.equal((await store.holds.find(i, 'h1'))?.end?.fate, 'confirmed');
       assert.equal(await store.holds.reclaim('tok-1', 1, new Date(Date.now() + HOUR)), false, 'a confirmed use is never reclaimed');
@@ -170,13 +177,17 @@ for (const subject of subjects) {
     it("answers one invite's usage and holds alone, whatever other invites hold, redeemed or revoked", async () => {
       const mine = invite('tok-1', 4);
       await store.invites.insert(mine);
-      assert.equal(await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'alice', redeemedAt: new Date() }, mine.expiresAt), true);
+      assert.equal(
+        await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'alice', redeemedAt: new Date() }, mine.expiresAt),
+        true,
+      );
       assert.equal(await store.holds.claim(hold('tok-1', 2, 'h1'), mine.expiresAt), 'held');
       // Others: tokens that extend this one, the same hold id, every kind of document.
       const others = ['tok-10', 'tok-11', 'tok-1x', 'tok', ...Array.from({ length: 30 }, (_, n) => `other-${n}`)].map((t) => invite(t, 5));
       for (const o of others) {
         await store.invites.insert(o);
-        for (const use of [1, 2, 3]) await store.invites.claimUse({ token: o.token, use, account: `${o.token}-${use}`, redeemedAt: new Date() }, o.expiresAt);
+        for (const use of [1, 2, 3])
+          await store.invites.claimUse({ token: o.token, use, account: `${o.token}-${use}`, redeemedAt: new Date() }, o.expiresAt);
         await store.holds.claim(hold(o.token, 4, 'h1'), o.expiresAt);
         const confirmed = hold(o.token, 5, 'h2');
         await store.holds.claim(confirmed, o.expiresAt);
@@ -184,14 +195,24 @@ for (const subject of subjects) {
       }
       await store.invites.revoke(others[0]!, new Date());
       const usage = (await store.invites.usage([mine])).get('tok-1');
-      assert.deepEqual(usage?.redemptions.map((r) => [r.use, r.account]), [[1, 'alice']]);
-      assert.deepEqual(usage?.holds?.map((h) => [h.use, h.holdId]), [[2, 'h1']]);
+      assert.deepEqual(
+        usage?.redemptions.map((r) => [r.use, r.account]),
+        [[1, 'alice']],
+      );
+      assert.deepEqual(
+        usage?.holds?.map((h) => [h.use, h.holdId]),
+        [[2, 'h1']],
+      );
       assert.equal(usage?.revokedAt, undefined);
-      assert.deepEqual((await store.holds.find(mine, 'h1'))?.hold.use, 2, 'its own hold h1, not another invite\'s');
-      assert.equal(await store.holds.find(mine, 'h2'), undefined, 'another invite\'s hold is not found under this one');
+      assert.deepEqual((await store.holds.find(mine, 'h1'))?.hold.use, 2, "its own hold h1, not another invite's");
+      assert.equal(await store.holds.find(mine, 'h2'), undefined, "another invite's hold is not found under this one");
       await store.invites.revoke(mine, new Date());
       const other = (await store.invites.usage([others[1]!])).get(others[1]!.token);
-      assert.deepEqual(other?.holds?.map((h) => h.holdId), ['h1'], "revoking this invite ends no other invite's hold");
+      assert.deepEqual(
+        other?.holds?.map((h) => h.holdId),
+        ['h1'],
+        "revoking this invite ends no other invite's hold",
+      );
       assert.equal((await store.invites.usage([mine])).get('tok-1')?.redemptions.length, 1);
     });
 
@@ -260,7 +281,10 @@ describe('mongo store: a lapse decided before a revocation, its use freed after 
       assert.equal(await store.holds.claim(hold('tok-1', 1, 'late'), i.expiresAt), 'revoked');
       assert.equal(await store.holds.reclaim('tok-1', 1, new Date()), false, 'the late hold ended as revoked keeps the use');
       assert.equal((await store.holds.find(i, 'late'))?.end?.fate, 'revoked');
-      await db.client.db(db.name).collection('redemptions').deleteOne({ _id: 'tok-1:1' as never });
+      await db.client
+        .db(db.name)
+        .collection('redemptions')
+        .deleteOne({ _id: 'tok-1:1' as never });
       assert.equal(await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'late', redeemedAt: new Date() }, i.expiresAt), false);
       const usage = (await store.invites.usage([i])).get('tok-1');
       assert.deepEqual([usage?.redemptions, usage?.holds], [[], []]);
