@@ -1,6 +1,6 @@
 import { invalidKey, missingKey } from '../domain/errors.js';
 import { parseApiKey } from '../domain/api-key.js';
-import { hashSecret, secretMatches as constantTimeSecretMatches } from '../domain/secret-hash.js';
+import { secretMatches as constantTimeSecretMatches } from '../domain/secret-hash.js';
 import type { KeyRecord } from '../domain/key.js';
 import type { KeyLookup } from './key-lookup.js';
 
@@ -9,9 +9,6 @@ export type PresentedCredential =
   | { kind: 'none' }
   | { kind: 'malformed' }
   | { kind: 'bearer'; token: string; /** From `?key=` (the plain API), where only API keys are taken. */ fromQuery?: boolean };
-
-// Compared against when the id is unknown, so unknown ids and wrong secrets take the same path.
-const DECOY_HASH = hashSecret('decoy');
 
 export interface KeyAuthenticator {
   /** The key behind the credential; throws `unauthenticated` or `invalid_token`. */
@@ -29,9 +26,10 @@ export interface KeyAuthenticatorOptions {
 }
 
 /**
- * Disabled and expired keys are refused exactly like unknown ones, and every refusal does the
- * same work after the lookup: one hash and one constant-time comparison, against a decoy hash
- * when the id is unknown, so the answer's timing does not tell whether an id exists.
+ * Disabled and expired keys are refused exactly like unknown ones, and every answer does the same
+ * work after the lookup: one hash, one constant-time comparison (against the decoy's hash when the
+ * id is unknown), the disabled and expiry checks, then one decision; so the timing of a refusal
+ * does not tell whether an id exists (docs/security.md: what the database read still tells).
  */
 export function createKeyAuthenticator(keys: KeyLookup, options: KeyAuthenticatorOptions = {}): KeyAuthenticator {
   const now = options.now ?? (() => new Date());
@@ -42,11 +40,12 @@ export function createKeyAuthenticator(keys: KeyLookup, options: KeyAuthenticato
       if (credential.kind === 'malformed') throw invalidKey();
       const parsed = parseApiKey(credential.token);
       if (!parsed) throw invalidKey();
-      const key = await keys.find(parsed.id);
-      const matches = secretMatches(parsed.secret, key?.secretHash ?? DECOY_HASH);
-      if (!key || !matches) throw invalidKey();
+      const { record: key, known } = await keys.find(parsed.id);
+      // No early return: every check runs whatever the earlier ones said.
+      const matches = secretMatches(parsed.secret, key.secretHash);
       const at = now();
-      if (key.disabled || (key.expiresAt && key.expiresAt <= at)) throw invalidKey();
+      const usable = !key.disabled && !(key.expiresAt !== undefined && key.expiresAt <= at);
+      if (!(known && matches && usable)) throw invalidKey();
       options.onAccepted?.();
       options.usage?.record(key.id, at);
       return key;

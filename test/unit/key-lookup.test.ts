@@ -21,7 +21,7 @@ describe('cached key lookup', () => {
     const store = countingStore(['AAAAAAAAAAAA']);
     const lookup = createCachedKeyLookup(store, { maxEntries: 100, freshForMs: 60_000 });
     const found = await Promise.all(Array.from({ length: 20 }, () => lookup.find('AAAAAAAAAAAA')));
-    assert.ok(found.every((k) => k?.id === 'AAAAAAAAAAAA'));
+    assert.ok(found.every((k) => k.known && k.record.id === 'AAAAAAAAAAAA'));
     await lookup.find('AAAAAAAAAAAA');
     assert.deepEqual(store.reads, ['AAAAAAAAAAAA']);
   });
@@ -29,8 +29,19 @@ describe('cached key lookup', () => {
   it('remembers unknown ids too, so a repeated bad key costs no reads', async () => {
     const store = countingStore([]);
     const lookup = createCachedKeyLookup(store, { maxEntries: 100, freshForMs: 60_000 });
-    for (let i = 0; i < 10; i++) assert.equal(await lookup.find('BBBBBBBBBBBB'), undefined);
+    for (let i = 0; i < 10; i++) assert.equal((await lookup.find('BBBBBBBBBBBB')).known, false);
     assert.equal(store.reads.length, 1);
+  });
+
+  it('answers an unknown id with a disabled decoy shaped like a stored key, with a hash of its own', async () => {
+    const lookup = createCachedKeyLookup(countingStore(['AAAAAAAAAAAA']), { maxEntries: 100, freshForMs: 60_000 });
+    const stored = await lookup.find('AAAAAAAAAAAA');
+    const [decoy, other] = [await lookup.find('BBBBBBBBBBBB'), await lookup.find('CCCCCCCCCCCC')];
+    assert.equal(decoy.record.disabled, true);
+    assert.deepEqual(Object.keys(decoy.record).sort(), Object.keys(stored.record).concat('disabled').sort());
+    assert.equal(decoy.record.secretHash.length, stored.record.secretHash.length);
+    assert.notEqual(decoy.record.secretHash, other.record.secretHash, 'not one shared buffer');
+    assert.equal((await lookup.find('BBBBBBBBBBBB')).record, decoy.record, 'cached like a key');
   });
 
   it('reads again once an entry is older than freshForMs, or invalidated', async () => {
