@@ -36,7 +36,9 @@ describe('key authenticator: whether a key id exists does not change the work do
   });
   const keys = keysOf([record(ID), record('DDDDDDDDDDDD', { disabled: true }), record('EEEEEEEEEEEE', { expiresAt: new Date(1) })]);
 
-  it('compares the secret once, against a hash of the same length, for an unknown id, a wrong secret, and a disabled or expired key', async () => {
+  const sameWorkTitle =
+    'compares the secret once, against a hash of the same length, ' + 'for an unknown id, a wrong secret, and a disabled or expired key';
+  it(sameWorkTitle, async () => {
     const cases = [bearer('UNKNOWNIDxxx', WRONG), bearer(ID, WRONG), bearer('DDDDDDDDDDDD', SECRET), bearer('EEEEEEEEEEEE', SECRET)];
     const messages = new Set<string>();
     for (const credential of cases) {
