@@ -21,7 +21,8 @@ export async function resolveAdminToken(given: string | undefined, dataDir: stri
       throw new CliFailure(
         ExitCode.auth,
         'no_admin_token',
-        `no admin token: pass --admin-token or set INVITES_ADMIN_TOKEN, or point --data-dir at the server's data directory (${path} does not exist)`,
+        `no admin token: pass --admin-token or set INVITES_ADMIN_TOKEN, ` +
+          `or point --data-dir at the server's data directory (${path} does not exist)`,
       );
     }
     if (code === 'EACCES' || code === 'EPERM') {

@@ -107,7 +107,8 @@ function fromConnectError(err: ConnectError, where: string): CliFailure {
       return new CliFailure(
         ExitCode.auth,
         'admin_token_refused',
-        `the server at ${where} refused the admin token: pass the server's token with --admin-token or INVITES_ADMIN_TOKEN, or point --data-dir at its data directory`,
+        `the server at ${where} refused the admin token: pass the server's token with --admin-token or INVITES_ADMIN_TOKEN, ` +
+          `or point --data-dir at its data directory`,
       );
     case Code.InvalidArgument:
     case Code.FailedPrecondition:

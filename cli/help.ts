@@ -9,12 +9,16 @@ const ROOT_EXAMPLES = [
   ['List and delete keys:', 'invitesctl keys:list example.com\n$ invitesctl keys:delete example.com ID'],
   [
     'Disable, enable or rotate a key; a key that expires and is limited:',
-    'invitesctl keys:disable example.com ID\n$ invitesctl keys:rotate example.com ID\n$ invitesctl keys:create example.com "bot" --expires-in 30d --rate-limit 10',
+    'invitesctl keys:disable example.com ID\n' +
+      '$ invitesctl keys:rotate example.com ID\n' +
+      '$ invitesctl keys:create example.com "bot" --expires-in 30d --rate-limit 10',
   ],
   ['Who did what, the last day:', 'invitesctl audit:list --since 24h'],
   [
     'Create, list and revoke invites with the admin token:',
-    'invitesctl invites:create example.com --uses 5 --ttl 3d\n$ invitesctl invites:list example.com --status valid\n$ invitesctl invites:revoke example.com TOKEN',
+    'invitesctl invites:create example.com --uses 5 --ttl 3d\n' +
+      '$ invitesctl invites:list example.com --status valid\n' +
+      '$ invitesctl invites:revoke example.com TOKEN',
   ],
   ['Talk to a remote server:', 'invitesctl keys:list example.com --url https://invites.example.com --admin-token TOKEN'],
 ];

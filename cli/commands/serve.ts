@@ -3,11 +3,16 @@ import { InvitesCommand } from '../base-command.js';
 
 export default class Serve extends InvitesCommand {
   static override summary = 'Run the invites server.';
-  static override description = `The same server as "npm start": gRPC, gRPC-Web, Connect and GET /invites_api on one port. Without MONGODB_URI it runs its embedded database in the data directory.
-
-Settings come from environment variables (PORT, INVITES_BIND, INVITES_HOSTS, MONGODB_URI, INVITES_DATA_DIR, INVITES_ADMIN_TOKEN, LOG_LEVEL and more: see docs/configuration.md) and from an optional YAML or JSON config file; the environment wins. When no admin token is configured, the server writes one to <data dir>/admin-token, where the keys commands find it.
-
-Stops gracefully on SIGTERM or SIGINT. Exit codes: 0 after a clean shutdown, 78 for a bad configuration, 1 when it could not start.`;
+  static override description = [
+    'The same server as "npm start": gRPC, gRPC-Web, Connect and GET /invites_api on one port. ' +
+      'Without MONGODB_URI it runs its embedded database in the data directory.',
+    'Settings come from environment variables (PORT, INVITES_BIND, INVITES_HOSTS, MONGODB_URI, INVITES_DATA_DIR, ' +
+      'INVITES_ADMIN_TOKEN, LOG_LEVEL and more: see docs/configuration.md) and from an optional YAML or JSON config file; ' +
+      'the environment wins. When no admin token is configured, the server writes one to <data dir>/admin-token, ' +
+      'where the keys commands find it.',
+    'Stops gracefully on SIGTERM or SIGINT. Exit codes: 0 after a clean shutdown, 78 for a bad configuration, ' +
+      '1 when it could not start.',
+  ].join('\n\n');
   static override examples = [
     {
       description: 'Serve example.com on port 8080, with the embedded database in ./data:',

@@ -14,7 +14,8 @@ const TIMEOUT_MS = 10_000;
 export default class Version extends InvitesCommand {
   static override summary = 'Show the versions of invitesctl and of the server at --url.';
   static override description =
-    "The server's version comes from its GET /healthz, which needs no admin token. Exit code 3 when the server cannot be reached (the client version is still printed).";
+    "The server's version comes from its GET /healthz, which needs no admin token. " +
+    'Exit code 3 when the server cannot be reached (the client version is still printed).';
   static override examples = [
     { description: 'The local server:', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'A remote server, as JSON:', command: '<%= config.bin %> <%= command.id %> --url https://invites.example.com --json' },

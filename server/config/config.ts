@@ -79,7 +79,8 @@ function resolveHosts(entries: HostEntry[], config: Record<string, unknown>): Ma
     const { inviteTtlSeconds, maxInviteTtlSeconds } = host as HostConfig;
     if (inviteTtlSeconds > maxInviteTtlSeconds) {
       throw new ConfigError(
-        `invalid configuration:\n  hosts (${entry.name}): the invite lifetime (inviteTtl, ${inviteTtlSeconds}s) is longer than the maximum (maxInviteTtl, ${maxInviteTtlSeconds}s)`,
+        `invalid configuration:\n  hosts (${entry.name}): the invite lifetime (inviteTtl, ${inviteTtlSeconds}s) ` +
+          `is longer than the maximum (maxInviteTtl, ${maxInviteTtlSeconds}s)`,
       );
     }
     const unknownApps = unknownHiddenApps(host as HostConfig);

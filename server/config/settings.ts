@@ -67,7 +67,9 @@ export const PER_HOST_SETTINGS = {
     env: 'INVITES_WEB_REGISTRATION',
     kind: kinds.webRegistration,
     defaultDoc: '(none)',
-    doc: 'a web sign-up page the landing page offers ("Sign up in your browser"), e.g. `https://{host}:5281/register?t={token}` for `mod_invites_register_web`; `{token}` (URL-encoded) and `{host}` are replaced',
+    doc:
+      'a web sign-up page the landing page offers ("Sign up in your browser"), ' +
+      'e.g. `https://{host}:5281/register?t={token}` for `mod_invites_register_web`; `{token}` (URL-encoded) and `{host}` are replaced',
   }),
 };
 
@@ -100,7 +102,9 @@ export const HOST_FIELDS = {
     key: 'apps',
     kind: kinds.appList,
     defaultDoc: "mod_register_apps' defaults",
-    doc: 'the apps the landing page recommends, replacing the defaults (see [the landing page](landing-page.md)): each with `name`, `text`, `platforms`, an https `link`, `supportsPreauthUri` and optionally `magicLinkFormat` and `id`',
+    doc:
+      'the apps the landing page recommends, replacing the defaults (see [the landing page](landing-page.md)): ' +
+      'each with `name`, `text`, `platforms`, an https `link`, `supportsPreauthUri` and optionally `magicLinkFormat` and `id`',
   }),
   hideApps: hostField({
     key: 'hideApps',
@@ -234,14 +238,18 @@ export const SETTINGS = {
     env: 'INVITES_HEADERS_TIMEOUT',
     kind: kinds.millis(50, 600_000),
     default: 10_000,
-    doc: 'a new connection must send its first request head (HTTP/1.1) or open its first stream (HTTP/2) within this; later heads too (HTTP/1.1: 408)',
+    doc:
+      'a new connection must send its first request head (HTTP/1.1) or open its first stream (HTTP/2) within this; ' +
+      'later heads too (HTTP/1.1: 408)',
   }),
   requestTimeout: setting({
     key: 'requestTimeoutMs',
     env: 'INVITES_REQUEST_TIMEOUT',
     kind: kinds.millis(50, 3_600_000),
     default: 30_000,
-    doc: 'a request must have arrived whole, body included, within this (HTTP/1.1: 408; HTTP/2: the stream is reset with `CANCEL`); responses, e.g. Watch streams, may last longer',
+    doc:
+      'a request must have arrived whole, body included, within this (HTTP/1.1: 408; HTTP/2: the stream is reset with `CANCEL`); ' +
+      'responses, e.g. Watch streams, may last longer',
   }),
   idleTimeout: setting({
     key: 'idleTimeoutMs',
@@ -255,7 +263,9 @@ export const SETTINGS = {
     env: 'INVITES_MAX_STREAMS',
     kind: kinds.count(1, 10_000),
     default: 100,
-    doc: 'concurrent streams per HTTP/2 connection, advertised in `SETTINGS`; more are refused with `REFUSED_STREAM` (grpc-go and Envoy use 100)',
+    doc:
+      'concurrent streams per HTTP/2 connection, advertised in `SETTINGS`; ' +
+      'more are refused with `REFUSED_STREAM` (grpc-go and Envoy use 100)',
   }),
   maxConnectionsPerAddress: setting({
     key: 'maxConnectionsPerAddress',
@@ -298,7 +308,9 @@ export const SETTINGS = {
     kind: kinds.proxyList,
     default: [],
     defaultDoc: '(none)',
-    doc: 'proxies whose `X-Forwarded-For` is believed: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`, comma separated (a list in the file)',
+    doc:
+      'proxies whose `X-Forwarded-For` is believed: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`, ' +
+      'comma separated (a list in the file)',
   }),
   databaseTimeout: setting({
     key: 'databaseTimeoutMs',

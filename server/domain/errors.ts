@@ -34,7 +34,8 @@ export const invalidKey = () => new DomainError('invalid_token', 'the API key is
 export const adminTokenInQuery = () =>
   new DomainError(
     'unauthenticated',
-    'the admin token is not taken in ?key= (it would be kept in browser history and proxy logs): send the admin token as "Authorization: Bearer TOKEN"',
+    'the admin token is not taken in ?key= (it would be kept in browser history and proxy logs): ' +
+      'send the admin token as "Authorization: Bearer TOKEN"',
   );
 
 export const unknownHost = (host: string, configured: readonly string[]) =>

@@ -28,7 +28,8 @@ function localUser(field: 'username' | 'inviter', value: string): string {
   // The characters nodeprep forbids in a local part, so `USER@HOST` is always an address.
   if (value.length > MAX_LOCAL_USERNAME_LENGTH || /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}"&'/:<>@]/u.test(value)) {
     throw invalid(
-      `${field} must be a local username (e.g. alice): at most ${MAX_LOCAL_USERNAME_LENGTH} characters, without spaces, control or format characters (such as U+202E, U+200B) or any of " & ' / : < > @`,
+      `${field} must be a local username (e.g. alice): at most ${MAX_LOCAL_USERNAME_LENGTH} characters, ` +
+        `without spaces, control or format characters (such as U+202E, U+200B) or any of " & ' / : < > @`,
     );
   }
   return value;

@@ -26,7 +26,8 @@ export interface InviteOptions {
 }
 
 const unsafeMessage = (what: string, found: string) =>
-  `${what} must not contain control characters or format characters such as newlines, tabs, U+202E (right-to-left override) or U+200B (zero-width space): found ${found}`;
+  `${what} must not contain control characters or format characters such as newlines, tabs, ` +
+  `U+202E (right-to-left override) or U+200B (zero-width space): found ${found}`;
 const invalid = (message: string) => new DomainError('invalid_argument', message);
 
 /** Checks roles or groups: a few short labels; duplicates are dropped, order kept. */
@@ -58,7 +59,8 @@ export function validateInviteOptions(
       throw invalid(`ttl must be a whole number of seconds, at least 1 (got ${request.ttlSeconds})`);
     if (ttlSeconds > host.maxInviteTtlSeconds) {
       throw invalid(
-        `ttl of ${ttlSeconds} seconds is longer than ${host.name} allows: at most ${host.maxInviteTtlSeconds} seconds (${formatDurationSeconds(host.maxInviteTtlSeconds)})`,
+        `ttl of ${ttlSeconds} seconds is longer than ${host.name} allows: ` +
+          `at most ${host.maxInviteTtlSeconds} seconds (${formatDurationSeconds(host.maxInviteTtlSeconds)})`,
       );
     }
   }

@@ -51,7 +51,8 @@ function endedError(deps: InviteHoldDeps, end: HoldEnd): DomainError {
     return new DomainError('failed_precondition', 'hold released: its use was given back with ReleaseInvite; hold the invite again');
   return new DomainError(
     'failed_precondition',
-    `hold lapsed: it was not confirmed within ${formatDurationSeconds(deps.holdTtlSeconds)} and its use went back to the invite; hold the invite again`,
+    `hold lapsed: it was not confirmed within ${formatDurationSeconds(deps.holdTtlSeconds)} ` +
+      `and its use went back to the invite; hold the invite again`,
   );
 }
 

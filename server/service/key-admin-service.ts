@@ -74,7 +74,8 @@ function checkNewKey(name: string, { expiresInSeconds, rateLimitPerMinute }: Cre
   if (unsafe) {
     throw new DomainError(
       'invalid_argument',
-      `name must not contain control characters or format characters such as newlines, tabs, U+202E (right-to-left override) or U+200B (zero-width space): found ${unsafe}`,
+      `name must not contain control characters or format characters such as newlines, tabs, ` +
+        `U+202E (right-to-left override) or U+200B (zero-width space): found ${unsafe}`,
     );
   }
   if (expiresInSeconds !== undefined && !(expiresInSeconds >= 1 && expiresInSeconds <= MAX_KEY_LIFETIME_SECONDS)) {

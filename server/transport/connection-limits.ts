@@ -1,7 +1,10 @@
 import type net from 'node:net';
 import { rateLimitAddress } from './client-address.js';
 
-/** How long connections, requests and HTTP/2 sessions may take: the Config properties of the same names (defaults in server/config/settings.ts). */
+/**
+ * How long connections, requests and HTTP/2 sessions may take: the Config properties of the
+ * same names (defaults in server/config/settings.ts).
+ */
 export interface ConnectionLimits {
   /** A connection's first bytes and each HTTP/1.1 request head; an HTTP/2 session's first stream. */
   headersTimeoutMs: number;

@@ -51,7 +51,8 @@ function rejectClient(err: NodeJS.ErrnoException, socket: Duplex) {
   const [status, body] = clientErrorAnswer(err.code);
   endThenDestroy(
     socket as net.Socket,
-    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 

@@ -99,7 +99,9 @@ describe('invitesctl with hostile arguments (property-based)', function () {
         const { stdout, stderr, error } = await runCommand(argv, loadOptions);
         runs++;
         const code = exitCodeOf(error);
-        const what = `${JSON.stringify(argv.slice(0, -4)).slice(0, 300)} → exit ${code}\nstdout: ${stdout.slice(0, 300)}\nstderr: ${stderr.slice(0, 300)}`;
+        const what =
+          `${JSON.stringify(argv.slice(0, -4)).slice(0, 300)} → exit ${code}\n` +
+          `stdout: ${stdout.slice(0, 300)}\nstderr: ${stderr.slice(0, 300)}`;
         assert.ok([0, 1, 2, 6].includes(code), what);
         assert.doesNotMatch(stdout + stderr, STACK_LINE, what);
         if (code === 0) {

@@ -31,7 +31,9 @@ describe('invitesctl key lifecycle and audit:list (the real binary against a rea
     if (cwd) await rm(cwd, { recursive: true, force: true });
   });
 
-  it('creates a key that expires and is limited, lists its use, disables, enables and rotates it, and shows it all in audit:list', async () => {
+  const lifecycleTitle =
+    'creates a key that expires and is limited, lists its use, disables, enables and rotates it, ' + 'and shows it all in audit:list';
+  it(lifecycleTitle, async () => {
     const created = await cli('keys:create', 'example.com', 'signup bot', '--expires-in', '30d', '--rate-limit', '3', '--json');
     assert.equal(created.code, 0, created.stderr);
     const key = JSON.parse(created.stdout) as CreatedKeyJson;
@@ -50,7 +52,8 @@ describe('invitesctl key lifecycle and audit:list (the real binary against a rea
     assert.match(
       row!,
       new RegExp(
-        `^${key.id}\\s+signup bot\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+active\\s+\\d{4}-\\S+ \\S+ UTC\\s+3\\s+4\\s+\\d{4}-\\S+ \\S+ UTC$`,
+        `^${key.id}\\s+signup bot\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+active\\s+` +
+          `\\d{4}-\\S+ \\S+ UTC\\s+3\\s+4\\s+\\d{4}-\\S+ \\S+ UTC$`,
       ),
     );
     const json = JSON.parse((await cli('keys:list', 'example.com', '--json')).stdout) as KeyListJson;

@@ -85,7 +85,10 @@ describe('refused credentials sent all at once', function () {
 
   const from = (address: string) => ({ 'x-forwarded-for': address });
 
-  it(`answers at most ${LIMIT} of ${BURST} concurrent wrong keys on one HTTP/2 connection with Unauthenticated, the rest ResourceExhausted`, async () => {
+  const burstTitle =
+    `answers at most ${LIMIT} of ${BURST} concurrent wrong keys on one HTTP/2 connection ` +
+    `with Unauthenticated, the rest ResourceExhausted`;
+  it(burstTitle, async () => {
     await awayFromMinuteEnd(15);
     const client = createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '2' }));
     const outcomes = await withLookupsHeld(() =>

@@ -105,7 +105,9 @@ describe('connections under attack (issue 13): a real server, loopback only', fu
     return openFds(server.child.pid!);
   };
 
-  it('300 oversize messages over h2c (gRPC, gRPC-Web, Connect) and 100 over HTTP/1.1: descriptors back to start, SIGTERM prompt', async () => {
+  const oversizeTitle =
+    '300 oversize messages over h2c (gRPC, gRPC-Web, Connect) and 100 over HTTP/1.1: ' + 'descriptors back to start, SIGTERM prompt';
+  it(oversizeTitle, async () => {
     const before = await start();
     const pid = server!.child.pid!;
     const answers = new Map<string, number>();
@@ -173,7 +175,8 @@ describe('connections under attack (issue 13): a real server, loopback only', fu
     for (let i = 0; i < 100; i++) await open('GET /healthz HTTP/1.1\r\n');
     for (let i = 0; i < 100; i++)
       await open(
-        'POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho',
+        'POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\n' +
+          'Host: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho',
       );
     for (let i = 0; i < 100; i++) await open('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
     for (let i = 0; i < 60; i++) {

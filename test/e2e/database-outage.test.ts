@@ -64,7 +64,9 @@ describe('database outage: fail fast with 503/UNAVAILABLE, recover without a res
   before(async () => (own = await serverOnOwnEngine('outage')));
   after(() => stopOwnEngine(own));
 
-  it('answers within 1 s with 503 + Retry-After while the database is down, reports not ready, and works again once it is back', async () => {
+  const outageTitle =
+    'answers within 1 s with 503 + Retry-After while the database is down, ' + 'reports not ready, and works again once it is back';
+  it(outageTitle, async () => {
     const { server, key, client, name, dir } = own;
     const before = await request(server.url, { path: `/invites_api?key=${key}` });
     assert.equal(before.status, 201);

@@ -178,7 +178,9 @@ describe('hostile input (property-based)', function () {
     );
   });
 
-  it('request bodies on every RPC over Connect: garbage and truncated protobuf, bad JSON, wrong content types, messages over the limit', async () => {
+  const bodiesTitle =
+    'request bodies on every RPC over Connect: ' + 'garbage and truncated protobuf, bad JSON, wrong content types, messages over the limit';
+  it(bodiesTitle, async () => {
     const valid = Buffer.from(
       toBinary(
         CreateKeyRequestSchema,

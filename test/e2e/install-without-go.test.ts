@@ -8,6 +8,12 @@ import { PROJECT_DIR, spawnServer } from '../support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const NOT_BUILT_LINE = /^embedded-db: the embedded database was not built \('go' not found in PATH\).*Go >= 1\.24.*"npm run build:db"$/;
+/** What `npm start` says, on a line of its own, when it has neither MONGODB_URI nor the engine. */
+const NO_DATABASE_LINE = new RegExp(
+  String.raw`^invites: no database: MONGODB_URI is not set and the embedded database is not built \(.*\)\. ` +
+    String.raw`Set MONGODB_URI .*install Go >= 1\.24 and patch, then run "npm run build:db"\.$`,
+  'm',
+);
 
 /** PATH without the directories that hold `go`, as on a production host with Node only. */
 function pathWithoutGo(): string {
@@ -119,10 +125,7 @@ describe('installing and running without Go', function () {
 
     // No MONGODB_URI and no engine: `npm start` builds, then the server stops at once and says why.
     const start = await run(app, 'npm', ['start'], { ...env, PORT: '0', INVITES_BIND: '127.0.0.1', INVITES_DATA_DIR: join(dir, 'data2') });
-    assert.match(
-      start.out,
-      /^invites: no database: MONGODB_URI is not set and the embedded database is not built \(.*\)\. Set MONGODB_URI .*install Go >= 1\.24 and patch, then run "npm run build:db"\.$/m,
-    );
+    assert.match(start.out, NO_DATABASE_LINE);
     assert.doesNotMatch(start.out, /could not start|listening|^\s+at /m, 'nothing started, no stack trace');
     assert.equal(start.code, 78, 'the configuration exit code, passed on by npm');
     assert.ok(!existsSync(join(dir, 'data2', 'admin-token')), 'nothing was written');

@@ -69,7 +69,10 @@ describe('Prosody invite kinds backed by our store', function () {
     assert.equal(await eventually(() => statusOf(token), 'INVITE_STATUS_USED_UP'), 'INVITE_STATUS_USED_UP');
   });
 
-  it("mod_invites_adhoc's contact invite from a logged-in user: in our store with that inviter; signing up with it makes them mutual contacts", async () => {
+  const adhocContactTitle =
+    "mod_invites_adhoc's contact invite from a logged-in user: in our store with that inviter; " +
+    'signing up with it makes them mutual contacts';
+  it(adhocContactTitle, async () => {
     const alice = await newAccount();
     const session = await logIn(env.prosody, alice, 'pw');
     let form: Map<string, string>;
@@ -107,7 +110,10 @@ describe('Prosody invite kinds backed by our store', function () {
     );
   });
 
-  it('a contact invite used by an existing account (XEP-0379 subscription with the token): the inviter approves at once and asks back; used up', async () => {
+  const existingAccountTitle =
+    'a contact invite used by an existing account (XEP-0379 subscription with the token): ' +
+    'the inviter approves at once and asks back; used up';
+  it(existingAccountTitle, async () => {
     const alice = await newAccount();
     const bob = await newAccount();
     const { invite } = await env.rpc('CreateInvite', { type: 'INVITE_TYPE_ROSTER', inviter: alice });

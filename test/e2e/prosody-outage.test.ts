@@ -23,7 +23,10 @@ describe('Prosody while our service is down or slow', function () {
     await env?.stop();
   });
 
-  it('refuses registration with a clear message (never unchecked), stays up, logs the outage once, and signs up again once the service is back', async () => {
+  const outageTitle =
+    'refuses registration with a clear message (never unchecked), stays up, ' +
+    'logs the outage once, and signs up again once the service is back';
+  it(outageTitle, async () => {
     const { invite } = await env.invites.createInvite({}, env.auth);
     const token = invite!.token;
 
@@ -62,7 +65,9 @@ describe('Prosody while our service is down or slow', function () {
     assert.equal(await countLines(/answers again/), 2, 'and its end once');
   });
 
-  it('a service that does not answer: refused after about 5 s, and meanwhile Prosody serves other clients (event loop not blocked)', async () => {
+  const hangTitle =
+    'a service that does not answer: refused after about 5 s, ' + 'and meanwhile Prosody serves other clients (event loop not blocked)';
+  it(hangTitle, async () => {
     const other = newName();
     const first = await env.invites.createInvite({}, env.auth);
     assert.deepEqual(await signUp(env.prosody, { token: first.invite!.token, username: other, password: 'pw' }), { ok: true });

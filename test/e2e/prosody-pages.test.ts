@@ -32,7 +32,9 @@ describe("Prosody's invite page (mod_invites_page) with our store", function () 
     assert.match((await page('AAAAAAAAAAAAAAAAAAAAAAAA')).body, /Invite expired/, 'unknown');
   });
 
-  it('an admin\'s "Create new account invite" command makes an invite in our store, announced with Prosody\'s page (invite-created)', async () => {
+  const adminCommandTitle =
+    'an admin\'s "Create new account invite" command makes an invite in our store, ' + "announced with Prosody's page (invite-created)";
+  it(adminCommandTitle, async () => {
     const { invite } = await env.invites.createInvite({}, env.auth);
     assert.deepEqual(await signUp(env.prosody, { token: invite!.token, username: 'admin', password: 'pw' }), { ok: true });
     const session = await logIn(env.prosody, 'admin', 'pw');

@@ -192,7 +192,9 @@ describe('Prosody signs accounts up with our invites', function () {
       steps.push(timings.preauthToRegistered!);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const report = `preauth + register: median ${median(steps).toFixed(1)} ms; whole sign-up (connect, stream, preauth, register, close): median ${median(whole).toFixed(1)} ms (N=20)`;
+    const report =
+      `preauth + register: median ${median(steps).toFixed(1)} ms; ` +
+      `whole sign-up (connect, stream, preauth, register, close): median ${median(whole).toFixed(1)} ms (N=20)`;
     console.log(`      ${report}`);
     // Three calls to our service (GetInvite, HoldInvite, ConfirmInvite) on loopback: well under a second.
     assert.ok(median(steps) < 1000, report);

@@ -69,7 +69,12 @@ describe('--print-config', () => {
   it('prints a config file that loads back to the same configuration (secrets aside)', () => {
     const config = loadConfig(env, {
       path: 'c.yaml',
-      text: 'hosts:\n  - name: example.com\n    publicBaseUrl: https://example.com\n    landingPage: https://join.example.com/{token}\nlogLevel: warn\n',
+      text:
+        'hosts:\n' +
+        '  - name: example.com\n' +
+        '    publicBaseUrl: https://example.com\n' +
+        '    landingPage: https://join.example.com/{token}\n' +
+        'logLevel: warn\n',
     });
     for (const format of ['yaml', 'json'] as const) {
       // YAML is a superset of JSON: one parser reads both printouts.

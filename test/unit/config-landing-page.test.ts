@@ -37,7 +37,13 @@ describe('config: the landing page (apps and web sign-up)', () => {
     const env = { INVITES_WEB_REGISTRATION: 'https://{host}:5281/register?t={token}' };
     const c = loadConfig(env, {
       path: 'invites.yaml',
-      text: 'hosts:\n  - name: example.com\n    publicBaseUrl: https://example.com\n  - name: chat.example.org\n    publicBaseUrl: https://chat.example.org\n    webRegistration: https://signup.example.org/?invite={token}\n',
+      text:
+        'hosts:\n' +
+        '  - name: example.com\n' +
+        '    publicBaseUrl: https://example.com\n' +
+        '  - name: chat.example.org\n' +
+        '    publicBaseUrl: https://chat.example.org\n' +
+        '    webRegistration: https://signup.example.org/?invite={token}\n',
     });
     assert.equal(c.hosts.get('example.com')!.webRegistrationTemplate, 'https://{host}:5281/register?t={token}');
     assert.equal(c.hosts.get('chat.example.org')!.webRegistrationTemplate, 'https://signup.example.org/?invite={token}');

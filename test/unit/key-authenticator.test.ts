@@ -41,7 +41,10 @@ describe('key authenticator: whether a key id exists does not change the work do
   const keys = () =>
     createCachedKeyLookup({ findById: async (id) => stored.find((r) => r.id === id) }, { maxEntries: 100, freshForMs: 60_000 });
 
-  it('compares once, against a hash of the same length, and checks expiry, for an unknown id, a wrong secret, a disabled or expired key', async () => {
+  const sameWorkTitle =
+    'compares once, against a hash of the same length, and checks expiry, ' +
+    'for an unknown id, a wrong secret, a disabled or expired key';
+  it(sameWorkTitle, async () => {
     const cases = [
       bearer('UNKNOWNIDxxx', WRONG),
       bearer('UNKNOWNIDxxx', SECRET),

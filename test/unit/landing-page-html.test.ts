@@ -148,7 +148,8 @@ describe('landing page HTML', () => {
       const html = await validInvitePage(invite(), { apps: DEFAULT_APPS });
       assert.ok(
         html.includes(
-          'href="https://play.google.com/store/apps/details?id=eu.siacs.conversations&amp;referrer=xmpp%3Aexample.com%3Fregister%3Bpreauth%3DlGmyJgq3YNw1XuKEm2a7sNjd"',
+          'href="https://play.google.com/store/apps/details?id=eu.siacs.conversations' +
+            '&amp;referrer=xmpp%3Aexample.com%3Fregister%3Bpreauth%3DlGmyJgq3YNw1XuKEm2a7sNjd"',
         ),
         'Conversations gets the invite through the install referrer, as mod_register_apps links it',
       );

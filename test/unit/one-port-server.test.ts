@@ -140,7 +140,8 @@ describe('one-port server: deadlines and limits (issue 13 §2)', function () {
     const socket = await connect();
     const text = received(socket);
     socket.write(
-      'POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho',
+      'POST /invites.v1.InviteService/CreateInvite HTTP/1.1\r\n' +
+        'Host: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ho',
     );
     const took = await closedWithin(socket, 3000, started);
     assert.match(text(), /^HTTP\/1\.1 408 Request Timeout/);

@@ -24,7 +24,8 @@ const sinceFlag = Flags.custom<Date>({
 export default class AuditList extends AdminCommand {
   static override summary = 'List what was done to keys and invites, and by whom, newest first.';
   static override description =
-    'Key created, deleted, disabled, enabled, rotated; invite created, revoked, redeemed; each with its time (UTC), its actor (admin, or key:ID for an API key) and host.';
+    'Key created, deleted, disabled, enabled, rotated; invite created, revoked, redeemed; ' +
+    'each with its time (UTC), its actor (admin, or key:ID for an API key) and host.';
   static override examples = [
     { description: 'The last day on every host:', command: '<%= config.bin %> <%= command.id %> --since 24h' },
     {

@@ -15,9 +15,12 @@ const ttlFlag = Flags.custom<number>({
 
 export default class InvitesCreate extends AdminCommand {
   static override summary = 'Create an invite on a host and print its landing page URL.';
-  static override description = `Prints the URL of the invite's landing page alone on stdout, so a script can capture it; the page shows the invite as a link and a QR code. With --json, prints the whole invite.
-
-Without flags the invite is single-use and lasts the host's invite lifetime. The server refuses (exit code 6) a --ttl over the host's maximum rather than shortening it.`;
+  static override description = [
+    "Prints the URL of the invite's landing page alone on stdout, so a script can capture it; " +
+      'the page shows the invite as a link and a QR code. With --json, prints the whole invite.',
+    "Without flags the invite is single-use and lasts the host's invite lifetime. " +
+      "The server refuses (exit code 6) a --ttl over the host's maximum rather than shortening it.",
+  ].join('\n\n');
   static override examples = [
     { description: 'A single-use invite:', command: '<%= config.bin %> <%= command.id %> example.com' },
     {

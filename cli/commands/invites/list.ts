@@ -16,7 +16,9 @@ const PAGE_SIZE = 200;
 export default class InvitesList extends AdminCommand {
   static override summary = "List a host's invites, newest first.";
   static override description =
-    "Shows each invite's TOKEN, KIND (register, reset or roster), STATUS, USES (used/allowed), EXPIRES (UTC), FOR (the only username it registers or resets), INVITER (the local user who made it), ACCOUNTS (registered with it), SOURCE (the key that made it, or admin) and NOTE. --json adds the roles, groups, links and when each account used the invite.";
+    "Shows each invite's TOKEN, KIND (register, reset or roster), STATUS, USES (used/allowed), EXPIRES (UTC), " +
+    'FOR (the only username it registers or resets), INVITER (the local user who made it), ACCOUNTS (registered with it), ' +
+    'SOURCE (the key that made it, or admin) and NOTE. --json adds the roles, groups, links and when each account used the invite.';
   static override examples = [
     { description: 'All invites of example.com:', command: '<%= config.bin %> <%= command.id %> example.com' },
     { description: 'Only those that can still be used:', command: '<%= config.bin %> <%= command.id %> example.com --status valid' },
@@ -27,7 +29,8 @@ export default class InvitesList extends AdminCommand {
     {
       description: 'Which accounts each invite registered, for a script:',
       command:
-        '<%= config.bin %> <%= command.id %> example.com --json | jq -r \'.invites[] | .token + " " + (.redemptions | map(.account) | join(","))\'',
+        '<%= config.bin %> <%= command.id %> example.com --json | ' +
+        'jq -r \'.invites[] | .token + " " + (.redemptions | map(.account) | join(","))\'',
     },
   ];
   static override args = {

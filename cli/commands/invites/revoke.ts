@@ -7,7 +7,9 @@ import { inviteJson, tokenFromArgument, type InviteJson } from '../../invite-out
 export default class InvitesRevoke extends AdminCommand {
   static override summary = 'Revoke an invite: it can never be used again.';
   static override description =
-    'Accounts it already registered stay. Revoking an invite twice is fine; an unknown token (or one of another host) is an error ("invite not found", exit code 1). TOKEN may also be the landing page URL or the xmpp: link.';
+    'Accounts it already registered stay. Revoking an invite twice is fine; ' +
+    'an unknown token (or one of another host) is an error ("invite not found", exit code 1). ' +
+    'TOKEN may also be the landing page URL or the xmpp: link.';
   static override examples = [
     {
       description: 'Revoke the invite whose token invites:list shows:',

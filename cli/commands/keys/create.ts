@@ -20,9 +20,12 @@ const expiresInFlag = Flags.custom<number>({
 
 export default class KeysCreate extends AdminCommand {
   static override summary = 'Create an API key for a host and print it (ID/SECRET).';
-  static override description = `Prints the new key, ID/SECRET, alone on stdout, so a script can capture it. The secret is shown only this once: the server stores only its hash.
-
-Give the key to whatever creates invites, e.g. GET /invites_api?key=ID/SECRET. Put quotes around a NAME with spaces: extra words are an error.`;
+  static override description = [
+    'Prints the new key, ID/SECRET, alone on stdout, so a script can capture it. ' +
+      'The secret is shown only this once: the server stores only its hash.',
+    'Give the key to whatever creates invites, e.g. GET /invites_api?key=ID/SECRET. ' +
+      'Put quotes around a NAME with spaces: extra words are an error.',
+  ].join('\n\n');
   static override examples = [
     {
       description: 'Create a key and keep it in a shell variable:',

@@ -10,7 +10,8 @@ export interface DeletedKeyJson {
 export default class KeysDelete extends AdminCommand {
   static override summary = 'Delete (revoke) an API key.';
   static override description =
-    'The key stops creating invites at once. Invites it already created stay valid. An unknown ID is an error ("key not found", exit code 1).';
+    'The key stops creating invites at once. Invites it already created stay valid. ' +
+    'An unknown ID is an error ("key not found", exit code 1).';
   static override examples = [
     {
       description: 'Delete the key whose ID keys:list shows as Ab3dEf6hIj9k:',

@@ -7,7 +7,9 @@ import { keyJson, type KeyJson } from '../../key-output.js';
 export default class KeysDisable extends AdminCommand {
   static override summary = 'Disable an API key without deleting it.';
   static override description =
-    'The key is refused like an unknown one (401) until keys:enable: at once on the server that handles the command, within a second on every other. Its invites stay valid; its id, name, limits and history are kept.';
+    'The key is refused like an unknown one (401) until keys:enable: ' +
+    'at once on the server that handles the command, within a second on every other. ' +
+    'Its invites stay valid; its id, name, limits and history are kept.';
   static override examples = [
     { description: 'Stop the key Ab3dEf6hIj9k for now:', command: '<%= config.bin %> <%= command.id %> example.com Ab3dEf6hIj9k' },
   ];

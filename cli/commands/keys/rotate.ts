@@ -7,7 +7,10 @@ import type { CreatedKeyJson } from './create.js';
 
 export default class KeysRotate extends AdminCommand {
   static override summary = 'Give an API key a new secret and print the new key (ID/SECRET).';
-  static override description = `Prints the new key, ID/SECRET, alone on stdout; the ID stays the same. The old secret stops working at once on the server that handles the command, within a second on every other. The new secret is shown only this once.`;
+  static override description =
+    'Prints the new key, ID/SECRET, alone on stdout; the ID stays the same. ' +
+    'The old secret stops working at once on the server that handles the command, within a second on every other. ' +
+    'The new secret is shown only this once.';
   static override examples = [
     {
       description: 'Replace a leaked key and keep the new one in a shell variable:',

@@ -48,14 +48,16 @@ const KIND_TEXT: Record<
     title: ({ host }) => `Invite to ${host}`,
     heading: ({ host }) => `You are invited to join ${host}`,
     lead: ({ host }) =>
-      `This invite lets you create a chat account on <strong>${host}</strong>, part of XMPP, the open network of chat servers: your friends can be on any of them.`,
+      `This invite lets you create a chat account on <strong>${host}</strong>, ` +
+      `part of XMPP, the open network of chat servers: your friends can be on any of them.`,
     signUp: () => true,
   },
   roster: {
     title: ({ host, inviter }) => `${inviter} invites you to chat on ${host}`,
     heading: ({ host, inviter }) => `${inviter} invites you to chat on ${host}`,
     lead: ({ host, inviter }) =>
-      `Open this invite in your chat app to add <strong>${inviter}@${host}</strong> to your contacts. XMPP is the open network of chat servers: your account can be on any of them.`,
+      `Open this invite in your chat app to add <strong>${inviter}@${host}</strong> to your contacts. ` +
+      `XMPP is the open network of chat servers: your account can be on any of them.`,
     signUp: (invite) => invite.allowRegistration,
   },
   password_reset: {
@@ -78,7 +80,14 @@ const GROUPS: readonly { id: Exclude<VisitorPlatform, undefined> | 'web'; title:
 ];
 
 /** A speech bubble, drawn here: the page loads no images. */
-const BUBBLE = `<svg viewBox="0 0 48 48" aria-hidden="true" focusable="false"><rect width="48" height="48" rx="12" fill="#0b57d0"/><path d="M13 15h22a3 3 0 0 1 3 3v11a3 3 0 0 1-3 3H22l-7 6v-6h-2a3 3 0 0 1-3-3V18a3 3 0 0 1 3-3z" fill="#fff"/><circle cx="18" cy="23.5" r="2" fill="#0b57d0"/><circle cx="24" cy="23.5" r="2" fill="#0b57d0"/><circle cx="30" cy="23.5" r="2" fill="#0b57d0"/></svg>`;
+const BUBBLE =
+  '<svg viewBox="0 0 48 48" aria-hidden="true" focusable="false">' +
+  '<rect width="48" height="48" rx="12" fill="#0b57d0"/>' +
+  '<path d="M13 15h22a3 3 0 0 1 3 3v11a3 3 0 0 1-3 3H22l-7 6v-6h-2a3 3 0 0 1-3-3V18a3 3 0 0 1 3-3z" fill="#fff"/>' +
+  '<circle cx="18" cy="23.5" r="2" fill="#0b57d0"/>' +
+  '<circle cx="24" cy="23.5" r="2" fill="#0b57d0"/>' +
+  '<circle cx="30" cy="23.5" r="2" fill="#0b57d0"/>' +
+  '</svg>';
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -189,7 +198,8 @@ ${webPart}<ol class="steps">
 function openSection(uri: string, options: LandingPageOptions, browserAction: string | undefined): string {
   const web = browserAction && options.webRegistrationUrl;
   const webPart = web
-    ? `<p class="or">or:</p>\n<p class="actions"><a class="button secondary" id="sign-up-web" href="${escapeHtml(web)}">${escapeHtml(browserAction)}</a></p>\n`
+    ? `<p class="or">or:</p>\n` +
+      `<p class="actions"><a class="button secondary" id="sign-up-web" href="${escapeHtml(web)}">${escapeHtml(browserAction)}</a></p>\n`
     : '';
   return `<section class="card start" aria-labelledby="start-heading">
 <h2 id="start-heading">Get started</h2>
@@ -256,6 +266,7 @@ export function notFoundPage(): string {
 export function errorPage(): string {
   return page(
     'Something went wrong',
-    `<div class="card">\n<h1>Something went wrong</h1>\n<p>The invite could not be looked up just now. Please try again in a moment.</p>\n</div>`,
+    `<div class="card">\n<h1>Something went wrong</h1>\n` +
+      `<p>The invite could not be looked up just now. Please try again in a moment.</p>\n</div>`,
   );
 }
