@@ -14,11 +14,6 @@ export default tseslint.config(
     },
   },
   {
-    // folded by the coordinator after the noscan branch
-    files: ['bench/run-bench.ts', 'server/store/**'],
-    rules: { 'max-len': 'off' },
-  },
-  {
     // The bin/ launchers are plain Node ESM.
     files: ['**/*.js'],
     languageOptions: { globals: { URL: 'readonly', process: 'readonly', console: 'readonly' } },

@@ -166,7 +166,8 @@ async function main() {
     const grpcClient = (await haveH2load()) ? 'h2load' : 'connect-node';
     if (grpcClient !== 'h2load')
       console.log(
-        'h2load not found (Debian: apt install nghttp2-client): gRPC is driven by the connect-node client, which takes about as much CPU as the server\n',
+        'h2load not found (Debian: apt install nghttp2-client): gRPC is driven by the connect-node client, ' +
+          'which takes about as much CPU as the server\n',
       );
 
     /**
@@ -200,7 +201,8 @@ async function main() {
       const row: Row = { name, concurrency, client, ...result, baseline: b, ratio: b ? result.rps / b : undefined };
       rows.push(row);
       console.log(
-        `${name.padEnd(40)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
+        `${name.padEnd(40)} c=${String(concurrency).padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s  ` +
+          `p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  errors ${result.errors}` +
           (row.ratio !== undefined ? `  ${row.ratio.toFixed(2)}× baseline` : ''),
       );
       return row;
@@ -357,7 +359,8 @@ async function main() {
       const ratio = filled.rps / empty.rps;
       const runs = (results: LoadResult[]) => results.map((r) => r.rps.toFixed(0)).join(', ');
       console.log(
-        `  → ${path} with ${fullLabel} / empty collection: ${ratio.toFixed(2)} (the runs: ${runs(emptyRuns)} empty; ${runs(fullRuns)} with ${fullLabel})`,
+        `  → ${path} with ${fullLabel} / empty collection: ${ratio.toFixed(2)} ` +
+          `(the runs: ${runs(emptyRuns)} empty; ${runs(fullRuns)} with ${fullLabel})`,
       );
       return ratio;
     };
