@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { packageRoot } from '../../server/app/package-root.js';
+import { codeBlocks, section, shellCommands } from '../support/markdown.js';
+import { runProgram } from '../support/run-program.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const ROOT = packageRoot();
@@ -15,21 +15,11 @@ const VENV = join(PYTHON_DIR, '.venv');
 const VENV_PYTHON = join(VENV, 'bin/python');
 const REQUIREMENTS = join(PYTHON_DIR, 'requirements.txt');
 const INSTALLED_STAMP = join(VENV, 'requirements.installed');
+// The generate command's arguments as docs/rpc-api.md gives them (the test writes to a temp dir instead).
+const GENERATE_ARGS = '-I proto --python_out=clients/python/gen --grpc_python_out=clients/python/gen proto/invites/v1/*.proto';
 
-async function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)(file, args, {
-      cwd: options.cwd ?? ROOT,
-      env: options.env ?? process.env,
-      timeout: 600_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
-    throw new Error(`${file} ${args.join(' ')} failed (${e.code ?? 'exit'}): ${e.stderr || e.stdout || e.message}`);
-  }
-}
+const run = (file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) =>
+  runProgram(file, args, { cwd: options.cwd ?? ROOT, env: options.env, timeoutMs: 600_000 });
 
 /** A virtualenv with grpcio-tools; fails (never skips) when Python or its venv module is missing. */
 async function ensureVenv(): Promise<void> {
@@ -49,21 +39,13 @@ describe('a Python client generated from proto/ with grpcio-tools', function () 
     this.timeout(600_000);
     await ensureVenv();
     stubs = await mkdtemp(join(tmpdir(), 'invites-python-stubs-'));
-    const wellKnown = (
-      await run(VENV_PYTHON, ['-c', 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))'])
-    ).trim();
-    const protos = (await readdir(join(ROOT, 'proto/invites/v1'))).filter((f) => f.endsWith('.proto')).map((f) => `invites/v1/${f}`);
-    await run(VENV_PYTHON, [
-      '-m',
-      'grpc_tools.protoc',
-      '-I',
-      join(ROOT, 'proto'),
-      '-I',
-      wellKnown,
-      `--python_out=${stubs}`,
-      `--grpc_python_out=${stubs}`,
-      ...protos,
-    ]);
+    // The command docs/rpc-api.md gives, writing to a temp dir instead of clients/python/gen, the glob
+    // expanded as a shell would (the module adds the well-known protos' include path itself).
+    const protos = (await readdir(join(ROOT, 'proto/invites/v1'))).filter((f) => f.endsWith('.proto')).map((f) => `proto/invites/v1/${f}`);
+    const args = GENERATE_ARGS.replaceAll('clients/python/gen', stubs)
+      .split(' ')
+      .flatMap((arg) => (arg === 'proto/invites/v1/*.proto' ? protos : [arg]));
+    await run(VENV_PYTHON, ['-m', 'grpc_tools.protoc', ...args]);
     server = await startTestServer();
   });
   after(async () => {
@@ -95,5 +77,19 @@ describe('a Python client generated from proto/ with grpcio-tools', function () 
     const invite = await db.collection('invites').findOne({ _id: result.token });
     assert.equal(invite?.keyId, result.key_id, 'the invite is in the database, made with the new key');
     assert.ok(await db.collection('keys').findOne({ _id: result.key_id }), 'the key is in the database');
+  });
+
+  it('is what docs/rpc-api.md tells a Python user to run', async () => {
+    const commands = codeBlocks(section(await readFile(join(ROOT, 'docs/rpc-api.md'), 'utf8'), 'Clients in other languages')).flatMap(
+      shellCommands,
+    );
+    assert.ok(
+      commands.some((c) => c.endsWith(`python3 -m grpc_tools.protoc ${GENERATE_ARGS}`)),
+      `the docs show "python3 -m grpc_tools.protoc ${GENERATE_ARGS}"`,
+    );
+    assert.ok(
+      commands.some((c) => c.includes('python3 test/python/create_invite.py')),
+      'the docs show how to run the script',
+    );
   });
 });
