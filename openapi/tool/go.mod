@@ -3,6 +3,8 @@ module invites/openapi-tool
 
 go 1.25.0
 
+require github.com/sudorandom/protoc-gen-connect-openapi v0.25.0
+
 require (
 	buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go v1.36.11-20251209175733-2a1774d88802.1 // indirect
 	buf.build/go/protovalidate v1.0.0 // indirect
@@ -19,7 +21,6 @@ require (
 	github.com/pb33f/libopenapi v0.33.1 // indirect
 	github.com/pb33f/ordered-map/v2 v2.3.0 // indirect
 	github.com/stoewer/go-strcase v1.3.1 // indirect
-	github.com/sudorandom/protoc-gen-connect-openapi v0.25.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.4 // indirect
 	go.yaml.in/yaml/v4 v4.0.0-rc.4 // indirect
 	golang.org/x/exp v0.0.0-20250620022241-b7579e27df2b // indirect
