@@ -9,6 +9,7 @@ import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
 import { invitesApiRoute } from '../transport/http/invites-api-route.js';
 import { landingPageRoute } from '../transport/http/landing-page-route.js';
 import { metricsRoute } from '../transport/http/metrics-route.js';
+import { openApiRoute } from '../transport/http/openapi-route.js';
 import type { PlainRoute } from '../transport/http/plain-route.js';
 import { plainRoutes } from '../transport/http/plain-routes.js';
 import { probeRoutes } from '../transport/http/probe-routes.js';
@@ -24,6 +25,7 @@ import { rpcRequestGuard } from '../transport/rpc/rpc-request-guard.js';
 import type { Services } from './build-services.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { readOpenApiDocument } from './openapi-document.js';
 import { observeRequests } from './request-observer.js';
 
 /** The services this server exists for: what reflection lists and gRPC health reports on, besides "". */
@@ -75,6 +77,7 @@ function plainRouteList(deps: ServerComposition, facts: RequestFactsTable, onUne
     landingPageRoute({ invites: services.invites, hosts: deps.config.hosts, onUnexpected }),
     ...probeRoutes({ monitor: deps.monitor, version: deps.version, startedAt: deps.now(), now: deps.now }),
     ...(deps.config.metricsEnabled ? [metricsRoute(render)] : []),
+    openApiRoute(readOpenApiDocument()),
   ];
 }
 
