@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+import { createInvitesClient } from '../../client/index.js';
+import { launchChromium } from '../support/chromium.js';
 import { PROJECT_DIR } from '../support/server-process.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -82,6 +87,22 @@ export function typesOnly(): void {
     void code;
   }
 }
+`;
+
+/**
+ * A web page's script in the same project, bundled for the browser: Connect (JSON) with the key
+ * creates an invite, gRPC-Web without a credential reads it back.
+ */
+const PAGE_SCRIPT = `import { Code, createInvitesClient, isInvitesError } from 'invites/client/web';
+
+window.createAndRead = async (baseUrl, fullKey) => {
+  const dashboard = createInvitesClient({ baseUrl, credential: fullKey });
+  const { invite } = await dashboard.invites.createInvite({ note: 'from a web page' });
+  const landing = createInvitesClient({ baseUrl, transport: 'grpc-web' });
+  const { invite: view } = await landing.invites.getInvite({ token: invite.token });
+  const missing = await landing.invites.getInvite({ token: 'no-such-token' }).catch((err) => err);
+  return { token: invite.token, host: view.host, notFound: isInvitesError(missing, Code.NotFound) };
+};
 `;
 
 /** The scratch project's tsconfig: strict, NodeNext, and the declarations of its packages checked too. */
@@ -189,21 +210,67 @@ describe('the npm package, installed by another project', function () {
     assert.match(JSON.stringify(doc), new RegExp(String(result.keyId)), 'made with the new key');
   });
 
-  it('installs a working invitesctl, which lists that key', async () => {
-    const cli = await run(scratch, join(scratch, 'node_modules/.bin/invitesctl'), [
-      'keys:list',
-      'localhost',
-      '--url',
-      server.url,
-      '--admin-token',
-      server.adminToken,
-      '--json',
-    ]);
-    assert.equal(cli.code, 0, `invitesctl failed:\n${cli.out}\n${cli.err}`);
-    const listed = JSON.parse(cli.out) as { keys: Array<{ name: string }> };
+  it('bundles invites/client/web for a browser, where a page on another origin creates and reads an invite', async () => {
+    await writeFile(join(scratch, 'page.js'), PAGE_SCRIPT);
+    // platform "browser": a Node built-in anywhere under the web entry fails the bundle.
+    const bundle = await build({ entryPoints: [join(scratch, 'page.js')], bundle: true, format: 'esm', platform: 'browser', write: false });
+    const js = bundle.outputFiles[0]!.text;
+    const { fullKey } = await createInvitesClient({ baseUrl: server.url, credential: server.adminToken }).keys.createKey({
+      host: 'localhost',
+      name: 'web page',
+    });
+    const site = http.createServer((req, res) => {
+      if (req.url === '/page.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      } else {
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html><title>dashboard</title><script type="module" src="/page.js"></script>');
+      }
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      await page.waitForFunction(() => 'createAndRead' in window);
+      const result = await page.evaluate(
+        ([baseUrl, key]) =>
+          (window as unknown as { createAndRead(u: string, k: string): Promise<Record<string, unknown>> }).createAndRead(baseUrl!, key!),
+        [server.url, fullKey],
+      );
+      assert.equal(result.host, 'localhost');
+      assert.equal(result.notFound, true, 'an unknown token is Code.NotFound in the browser too');
+      const doc = await server.database.client
+        .db(server.database.name)
+        .collection('invites')
+        .findOne({ _id: String(result.token) as never });
+      assert.equal(doc?.note, 'from a web page', 'the invite the page created is stored');
+    } finally {
+      await browser.close();
+      await new Promise((resolve) => site.close(resolve));
+    }
+  });
+
+  it('installs a working invitesctl, which creates a key and lists it', async () => {
+    const invitesctl = (...args: string[]) =>
+      run(scratch, join(scratch, 'node_modules/.bin/invitesctl'), [
+        ...args,
+        '--url',
+        server.url,
+        '--admin-token',
+        server.adminToken,
+        '--json',
+      ]);
+    const created = await invitesctl('keys:create', 'localhost', 'from the packed cli');
+    assert.equal(created.code, 0, `invitesctl keys:create failed:\n${created.out}\n${created.err}`);
+    const { id } = JSON.parse(created.out) as { id: string };
+    const listed = await invitesctl('keys:list', 'localhost');
+    assert.equal(listed.code, 0, `invitesctl keys:list failed:\n${listed.out}\n${listed.err}`);
+    const keys = (JSON.parse(listed.out) as { keys: Array<{ id: string; name: string }> }).keys;
     assert.deepEqual(
-      listed.keys.map((k) => k.name),
-      ['scratch project'],
+      keys.filter((k) => k.id === id).map((k) => k.name),
+      ['from the packed cli'],
     );
   });
 });
