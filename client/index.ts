@@ -1,15 +1,10 @@
 // invites/client: a typed client of an invites server for Node (connect-node). The browser
 // entry is invites/client/web; both export the same messages, services and errors.
-import type { Interceptor, Transport } from '@connectrpc/connect';
+import type { Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
-import { bearerCredential } from './bearer-credential.js';
-import { defaultTimeout, invitesClientOver, type InvitesClient, type InvitesClientBaseOptions } from './invites-client.js';
+import { commonTransportOptions, invitesClientOver, type InvitesClient, type InvitesClientBaseOptions } from './invites-client.js';
 
-export * from './generated.js';
-export * from './time-fields.js';
-export { Code, ConnectError, isInvitesError } from './invites-error.js';
-export { bearerCredential } from './bearer-credential.js';
-export { DEFAULT_TIMEOUT_MS, type InvitesClient, type InvitesClientBaseOptions } from './invites-client.js';
+export * from './entry-exports.js';
 
 /** The protocol and HTTP version; gRPC needs HTTP/2 (h2c on an http:// URL, ALPN on https://). */
 export type NodeProtocolOptions =
@@ -33,8 +28,7 @@ export function createInvitesClient(options: InvitesClientOptions): InvitesClien
 /** The transport createInvitesClient uses, for the generated services or a client of your own. */
 export function createInvitesTransport(options: InvitesClientOptions): Transport {
   const protocol = options.transport ?? 'connect';
-  const interceptors: Interceptor[] = [...bearerCredential(options.credential), ...(options.interceptors ?? [])];
-  const common = { baseUrl: options.baseUrl, interceptors, defaultTimeoutMs: defaultTimeout(options.timeoutMs) };
+  const common = commonTransportOptions(options);
   switch (protocol) {
     case 'grpc':
       // Checked at run time too: a JavaScript caller gets no type error for 1.1.

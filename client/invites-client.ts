@@ -1,6 +1,7 @@
 import { createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
 import { InviteService } from '../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../gen/invites/v1/key_admin_pb.js';
+import { bearerCredential } from './bearer-credential.js';
 
 /** A ready client of one invites server: both services over one transport and one credential. */
 export interface InvitesClient {
@@ -29,10 +30,19 @@ export interface InvitesClientBaseOptions {
 /** A call with no deadline can hang a script forever on a stuck server; invites calls are small. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** The deadline a transport gets from `timeoutMs` (undefined: none). */
-export function defaultTimeout(timeoutMs: number | undefined): number | undefined {
-  if (timeoutMs === undefined) return DEFAULT_TIMEOUT_MS;
-  return timeoutMs > 0 ? timeoutMs : undefined;
+/** The options every transport takes, Node's or the browser's: URL, credential and deadline. */
+export function commonTransportOptions(options: InvitesClientBaseOptions): {
+  baseUrl: string;
+  interceptors: Interceptor[];
+  defaultTimeoutMs: number | undefined;
+} {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return {
+    baseUrl: options.baseUrl,
+    interceptors: [...bearerCredential(options.credential), ...(options.interceptors ?? [])],
+    // connect aborts at once on a deadline <= 0; here 0 means none.
+    defaultTimeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
+  };
 }
 
 export function invitesClientOver(transport: Transport): InvitesClient {

@@ -1,15 +1,10 @@
 // invites/client/web: the same client for a browser (connect-web over fetch). Browsers cannot
 // speak gRPC itself; Connect and gRPC-Web both work, the server answers CORS for any origin.
-import type { Interceptor, Transport } from '@connectrpc/connect';
+import type { Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-web';
-import { bearerCredential } from './bearer-credential.js';
-import { defaultTimeout, invitesClientOver, type InvitesClient, type InvitesClientBaseOptions } from './invites-client.js';
+import { commonTransportOptions, invitesClientOver, type InvitesClient, type InvitesClientBaseOptions } from './invites-client.js';
 
-export * from './generated.js';
-export * from './time-fields.js';
-export { Code, ConnectError, isInvitesError } from './invites-error.js';
-export { bearerCredential } from './bearer-credential.js';
-export { DEFAULT_TIMEOUT_MS, type InvitesClient, type InvitesClientBaseOptions } from './invites-client.js';
+export * from './entry-exports.js';
 
 export interface InvitesClientOptions extends InvitesClientBaseOptions {
   /** Connect (default; JSON bodies unless useBinaryFormat) or gRPC-Web. */
@@ -31,8 +26,7 @@ export function createInvitesClient(options: InvitesClientOptions): InvitesClien
 /** The transport createInvitesClient uses, for the generated services or a client of your own. */
 export function createInvitesTransport(options: InvitesClientOptions): Transport {
   const protocol = options.transport ?? 'connect';
-  const interceptors: Interceptor[] = [...bearerCredential(options.credential), ...(options.interceptors ?? [])];
-  const common = { baseUrl: options.baseUrl, interceptors, defaultTimeoutMs: defaultTimeout(options.timeoutMs) };
+  const common = commonTransportOptions(options);
   switch (protocol) {
     case 'grpc-web':
       return createGrpcWebTransport(common);
