@@ -1,8 +1,7 @@
 import { Flags, type Interfaces } from '@oclif/core';
 import { resolveAdminToken } from './admin-token.js';
 import { InvitesCommand } from './base-command.js';
-import { createInviteServiceClient, type InviteServiceClient } from './invite-service-client.js';
-import { createKeyAdminClient, type KeyAdminClient } from './key-admin-client.js';
+import { createInvitesClient, type InvitesClient } from '../client/index.js';
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
 
@@ -51,17 +50,22 @@ export abstract class AdminCommand extends InvitesCommand {
   static override baseFlags = connectionFlags;
 
   /** The KeyAdmin client for these flags; reads the token file when no token is given. */
-  protected async connectKeyAdmin(flags: ConnectionFlags): Promise<KeyAdminClient> {
-    return createKeyAdminClient(flags.url, await this.adminToken(flags));
+  protected async connectKeyAdmin(flags: ConnectionFlags): Promise<InvitesClient['keys']> {
+    return (await this.connect(flags)).keys;
   }
 
   /** The InviteService client for these flags, with the admin token. */
-  protected async connectInvites(flags: ConnectionFlags): Promise<InviteServiceClient> {
-    return createInviteServiceClient(flags.url, await this.adminToken(flags));
+  protected async connectInvites(flags: ConnectionFlags): Promise<InvitesClient['invites']> {
+    return (await this.connect(flags)).invites;
   }
 
-  private async adminToken(flags: ConnectionFlags): Promise<string> {
+  /**
+   * The same client a TypeScript user gets from invites/client: Connect over HTTP/1.1 (the
+   * default), which works through any proxy and opens no session that would keep the CLI alive.
+   */
+  private async connect(flags: ConnectionFlags): Promise<InvitesClient> {
     this.serverUrl = flags.url;
-    return resolveAdminToken(flags['admin-token'], flags['data-dir']);
+    const credential = await resolveAdminToken(flags['admin-token'], flags['data-dir']);
+    return createInvitesClient({ baseUrl: flags.url, credential });
   }
 }

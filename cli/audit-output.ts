@@ -1,5 +1,4 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { AuditAction, type AuditEvent } from '../gen/invites/v1/audit_pb.js';
+import { AuditAction, timestampDate, type AuditEvent } from '../client/index.js';
 import { readableUtc, table } from './key-output.js';
 
 /** An audit event as the --json output shows it. Field names are part of the CLI's interface. */

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError } from '../client/index.js';
 import { ExitCode } from './exit-codes.js';
 
 /**

@@ -1,5 +1,4 @@
-import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { InviteStatus, InviteType, type Invite } from '../gen/invites/v1/invite_pb.js';
+import { InviteStatus, InviteType, timestampDate, type Invite, type Timestamp } from '../client/index.js';
 import { escapeUnsafeCharacters } from '../server/domain/unsafe-characters.js';
 
 export const STATUS_NAMES = ['valid', 'expired', 'used_up', 'revoked'] as const;

@@ -1,5 +1,4 @@
-import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import type { ApiKey } from '../gen/invites/v1/key_admin_pb.js';
+import { timestampDate, type ApiKey, type Timestamp } from '../client/index.js';
 import { escapeUnsafeCharacters } from '../server/domain/unsafe-characters.js';
 
 const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);

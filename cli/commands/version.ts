@@ -1,4 +1,4 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError } from '../../client/index.js';
 import { InvitesCommand } from '../base-command.js';
 import { CliFailure } from '../cli-failure.js';
 import { ExitCode } from '../exit-codes.js';

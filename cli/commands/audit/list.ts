@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { timestampFromDate } from '../../../client/index.js';
 import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { auditEventJson, auditTable, type AuditEventJson } from '../../audit-output.js';
 import { AdminCommand } from '../../admin-command.js';
