@@ -39,25 +39,31 @@ export interface BuildServicesOptions {
   onBackgroundError: (err: unknown) => void;
 }
 
-/** The services of one server instance over a store, with their background counters. */
-export function buildServices(options: BuildServicesOptions): Services {
-  const { store, config, now } = options;
+/** The counters shared with the other instances through the database: key use and rate limits. */
+function startCounters({ store, config, now, instanceId, onBackgroundError }: BuildServicesOptions) {
   const usage = startUsageRecorder({
     store: store.keyUsage,
-    instanceId: options.instanceId,
+    instanceId,
     flushIntervalMs: config.usageFlushMs,
-    onError: options.onBackgroundError,
+    onError: onBackgroundError,
   });
   const rateLimiter = startSharedRateLimiter({
     store: store.rateCounters,
-    instanceId: options.instanceId,
+    instanceId,
     windowMs: 60_000,
     syncIntervalMs: config.rateLimitSyncMs,
     readAllOfKinds: [KEY_RATE_KIND],
     maxScopes: 100_000,
     now: () => now().getTime(),
-    onError: options.onBackgroundError,
+    onError: onBackgroundError,
   });
+  return { usage, rateLimiter };
+}
+
+/** The services of one server instance over a store, with their background counters. */
+export function buildServices(options: BuildServicesOptions): Services {
+  const { store, config, now } = options;
+  const { usage, rateLimiter } = startCounters(options);
   const authFailureGuard = createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute });
   const onAccepted = () => authFailureGuard.credentialAccepted();
   const keyLookup = createCachedKeyLookup(store.keys);

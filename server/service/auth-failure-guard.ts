@@ -35,16 +35,33 @@ interface InFlight {
   waiters: Array<() => void>;
 }
 
+const tooManyRefused = (retryAfterSeconds: number) =>
+  new DomainError(
+    'resource_exhausted',
+    `too many refused credentials from your address: try again in ${retryAfterSeconds} s`,
+    retryAfterSeconds,
+  );
+
+/** Takes one place in `entry`; giving it back (once) wakes the waiters, after `forgetIfIdle`. */
+function occupy(entry: InFlight, forgetIfIdle: () => void): { release(): void } {
+  entry.count++;
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      entry.count--;
+      // Everyone waiting looks again: one may take this place, the others wait or are refused.
+      const waiters = entry.waiters.splice(0);
+      forgetIfIdle();
+      for (const wake of waiters) wake();
+    },
+  };
+}
+
 export function createAuthFailureGuard(deps: { limiter: SharedRateLimiter; failuresPerMinute: number }): AuthFailureGuard {
   const inFlight = new Map<string, InFlight>();
   const current = new AsyncLocalStorage<{ release(): void }>();
-
-  const refuse = (retryAfterSeconds: number) =>
-    new DomainError(
-      'resource_exhausted',
-      `too many refused credentials from your address: try again in ${retryAfterSeconds} s`,
-      retryAfterSeconds,
-    );
 
   const forgetIfIdle = (scope: string) => {
     const entry = inFlight.get(scope);
@@ -57,24 +74,12 @@ export function createAuthFailureGuard(deps: { limiter: SharedRateLimiter; failu
       const refused = deps.limiter.check(ADDRESS_RATE_KIND, scope, deps.failuresPerMinute);
       if (!refused.allowed) {
         forgetIfIdle(scope);
-        throw refuse(refused.retryAfterSeconds);
+        throw tooManyRefused(refused.retryAfterSeconds);
       }
       const entry = inFlight.get(scope) ?? { count: 0, waiters: [] };
       if (deps.limiter.check(ADDRESS_RATE_KIND, scope, deps.failuresPerMinute - entry.count).allowed) {
-        entry.count++;
         inFlight.set(scope, entry);
-        let held = true;
-        return {
-          release() {
-            if (!held) return;
-            held = false;
-            entry.count--;
-            // Everyone waiting looks again: one may take this place, the others wait or are refused.
-            const waiters = entry.waiters.splice(0);
-            forgetIfIdle(scope);
-            for (const wake of waiters) wake();
-          },
-        };
+        return occupy(entry, () => forgetIfIdle(scope));
       }
       // entry.count > 0 here (the limit was not reached without it), so a release will wake us.
       await new Promise<void>((resolve) => entry.waiters.push(resolve));

@@ -96,6 +96,24 @@ function probedSnapshot(result: ProbeResult, previous: HealthSnapshot, checkedAt
   };
 }
 
+/** A probe skipped because the last one has not come back: the database has stopped answering. */
+function stalledSnapshot(previous: HealthSnapshot, checkedAt: Date, timeoutMs: number): HealthSnapshot {
+  const problem = `the database has not answered for over ${timeoutMs} ms`;
+  return { ...previous, serving: false, databaseReachable: false, checkedAt, problem };
+}
+
+/** Before the first probe: not serving, since nothing is known yet. */
+function uncheckedSnapshot(): HealthSnapshot {
+  return {
+    serving: false,
+    databaseReachable: false,
+    checkedAt: undefined,
+    roundTripMs: undefined,
+    problem: 'not checked yet',
+    missingIndexes: [],
+  };
+}
+
 /** The open watch streams: each is woken when `serving` flips and ended when the monitor stops. */
 function createWatchers(current: () => HealthSnapshot, stopped: () => boolean) {
   const listeners = new Set<{ changed: () => void; ended: () => void }>();
@@ -131,14 +149,7 @@ function createWatchers(current: () => HealthSnapshot, stopped: () => boolean) {
 
 export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
   const now = options.now ?? (() => new Date());
-  let snapshot: HealthSnapshot = {
-    serving: false,
-    databaseReachable: false,
-    checkedAt: undefined,
-    roundTripMs: undefined,
-    problem: 'not checked yet',
-    missingIndexes: [],
-  };
+  let snapshot = uncheckedSnapshot();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const database = createDatabaseProbe(options);
@@ -158,16 +169,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   const probe = async () => {
     if (database.busy()) {
-      publish(
-        {
-          ...snapshot,
-          serving: false,
-          databaseReachable: false,
-          checkedAt: now(),
-          problem: `the database has not answered for over ${options.timeoutMs} ms`,
-        },
-        undefined,
-      );
+      publish(stalledSnapshot(snapshot, now(), options.timeoutMs), undefined);
       return;
     }
     const result = await database.run();

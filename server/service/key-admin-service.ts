@@ -122,14 +122,19 @@ async function insertNewKey(
   }
 }
 
-function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
-  const hostNamed = (host: string): HostConfig => configuredHost(deps.hosts, host);
-  const describe = (key: KeyRecord, usage?: KeyUsage): KeyDescription => ({
+/** What the admin sees of `key`: its limit with the default filled in, and its use (none if unknown). */
+function describeKey(key: KeyRecord, defaultRateLimitPerMinute: number, usage?: KeyUsage): KeyDescription {
+  return {
     ...key,
-    effectiveRateLimitPerMinute: key.rateLimitPerMinute ?? deps.defaultRateLimitPerMinute,
+    effectiveRateLimitPerMinute: key.rateLimitPerMinute ?? defaultRateLimitPerMinute,
     useCount: usage?.count ?? 0,
     lastUsedAt: usage?.lastUsedAt,
-  });
+  };
+}
+
+function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
+  const hostNamed = (host: string): HostConfig => configuredHost(deps.hosts, host);
+  const describe = (key: KeyRecord, usage?: KeyUsage) => describeKey(key, deps.defaultRateLimitPerMinute, usage);
   const describeWithUsage = async (key: KeyRecord) => describe(key, (await deps.usage.totals([key.id])).get(key.id));
   const audit = (
     action: 'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated',

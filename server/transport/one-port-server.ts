@@ -80,6 +80,36 @@ function http1Server(limits: ConnectionLimits, handler: (req: HttpRequest, res: 
   return h1;
 }
 
+/**
+ * The HTTP/2 server and its open sessions, each watched for the connection limits. A session
+ * opened while draining is closed at once. `toH2` hands it a connection.
+ */
+function http2Server(limits: ConnectionLimits, handler: (req: HttpRequest, res: HttpResponse) => void, draining: () => boolean) {
+  const h2 = http2.createServer(
+    { settings: { maxHeaderListSize: MAX_REQUEST_HEAD_BYTES, maxConcurrentStreams: limits.maxConcurrentStreams } },
+    handler,
+  );
+  const sessions = new Set<http2.ServerHttp2Session>();
+  // The socket being handed to the HTTP/2 server: it emits 'session' for it synchronously.
+  let handingOver: net.Socket | undefined;
+  h2.on('session', (session) => {
+    const socket = handingOver;
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    watchSession(session, limits, () => socket?.destroy());
+    if (draining()) session.close();
+  });
+  const toH2 = (socket: net.Socket) => {
+    handingOver = socket;
+    try {
+      h2.emit('connection', socket);
+    } finally {
+      handingOver = undefined;
+    }
+  };
+  return { sessions, toH2 };
+}
+
 /** The requests in flight: `idle` resolves once there are none (a response finished or its client left). */
 function countInFlight(handle: (req: HttpRequest, res: HttpResponse) => void) {
   let inFlight = 0;
@@ -124,6 +154,18 @@ function routeByFirstBytes(socket: net.Socket, h1: http.Server, toH2: (socket: n
   socket.on('data', route);
 }
 
+/** Starts `server` listening; rejects if it cannot (the port is taken, say). */
+async function listen(server: net.Server, port: number, host: string): Promise<net.AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as net.AddressInfo;
+}
+
 /**
  * One TCP port for HTTP/1.1 and h2c. Node's http2 server with allowHTTP1 does not serve
  * HTTP/1.1 without TLS, so each connection's first bytes decide which server gets it.
@@ -135,28 +177,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
 
   const { limits } = options;
   const h1 = http1Server(limits, handler);
-  const h2 = http2.createServer(
-    { settings: { maxHeaderListSize: MAX_REQUEST_HEAD_BYTES, maxConcurrentStreams: limits.maxConcurrentStreams } },
-    handler,
-  );
-  const sessions = new Set<http2.ServerHttp2Session>();
-  // The socket being handed to the HTTP/2 server: it emits 'session' for it synchronously.
-  let handingOver: net.Socket | undefined;
-  h2.on('session', (session) => {
-    const socket = handingOver;
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
-    watchSession(session, limits, () => socket?.destroy());
-    if (draining) session.close();
-  });
-  const toH2 = (socket: net.Socket) => {
-    handingOver = socket;
-    try {
-      h2.emit('connection', socket);
-    } finally {
-      handingOver = undefined;
-    }
-  };
+  const { sessions, toH2 } = http2Server(limits, handler, () => draining);
   const sockets = new Set<net.Socket>();
   const perAddress = connectionsPerAddress(limits.maxConnectionsPerAddress, options.unlimitedPeer);
 
@@ -168,14 +189,7 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
     routeByFirstBytes(socket, h1, toH2, limits.headersTimeoutMs);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as net.AddressInfo;
+  const address = await listen(server, options.port, options.host);
 
   return {
     port: address.port,
