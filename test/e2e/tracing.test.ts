@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { SpanKind } from '@opentelemetry/api';
@@ -180,6 +182,40 @@ describe('tracing (OpenTelemetry)', function () {
       const text = JSON.stringify([span.name, span.attributes, span.events, span.resource.attributes]);
       for (const [what, secret] of Object.entries(secrets)) assert.ok(!text.includes(secret), `span "${span.name}" holds the ${what}`);
     }
+  });
+});
+
+describe('tracing over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', function () {
+  it('sends the spans to <endpoint>/v1/traces as OTLP protobuf, flushed when the server stops', async () => {
+    const received: Array<{ method?: string; url?: string; type?: string; body: Buffer }> = [];
+    const collector = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ method: req.method, url: req.url, type: req.headers['content-type'], body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const server = await startTestServer({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'invites-traced' });
+    const caller = callerContext();
+    try {
+      await request(server.url, { path: '/healthz', headers: { traceparent: traceparent(caller) } });
+      await new Promise((r) => setTimeout(r, 50));
+      const line = server.logs.map((l) => JSON.parse(l) as RequestLine).find((l) => l.msg === 'request' && l.route === '/healthz');
+      assert.equal(line?.traceId, caller.traceId);
+    } finally {
+      await server.stop();
+      collector.closeAllConnections();
+      collector.close();
+    }
+    assert.ok(received.length > 0, 'the collector got the spans');
+    assert.deepEqual([received[0]!.method, received[0]!.url, received[0]!.type], ['POST', '/v1/traces', 'application/x-protobuf']);
+    const body = Buffer.concat(received.map((r) => r.body));
+    assert.ok(body.includes(Buffer.from(caller.traceId, 'hex')), "the caller's trace id");
+    assert.ok(body.includes(Buffer.from('GET /healthz')), 'the server span');
+    assert.ok(body.includes(Buffer.from('invites-traced')), 'the service name');
   });
 });
 
