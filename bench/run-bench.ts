@@ -6,7 +6,6 @@
 // BENCH_REQUESTS (per measurement, default 3000), BENCH_FILL (invites stored before the
 // "full collection" run, default 1000000), BENCH_REDEMPTIONS (redemptions of other invites stored
 // before the public reads' "full" run, default 200000), MONGODB_URI to use another database.
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +19,7 @@ import { KeyAdmin } from '../gen/invites/v1/key_admin_pb.js';
 import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
 import { startEmbeddedDb } from '../server/embedded/embedded-db.js';
 import { autocannonLoad } from './autocannon-load.js';
+import { medianOf, startServer } from './bench-process.js';
 import { h2loadGrpc, haveH2load } from './h2load-grpc.js';
 import { runLoad, type LoadResult } from './load.js';
 
@@ -70,52 +70,6 @@ function redemptionDocs(count: number) {
 }
 
 /** The median of the runs' rates and latencies (of an even number: the mean of the middle two); requests and errors summed. */
-function medianOf(results: LoadResult[]): LoadResult {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
-  };
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-  return {
-    requests: sum(results.map((r) => r.requests)),
-    errors: sum(results.map((r) => r.errors)),
-    seconds: sum(results.map((r) => r.seconds)),
-    rps: median(results.map((r) => r.rps)),
-    p50: median(results.map((r) => r.p50)),
-    p99: median(results.map((r) => r.p99)),
-  };
-}
-
-function startServer(env: Record<string, string>, script = './bench-server.ts') {
-  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: ['--import', 'tsx'],
-  });
-  const ask = (type: string) =>
-    new Promise<any>((resolve) => {
-      const on = (m: any) => {
-        if (m.type === type) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      child.send({ type });
-    });
-  const ready = new Promise<number>((resolve, reject) => {
-    child.on('message', (m: any) => m.type === 'ready' && resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  return {
-    ready,
-    commands: async () => (await ask('commands')).commands as number,
-    created: async () => (await ask('created')).created as number,
-    stop: () => child.send({ type: 'stop' }),
-    child,
-  };
-}
-
 async function main() {
   let uri = process.env.MONGODB_URI;
   let stopDb = async () => {};
