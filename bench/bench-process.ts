@@ -1,9 +1,44 @@
 // The benchmarks' servers, each the real app in a child process (bench-server.ts) driven over IPC,
 // and the median of repeated measurements.
 import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
+import { startEmbeddedDb } from '../server/embedded/embedded-db.js';
 import type { LoadResult } from './load.js';
 
+/** MONGODB_URI, or the embedded engine in a temporary directory (removed by `stop`). */
+export async function benchDatabase(): Promise<{ uri: string; stop: () => Promise<void> }> {
+  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {} };
+  const dir = await mkdtemp(join(os.tmpdir(), 'invites-bench-'));
+  const db = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
+  return {
+    uri: db.uri,
+    stop: async () => {
+      await db.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A bench server's environment: its database, on port 0, quiet. */
+export function benchServerEnv(uri: string, database: string, adminToken: string): Record<string, string> {
+  return {
+    MONGODB_URI: uri,
+    MONGODB_DATABASE: database,
+    INVITES_ADMIN_TOKEN: adminToken,
+    PORT: '0',
+    INVITES_BIND: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // Limits raised out of the way: the limiter still counts every request, but none is refused.
+    INVITES_KEY_RATE_LIMIT: '1000000',
+    INVITES_AUTH_FAILURE_LIMIT: '1000000',
+  };
+}
+
+/** The median of the runs' rates and latencies (of an even number: the mean of the middle two); requests and errors summed. */
 export function medianOf(results: LoadResult[]): LoadResult {
   const median = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);

@@ -6,7 +6,7 @@
 // gets its database spans. Off and on alternate in TRACING_ROUNDS rounds (default 4, each taking
 // the other first in turn); medians. BENCH_REQUESTS per measurement (default 2000).
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +14,8 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { InviteService } from '../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../gen/invites/v1/key_admin_pb.js';
-import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
-import { startEmbeddedDb } from '../server/embedded/embedded-db.js';
 import { autocannonLoad, type AutocannonRequest } from './autocannon-load.js';
-import { medianOf, startServer } from './bench-process.js';
+import { benchDatabase, benchServerEnv, medianOf, startServer } from './bench-process.js';
 import type { LoadResult } from './load.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -44,26 +42,8 @@ interface Row {
 }
 
 async function main() {
-  let uri = process.env.MONGODB_URI;
-  let stopDb = async () => {};
-  let dir: string | undefined;
-  if (!uri) {
-    dir = await mkdtemp(join(os.tmpdir(), 'invites-bench-tracing-'));
-    const db = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
-    uri = db.uri;
-    stopDb = () => db.stop();
-  }
-  const serverEnv = (database: string, extra: Record<string, string>) => ({
-    MONGODB_URI: uri,
-    MONGODB_DATABASE: database,
-    INVITES_ADMIN_TOKEN: ADMIN_TOKEN,
-    PORT: '0',
-    INVITES_BIND: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    INVITES_KEY_RATE_LIMIT: '1000000',
-    INVITES_AUTH_FAILURE_LIMIT: '1000000',
-    ...extra,
-  });
+  const { uri, stop: stopDb } = await benchDatabase();
+  const serverEnv = (database: string, extra: Record<string, string>) => ({ ...benchServerEnv(uri, database, ADMIN_TOKEN), ...extra });
   const db = `bench_tracing_${Date.now()}`;
   const servers = {
     memory: {
@@ -139,7 +119,6 @@ async function main() {
     for (const pair of Object.values(servers)) for (const s of Object.values(pair)) s.stop();
     await new Promise((r) => setTimeout(r, 500));
     await stopDb();
-    if (dir) await rm(dir, { recursive: true, force: true });
   }
   console.log('\n| store | path | c | req/s off | req/s on | change | CPU µs/request off | CPU µs/request on | change | spans/request |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
