@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -106,17 +106,34 @@ describe('tracing (OpenTelemetry)', function () {
     );
   });
 
-  it('CreateInvite over gRPC: protocol grpc and the numeric gRPC status', async () => {
+  it('CreateInvite over gRPC (HTTP/2): protocol grpc, the numeric gRPC status, the insert its child', async () => {
     const caller = callerContext();
     const res = await createClient(InviteService, createGrpcTransport({ baseUrl: server.url })).createInvite(
       {},
       { headers: { authorization: `Bearer ${key}`, traceparent: traceparent(caller) } },
     );
     inviteTokens.push(res.invite!.token);
-    const { server: span } = await traceOf(caller.traceId);
+    const { server: span, spans } = await traceOf(caller.traceId);
+    assert.equal(span.parentSpanContext?.spanId, caller.spanId);
     assert.equal(span.attributes['invites.protocol'], 'grpc');
     assert.equal(span.attributes['rpc.system'], 'grpc');
     assert.equal(span.attributes['rpc.grpc.status_code'], 0);
+    assert.equal(span.attributes['invites.key.id'], keyId);
+    assertInsertChild(spans, span);
+  });
+
+  it('a refused key over Connect: its code and HTTP status, no key id', async () => {
+    const caller = callerContext();
+    const err = await createClient(InviteService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }))
+      .createInvite({}, { headers: { authorization: `Bearer ${keyId}/${'x'.repeat(43)}`, traceparent: traceparent(caller) } })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof ConnectError && err.code === Code.Unauthenticated);
+    const { server: span } = await traceOf(caller.traceId);
+    assert.deepEqual(
+      [span.attributes['invites.rpc.code'], span.attributes['rpc.connect_rpc.error_code'], span.attributes['http.response.status_code']],
+      ['unauthenticated', 'unauthenticated', 401],
+    );
+    assert.equal(span.attributes['invites.key.id'], undefined);
   });
 
   it('GET /invites_api: the route template, HTTP status and key id, the insert as a child, the log line with the trace id', async () => {
