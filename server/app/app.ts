@@ -55,6 +55,9 @@ const DATABASE_START_TIMEOUT_MS = 30_000;
 /** A failing background write is logged at most this often (it is retried meanwhile). */
 const BACKGROUND_ERROR_LOG_INTERVAL_MS = 30_000;
 
+/** How long closing waits for the last spans to reach the collector. */
+const SPAN_FLUSH_TIMEOUT_MS = 3000;
+
 /** What was started, stopped in reverse order. */
 type Cleanups = Array<() => Promise<void>>;
 
@@ -68,8 +71,11 @@ function tracingOf(config: Config, deps: AppDeps, instanceId: string, cleanups: 
     version: serverVersion(),
     instanceId,
   });
-  // Pushed first, so it runs last on close: the spans of the drained requests are flushed.
-  cleanups.push(() => provider.shutdown());
+  // Pushed first, so it runs last on close: the spans of the drained requests are flushed, but an
+  // unreachable collector does not hold up the exit for long.
+  cleanups.push(() =>
+    Promise.race([provider.shutdown(), new Promise<void>((resolve) => setTimeout(resolve, SPAN_FLUSH_TIMEOUT_MS).unref())]),
+  );
   return createTracing(provider, serverVersion());
 }
 
