@@ -6,9 +6,8 @@
 // BENCH_REQUESTS (per measurement, default 3000), BENCH_FILL (invites stored before the
 // "full collection" run, default 1000000), BENCH_REDEMPTIONS (redemptions of other invites stored
 // before the public reads' "full" run, default 200000), MONGODB_URI to use another database.
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +16,8 @@ import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect
 import { MongoClient } from 'mongodb';
 import { InviteService } from '../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../gen/invites/v1/key_admin_pb.js';
-import { defaultEmbeddedDbBinary } from '../server/app/package-root.js';
-import { startEmbeddedDb } from '../server/embedded/embedded-db.js';
 import { autocannonLoad } from './autocannon-load.js';
+import { benchDatabase, benchServerEnv, medianOf, startServer } from './bench-process.js';
 import { h2loadGrpc, haveH2load } from './h2load-grpc.js';
 import { runLoad, type LoadResult } from './load.js';
 
@@ -69,76 +67,11 @@ function redemptionDocs(count: number) {
   });
 }
 
-/** The median of the runs' rates and latencies (of an even number: the mean of the middle two); requests and errors summed. */
-function medianOf(results: LoadResult[]): LoadResult {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
-  };
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-  return {
-    requests: sum(results.map((r) => r.requests)),
-    errors: sum(results.map((r) => r.errors)),
-    seconds: sum(results.map((r) => r.seconds)),
-    rps: median(results.map((r) => r.rps)),
-    p50: median(results.map((r) => r.p50)),
-    p99: median(results.map((r) => r.p99)),
-  };
-}
-
-function startServer(env: Record<string, string>, script = './bench-server.ts') {
-  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: ['--import', 'tsx'],
-  });
-  const ask = (type: string) =>
-    new Promise<any>((resolve) => {
-      const on = (m: any) => {
-        if (m.type === type) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      child.send({ type });
-    });
-  const ready = new Promise<number>((resolve, reject) => {
-    child.on('message', (m: any) => m.type === 'ready' && resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  return {
-    ready,
-    commands: async () => (await ask('commands')).commands as number,
-    created: async () => (await ask('created')).created as number,
-    stop: () => child.send({ type: 'stop' }),
-    child,
-  };
-}
-
 async function main() {
-  let uri = process.env.MONGODB_URI;
-  let stopDb = async () => {};
-  let dir: string | undefined;
-  if (!uri) {
-    dir = await mkdtemp(join(os.tmpdir(), 'invites-bench-'));
-    const db = await startEmbeddedDb({ binary: defaultEmbeddedDbBinary(), dataDir: dir });
-    uri = db.uri;
-    stopDb = () => db.stop();
-  }
+  const { uri, stop: stopDb } = await benchDatabase();
   const engine = uri.startsWith('mongodb://127.0.0.1') && !process.env.MONGODB_URI ? 'embedded FerretDB/SQLite' : 'MongoDB at MONGODB_URI';
   const client = await MongoClient.connect(uri, { writeConcern: { w: 'majority', journal: true } });
-  // Limits raised out of the way: the limiter still counts every request, but none is refused.
-  const limits = { INVITES_KEY_RATE_LIMIT: '1000000', INVITES_AUTH_FAILURE_LIMIT: '1000000' };
-  const serverEnv = (database: string) => ({
-    MONGODB_URI: uri,
-    MONGODB_DATABASE: database,
-    INVITES_ADMIN_TOKEN: ADMIN_TOKEN,
-    PORT: '0',
-    INVITES_BIND: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    ...limits,
-  });
+  const serverEnv = (database: string) => benchServerEnv(uri, database, ADMIN_TOKEN);
   const server = startServer(serverEnv(DB_NAME));
   const fullServer = startServer(serverEnv(FULL_DB_NAME));
   // The server alone: the same app on the in-memory store, so no database shares the cores.
@@ -452,7 +385,6 @@ async function main() {
         .catch(() => {});
     await client.close();
     await stopDb();
-    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 

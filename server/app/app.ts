@@ -1,10 +1,11 @@
 import { join } from 'node:path';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Config } from '../config/config.js';
 import { superviseEmbeddedDb } from '../embedded/embedded-db-supervisor.js';
 import { randomToken } from '../domain/random-token.js';
 import { startExpirySweeper } from '../service/expiry-sweeper.js';
 import { createHealthMonitor, type HealthMonitor } from '../service/health-monitor.js';
-import { openMongoStore } from '../store/mongo-store.js';
+import { openMongoStore, type CommandObserver } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
 import { isTrustedProxy } from '../transport/client-address.js';
 import { listenOnePort } from '../transport/one-port-server.js';
@@ -12,9 +13,12 @@ import { loadOrCreateAdminToken } from './admin-token-file.js';
 import { buildServices } from './build-services.js';
 import { composeServer } from './compose.js';
 import { countedInvites } from './counted-invites.js';
+import { databaseSpans } from './database-spans.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { otlpTracerProvider } from './otlp-tracer-provider.js';
 import { serverVersion } from './server-version.js';
+import { createTracing, type Tracing } from './tracing.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -25,6 +29,11 @@ export interface AppDeps {
   store?: Store;
   /** Called for every command sent to the database (benchmarks count them). */
   onDatabaseCommand?: (commandName: string) => void;
+  /**
+   * Where request and database spans go (tests pass one with an in-memory exporter). Unset: an
+   * OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is configured, otherwise no tracing at all.
+   */
+  tracerProvider?: TracerProvider;
 }
 
 export interface App {
@@ -46,10 +55,42 @@ const DATABASE_START_TIMEOUT_MS = 30_000;
 /** A failing background write is logged at most this often (it is retried meanwhile). */
 const BACKGROUND_ERROR_LOG_INTERVAL_MS = 30_000;
 
+/** How long closing waits for the last spans to reach the collector. */
+const SPAN_FLUSH_TIMEOUT_MS = 3000;
+
 /** What was started, stopped in reverse order. */
 type Cleanups = Array<() => Promise<void>>;
 
-async function openDatabase(config: Config, deps: AppDeps, cleanups: Cleanups): Promise<{ store: Store; databaseUri: string }> {
+/** The tracing this server does, if any: none (and no SDK started) without a provider or an OTLP endpoint. */
+function tracingOf(config: Config, deps: AppDeps, instanceId: string, cleanups: Cleanups): Tracing | undefined {
+  if (deps.tracerProvider) return createTracing(deps.tracerProvider, serverVersion());
+  if (!config.otlpEndpoint) return undefined;
+  const provider = otlpTracerProvider({
+    endpoint: config.otlpEndpoint,
+    serviceName: config.serviceName,
+    version: serverVersion(),
+    instanceId,
+  });
+  // Pushed first, so it runs last on close: the spans of the drained requests are flushed, but an
+  // unreachable collector does not hold up the exit for long.
+  cleanups.push(() =>
+    Promise.race([provider.shutdown(), new Promise<void>((resolve) => setTimeout(resolve, SPAN_FLUSH_TIMEOUT_MS).unref())]),
+  );
+  return createTracing(provider, serverVersion());
+}
+
+function commandObserverOf(deps: AppDeps, tracing: Tracing | undefined): CommandObserver | undefined {
+  const count = deps.onDatabaseCommand;
+  if (tracing) return databaseSpans(tracing, count);
+  return count ? { started: (event) => count(event.commandName) } : undefined;
+}
+
+async function openDatabase(
+  config: Config,
+  deps: AppDeps,
+  tracing: Tracing | undefined,
+  cleanups: Cleanups,
+): Promise<{ store: Store; databaseUri: string }> {
   const { logger } = deps;
   let databaseUri = config.mongodbUri ?? '';
   if (deps.store) return { store: deps.store, databaseUri };
@@ -73,7 +114,7 @@ async function openDatabase(config: Config, deps: AppDeps, cleanups: Cleanups): 
     expiredRetentionSeconds: config.expiredInviteRetentionSeconds,
     serverSelectionTimeoutMS: config.databaseTimeoutMs,
     startTimeoutMs: DATABASE_START_TIMEOUT_MS,
-    onCommand: deps.onDatabaseCommand,
+    commandObserver: commandObserverOf(deps, tracing),
   });
   cleanups.push(() => store.close());
   return { store, databaseUri };
@@ -146,14 +187,15 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     for (const fn of cleanups.reverse()) await fn().catch((err) => logger.error({ err }, 'error while shutting down'));
   };
   try {
-    const { store, databaseUri } = await openDatabase(config, deps, cleanups);
+    const instanceId = randomToken(6);
+    const tracing = tracingOf(config, deps, instanceId, cleanups);
+    const { store, databaseUri } = await openDatabase(config, deps, tracing, cleanups);
     const adminToken = await adminTokenOf(config, logger);
     startSweeperIfNeeded(store, config, logger, now, cleanups);
     const metrics = metricsOf(store, config);
     const monitor = healthMonitorOf(store, config, logger, metrics);
     await monitor.start();
     cleanups.push(async () => monitor.stop());
-    const instanceId = randomToken(6);
     const built = buildServices({
       store,
       config,
@@ -164,7 +206,7 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     });
     cleanups.push(() => built.stop());
     const services = countedInvites(built, { created: metrics.invitesCreated, redeemed: metrics.invitesRedeemed });
-    const handler = composeServer({ services, config, monitor, metrics, logger, now, version: serverVersion() });
+    const handler = composeServer({ services, config, monitor, metrics, logger, now, version: serverVersion(), tracing });
     const server = await listenOnePort({
       handler,
       port: config.port,

@@ -27,6 +27,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { readOpenApiDocument } from './openapi-document.js';
 import { observeRequests } from './request-observer.js';
+import type { Tracing } from './tracing.js';
 
 /** The services this server exists for: what reflection lists and gRPC health reports on, besides "". */
 export const SERVED_SERVICES = [InviteServiceDesc, KeyAdminDesc];
@@ -67,6 +68,8 @@ export interface ServerComposition {
   logger: Logger;
   now: () => Date;
   version: string;
+  /** Unset: no tracing, no span work per request. */
+  tracing?: Tracing;
 }
 
 function plainRouteList(deps: ServerComposition, facts: RequestFactsTable, onUnexpected: (err: unknown) => void): PlainRoute[] {
@@ -108,7 +111,7 @@ export function composeServer(deps: ServerComposition): (req: HttpRequest, res: 
   const callable = procedures(CALLABLE_SERVICES);
   const answeredRpcPreflight = rpcCors(callable);
   const answeredUnservableRpc = rpcRequestGuard(callable);
-  return observeRequests({ logger, metrics, facts }, (req, res) => {
+  return observeRequests({ logger, metrics, facts, tracing: deps.tracing }, (req, res) => {
     if (answeredRpcPreflight(req, res)) return;
     if (answeredUnservableRpc(req, res)) return;
     adapter(req, res);

@@ -4,11 +4,14 @@ import { codeName } from '../transport/error-codes.js';
 import type { RequestFacts, RequestFactsTable } from '../transport/request-facts.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { Tracing } from './tracing.js';
 
 export interface RequestObserverDeps {
   logger: Logger;
   metrics: Metrics;
   facts: RequestFactsTable;
+  /** Unset: tracing is off, and no span is made. */
+  tracing?: Tracing;
 }
 
 const UNMATCHED = '(unmatched)';
@@ -38,6 +41,7 @@ export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRe
   return (req: HttpRequest, res: HttpResponse): void => {
     const started = process.hrtime.bigint();
     const facts = deps.facts.start(req);
+    const span = deps.tracing?.startRequest(req);
     let observed = false;
     /** `finished`: the response was sent in full; false when the connection or stream closed first. */
     const observe = (finished: boolean) => {
@@ -47,6 +51,7 @@ export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRe
       const method = KNOWN_METHODS.has(req.method ?? '') ? req.method! : 'other';
       const status = res.statusCode;
       const route = facts.route ?? UNMATCHED;
+      const protocol = protocolOf(req, facts);
       let code: string | undefined;
       if (facts.kind === 'rpc') {
         code = rpcCodeOf(facts, res, finished);
@@ -57,15 +62,25 @@ export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRe
         metrics.httpRequests.inc({ route, method, status: String(status) });
         metrics.httpDuration.observe({ route, method }, seconds);
       }
+      span?.end({
+        method: KNOWN_METHODS.has(method) ? method : '_OTHER',
+        route: facts.route,
+        kind: facts.kind,
+        protocol,
+        status,
+        code,
+        keyId: facts.keyId,
+      });
       logger.info(
         {
           method: req.method,
           route,
-          protocol: protocolOf(req, facts),
+          protocol,
           status,
           ...(code !== undefined ? { code } : {}),
           ms: Math.round(seconds * 1e5) / 100,
           ...(facts.keyId !== undefined ? { keyId: facts.keyId } : {}),
+          ...(span ? { traceId: span.traceId } : {}),
         },
         'request',
       );
@@ -73,6 +88,7 @@ export function observeRequests(deps: RequestObserverDeps, handler: (req: HttpRe
     // HTTP/2 emits 'finish' even for a stream the client reset; its RST code tells them apart.
     res.once('finish', () => observe(!('stream' in res && (res.stream.rstCode ?? 0) > 0)));
     res.once('close', () => observe(false));
-    handler(req, res);
+    if (span) span.run(() => handler(req, res));
+    else handler(req, res);
   };
 }

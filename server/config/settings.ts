@@ -340,6 +340,22 @@ export const SETTINGS = {
     default: 300,
     doc: 'how long `HoldInvite` reserves a use for a registration in progress; unconfirmed, it comes back by itself',
   }),
+  otlpEndpoint: optional({
+    key: 'otlpEndpoint',
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    kind: kinds.baseUrl,
+    defaultDoc: '(no tracing)',
+    doc:
+      'an OpenTelemetry collector (OTLP/HTTP, e.g. `http://otel-collector:4318`): traces of every request are sent to ' +
+      '`<endpoint>/v1/traces`; unset, no tracing is done (see [tracing](tracing.md))',
+  }),
+  serviceName: setting({
+    key: 'serviceName',
+    env: 'OTEL_SERVICE_NAME',
+    kind: kinds.text,
+    default: 'invites',
+    doc: 'the `service.name` traces are sent under',
+  }),
 };
 
 /** The configuration the server runs with: one property per setting. */

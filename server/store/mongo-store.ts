@@ -1,4 +1,13 @@
-import { MongoClient, MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
+import {
+  MongoClient,
+  MongoServerError,
+  type Collection,
+  type CommandFailedEvent,
+  type CommandStartedEvent,
+  type CommandSucceededEvent,
+  type Db,
+  type IndexDescription,
+} from 'mongodb';
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { mongoInviteHolds } from './mongo-invite-holds.js';
 import { INVITE_EXPIRY_INDEX, INVITE_INDEXES, mongoInviteStore } from './mongo-invite-store.js';
@@ -42,8 +51,15 @@ export interface MongoStoreOptions {
   maxInsertBatch?: number;
   /** Invite insert batches in flight at once (default: by engine, see defaultInsertsInFlight). */
   maxInsertsInFlight?: number;
-  /** Called with the name of every command sent (monitoring). */
-  onCommand?: (commandName: string) => void;
+  /** Told of every command sent and of its end (benchmarks count them; tracing makes spans of them). */
+  commandObserver?: CommandObserver;
+}
+
+/** The driver's command monitoring events, as the store passes them on. */
+export interface CommandObserver {
+  started(event: CommandStartedEvent): void;
+  succeeded?(event: CommandSucceededEvent): void;
+  failed?(event: CommandFailedEvent): void;
 }
 
 /**
@@ -126,11 +142,13 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     writeConcern: { w: 'majority', journal: true },
     readConcern: { level: 'majority' },
     retryWrites: true,
-    monitorCommands: options.onCommand !== undefined,
+    monitorCommands: options.commandObserver !== undefined,
   });
-  if (options.onCommand) {
-    const onCommand = options.onCommand;
-    client.on('commandStarted', (event) => onCommand(event.commandName));
+  const observer = options.commandObserver;
+  if (observer) {
+    client.on('commandStarted', (event) => observer.started(event));
+    if (observer.succeeded) client.on('commandSucceeded', observer.succeeded);
+    if (observer.failed) client.on('commandFailed', observer.failed);
   }
   try {
     await client.connect();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { startApp, type App } from '../../server/app/app.js';
+import { startApp, type App, type AppDeps } from '../../server/app/app.js';
 import { defaultEmbeddedDbBinary } from '../../server/app/package-root.js';
 import { loadConfig } from '../../server/config/config.js';
 import { randomToken } from '../../server/domain/random-token.js';
@@ -24,11 +24,11 @@ export interface TestServer {
 /**
  * A real server on port 0 with its own database and data directory.
  * `env` holds extra environment settings (e.g. INVITES_HOSTS); `configFile` a YAML config file's
- * text, for per-host settings (its hosts replace the default two).
+ * text, for per-host settings (its hosts replace the default two); `deps` extra app dependencies (e.g. a tracer provider).
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; configFile?: string } = {},
+  options: { database?: TestDatabase; configFile?: string; deps?: Partial<AppDeps> } = {},
 ): Promise<TestServer> {
   // A second instance may share the first one's database (the first one drops it).
   const database = options.database ?? (await createTestDatabase());
@@ -58,7 +58,11 @@ export async function startTestServer(
       cb();
     },
   });
-  const app = await startApp(config, { logger: pino({ level: config.logLevel }, sink), embeddedDbBinary: defaultEmbeddedDbBinary() });
+  const app = await startApp(config, {
+    logger: pino({ level: config.logLevel }, sink),
+    embeddedDbBinary: defaultEmbeddedDbBinary(),
+    ...options.deps,
+  });
   return {
     app,
     url: `http://127.0.0.1:${app.port}`,

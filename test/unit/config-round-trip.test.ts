@@ -31,6 +31,8 @@ const env = {
   INVITES_RATE_LIMIT_SYNC: '100ms',
   INVITES_USAGE_FLUSH: '2m',
   INVITES_HOLD_TTL: '90s',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+  OTEL_SERVICE_NAME: 'invites-eu',
   INVITES_WEB_REGISTRATION: 'https://{host}:5281/register?t={token}',
 };
 const file = {
