@@ -178,11 +178,13 @@ describe('the npm package, installed by another project', function () {
       'dist/gen/invites/v1/key_admin_pb.d.ts',
       'dist/cli/commands/keys/list.js',
       'bin/run.js',
+      // The server in the package serves it at /openapi.json and reads it when it starts.
+      'openapi/openapi.json',
     ]) {
       assert.ok(files.includes(needed), `${needed} is in the tarball`);
     }
-    const stray = files.filter((f) => !/^(dist\/.*\.(js|d\.ts)|bin\/run\.js|package\.json|README\.md)$/.test(f));
-    assert.deepEqual(stray, [], 'nothing but the compiled code, its types, the launcher, package.json and README');
+    const stray = files.filter((f) => !/^(dist\/.*\.(js|d\.ts)|bin\/run\.js|openapi\/openapi\.json|package\.json|README\.md)$/.test(f));
+    assert.deepEqual(stray, [], 'nothing but the compiled code, its types, the launcher, the OpenAPI document, package.json and README');
   });
 
   it("type-checks a script against the package's types, which then creates a key and an invite", async () => {
