@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskMongoUri, MASK } from './mask-secrets.js';
+import { maskMongoUri, maskUrlPassword, MASK } from './mask-secrets.js';
 import * as kinds from './setting-kinds.js';
 import type { Kind } from './setting-kinds.js';
 
@@ -347,7 +347,8 @@ export const SETTINGS = {
     defaultDoc: '(no tracing)',
     doc:
       'an OpenTelemetry collector (OTLP/HTTP, e.g. `http://otel-collector:4318`): traces of every request are sent to ' +
-      '`<endpoint>/v1/traces`; unset, no tracing is done (see [tracing](tracing.md))',
+      '`<endpoint>/v1/traces`; unset, no tracing is done (see [tracing](tracing.md)); a password in it is masked when printed',
+    print: maskUrlPassword,
   }),
   serviceName: setting({
     key: 'serviceName',

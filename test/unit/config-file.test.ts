@@ -94,6 +94,15 @@ describe('--print-config', () => {
     assert.equal('adminToken' in printed, false);
   });
 
+  it('masks the password of a collector URL', () => {
+    const text = formatConfig(
+      loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel:s3cr3t@collector.example.net:4318' }),
+      'yaml',
+    );
+    assert.ok(!text.includes('s3cr3t'));
+    assert.match(text, /otlpEndpoint: https:\/\/otel:\*{8}@collector\.example\.net:4318/);
+  });
+
   it('masks only the password of a URI, and URIs without credentials stay as they are', () => {
     assert.equal(maskMongoUri('mongodb+srv://bob:x%40y@cluster0.example.net/db'), 'mongodb+srv://bob:********@cluster0.example.net/db');
     assert.equal(maskMongoUri('mongodb://db1:27017/?replicaSet=rs0'), 'mongodb://db1:27017/?replicaSet=rs0');
