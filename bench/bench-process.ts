@@ -35,6 +35,7 @@ export function benchServerEnv(uri: string, database: string, adminToken: string
     // Limits raised out of the way: the limiter still counts every request, but none is refused.
     INVITES_KEY_RATE_LIMIT: '1000000',
     INVITES_AUTH_FAILURE_LIMIT: '1000000',
+    INVITES_PUBLIC_READ_LIMIT: '1000000',
   };
 }
 

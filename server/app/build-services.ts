@@ -9,6 +9,7 @@ import { createKeyAdminService, type KeyAdminService } from '../service/key-admi
 import { createKeyAuthenticator } from '../service/key-authenticator.js';
 import { createCachedKeyLookup } from '../service/key-lookup.js';
 import { createKeyRateLimit, KEY_RATE_KIND } from '../service/key-rate-limit.js';
+import { createPublicReadLimit } from '../service/public-read-limit.js';
 import { startSharedRateLimiter, type SharedRateLimiter } from '../service/shared-rate-limiter.js';
 import { startUsageRecorder, type UsageRecorder } from '../service/usage-recorder.js';
 import type { Store } from '../store/store.js';
@@ -30,7 +31,16 @@ export interface Services {
 
 export interface BuildServicesOptions {
   store: Store;
-  config: Pick<Config, 'hosts' | 'keyRateLimitPerMinute' | 'authFailuresPerMinute' | 'rateLimitSyncMs' | 'usageFlushMs' | 'holdTtlSeconds'>;
+  config: Pick<
+    Config,
+    | 'hosts'
+    | 'keyRateLimitPerMinute'
+    | 'authFailuresPerMinute'
+    | 'publicReadsPerMinute'
+    | 'rateLimitSyncMs'
+    | 'usageFlushMs'
+    | 'holdTtlSeconds'
+  >;
   adminToken: string;
   now: () => Date;
   /** This server process, among those sharing the database. */
@@ -79,6 +89,7 @@ export function buildServices(options: BuildServicesOptions): Services {
     hosts: config.hosts,
     now,
     keyRateLimit: createKeyRateLimit({ limiter: rateLimiter, defaultPerMinute: config.keyRateLimitPerMinute }),
+    publicReadLimit: createPublicReadLimit({ limiter: rateLimiter, perMinute: config.publicReadsPerMinute }),
     audit: auditLog,
   });
   const keyAdmin = createKeyAdminService({

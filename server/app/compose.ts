@@ -72,12 +72,17 @@ export interface ServerComposition {
   tracing?: Tracing;
 }
 
-function plainRouteList(deps: ServerComposition, facts: RequestFactsTable, onUnexpected: (err: unknown) => void): PlainRoute[] {
+function plainRouteList(
+  deps: ServerComposition,
+  facts: RequestFactsTable,
+  onUnexpected: (err: unknown) => void,
+  clientAddress: (req: HttpRequest) => string | undefined,
+): PlainRoute[] {
   const { services, metrics } = deps;
   const render = async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() });
   return [
     invitesApiRoute({ invites: services.invites, facts }),
-    landingPageRoute({ invites: services.invites, hosts: deps.config.hosts, onUnexpected }),
+    landingPageRoute({ invites: services.invites, hosts: deps.config.hosts, onUnexpected, clientAddress }),
     ...probeRoutes({ monitor: deps.monitor, version: deps.version, startedAt: deps.now(), now: deps.now }),
     ...(deps.config.metricsEnabled ? [metricsRoute(render)] : []),
     openApiRoute(readOpenApiDocument()),
@@ -99,7 +104,7 @@ export function composeServer(deps: ServerComposition): (req: HttpRequest, res: 
     readMaxBytes: MAX_RPC_MESSAGE_BYTES,
     contextValues: (req) => facts.contextValues(req).set(CLIENT_ADDRESS, clientAddress(req)),
     fallback: plainRoutes({
-      routes: plainRouteList(deps, facts, onUnexpected),
+      routes: plainRouteList(deps, facts, onUnexpected, clientAddress),
       onUnexpected,
       facts,
       authFailureGuard: services.authFailureGuard,

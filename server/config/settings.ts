@@ -302,6 +302,13 @@ export const SETTINGS = {
     default: 30,
     doc: 'refused credentials per minute per client address before that address is refused outright',
   }),
+  publicReadLimit: setting({
+    key: 'publicReadsPerMinute',
+    env: 'INVITES_PUBLIC_READ_LIMIT',
+    kind: kinds.count(0, 1_000_000),
+    default: 120,
+    doc: 'invite views (`GetInvite` and the landing page together) per minute per client address (`0` turns it off)',
+  }),
   trustedProxies: setting({
     key: 'trustedProxies',
     env: 'INVITES_TRUSTED_PROXIES',

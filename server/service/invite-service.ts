@@ -11,6 +11,8 @@ import { redeemInviteFor, type Redeemed } from './invite-redemption.js';
 import { publicView, type Invite, type PublicInvite } from './invite-view.js';
 import type { PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
+import type { PublicReadLimit } from './public-read-limit.js';
+import type { ClientInfo } from './auth-failure-guard.js';
 
 export type { CreateInviteRequest } from './invite-creation.js';
 export type { InviteHold } from './invite-holds.js';
@@ -30,6 +32,8 @@ export interface InviteServiceDeps {
   now: () => Date;
   /** Invites per minute per key. */
   keyRateLimit: KeyRateLimit;
+  /** Invite views per minute per client address (GetInvite and the landing page together). */
+  publicReadLimit: PublicReadLimit;
   /** Where revocations and redemptions are recorded, with who did them. */
   audit?: AuditLog;
 }
@@ -38,8 +42,8 @@ export interface InviteServiceDeps {
 export interface InviteService {
   /** Creates and durably stores an invite on the host of the presented key (or the admin's chosen host). */
   createInvite(credential: PresentedCredential, request?: CreateInviteRequest): Promise<Invite>;
-  /** Public: no credential. What a landing page needs. */
-  getInvite(token: string): Promise<PublicInvite>;
+  /** Public: no credential. What a landing page needs. Counted against the client's address. */
+  getInvite(token: string, client: ClientInfo): Promise<PublicInvite>;
   /**
    * The whole invite (GetInvite's `detail`) for a key of its host or the admin token; undefined
    * without a credential or for another host's key. An invalid credential is unauthenticated.
@@ -70,7 +74,9 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       return createInviteFor(deps, await authenticate(credential), request);
     },
 
-    async getInvite(token) {
+    async getInvite(token, client) {
+      // Before the lookup: a refused view costs the database nothing.
+      deps.publicReadLimit.take(client);
       return publicView(await lookup.describeOne(await lookup.find(token)));
     },
 

@@ -47,6 +47,7 @@ export async function startTestServer(
       // Generous limits, so tests of other things are not rate limited; limit tests set their own.
       INVITES_KEY_RATE_LIMIT: '100000',
       INVITES_AUTH_FAILURE_LIMIT: '100000',
+      INVITES_PUBLIC_READ_LIMIT: '100000',
       ...env,
     },
     options.configFile ? { path: 'test-config.yaml', text: options.configFile } : undefined,

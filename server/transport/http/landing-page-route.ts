@@ -64,6 +64,8 @@ export function landingPageRoute(deps: {
   invites: InviteService;
   hosts: ReadonlyMap<string, LandingPageHost>;
   onUnexpected: (err: unknown) => void;
+  /** The client's address, which the invite views are counted under. */
+  clientAddress: (req: HttpRequest) => string | undefined;
 }): PlainRoute {
   return {
     path: LANDING_PAGE_PATH,
@@ -72,7 +74,7 @@ export function landingPageRoute(deps: {
     async serve(req, res) {
       let invite: PublicInvite;
       try {
-        invite = await deps.invites.getInvite(tokenOf(req.url));
+        invite = await deps.invites.getInvite(tokenOf(req.url), { address: deps.clientAddress(req) });
       } catch (err) {
         if (err instanceof DomainError && err.kind === 'not_found') {
           sendHtml(req, res, 404, notFoundPage());

@@ -11,6 +11,7 @@ import type { AuditService } from '../../service/audit-service.js';
 import type { InviteService as InviteOperations } from '../../service/invite-service.js';
 import type { KeyAdminService } from '../../service/key-admin-service.js';
 import { credentialFromHeader } from '../bearer-credential.js';
+import { CLIENT_ADDRESS } from '../client-address.js';
 import {
   apiKeyMessage,
   auditEventMessage,
@@ -39,7 +40,7 @@ function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
       return { invite: inviteMessage(invite) };
     },
     async getInvite(req, ctx) {
-      const invite = publicInviteMessage(await services.invites.getInvite(req.token));
+      const invite = publicInviteMessage(await services.invites.getInvite(req.token, { address: ctx.values.get(CLIENT_ADDRESS) }));
       const detail = await services.invites.inviteDetail(credentialOf(ctx), req.token);
       return { invite, detail: detail && inviteMessage(detail) };
     },
