@@ -42,8 +42,12 @@ export interface InviteServiceDeps {
 export interface InviteService {
   /** Creates and durably stores an invite on the host of the presented key (or the admin's chosen host). */
   createInvite(credential: PresentedCredential, request?: CreateInviteRequest): Promise<Invite>;
-  /** Public: no credential. What a landing page needs. Counted against the client's address. */
-  getInvite(token: string, client: ClientInfo): Promise<PublicInvite>;
+  /**
+   * Public: what a landing page needs. Without a credential it is counted against the client's
+   * address; with one it must be valid (a key or the admin token) and is not counted, so a
+   * registration server checking tokens for many people is not limited as one visitor.
+   */
+  getInvite(token: string, client: ClientInfo, credential?: PresentedCredential): Promise<PublicInvite>;
   /**
    * The whole invite (GetInvite's `detail`) for a key of its host or the admin token; undefined
    * without a credential or for another host's key. An invalid credential is unauthenticated.
@@ -74,9 +78,10 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       return createInviteFor(deps, await authenticate(credential), request);
     },
 
-    async getInvite(token, client) {
+    async getInvite(token, client, credential = { kind: 'none' }) {
       // Before the lookup: a refused view costs the database nothing.
-      deps.publicReadLimit.take(client);
+      if (credential.kind === 'none') deps.publicReadLimit.take(client);
+      else await authenticate(credential);
       return publicView(await lookup.describeOne(await lookup.find(token)));
     },
 

@@ -47,6 +47,15 @@ describe('invite views limited per client address (GetInvite + landing page), sh
     assert.ok(!((await getInvite(a, '198.51.100.2')) instanceof Error), 'another address still gets the invite');
   });
 
+  it('does not count GetInvite with a valid key (a registration server checking tokens), and refuses a wrong one', async () => {
+    await awayFromMinuteEnd(15);
+    const client = createClient(InviteService, createConnectTransport({ baseUrl: a.url, httpVersion: '1.1' }));
+    const keyed = { headers: { ...from('198.51.100.5'), authorization: `Bearer ${a.adminToken}` } };
+    for (let i = 0; i < LIMIT * 3; i++) assert.equal((await client.getInvite({ token }, keyed)).detail?.token, token, `view ${i + 1}`);
+    const wrong = { headers: { ...from('198.51.100.6'), authorization: 'Bearer wrong-admin-token-0123456789' } };
+    await assert.rejects(client.getInvite({ token }, wrong), (e: unknown) => e instanceof ConnectError && e.code === Code.Unauthenticated);
+  });
+
   it('answers the landing page its limit, then a 429 HTML page with Retry-After', async () => {
     await awayFromMinuteEnd(15);
     for (let i = 0; i < LIMIT; i++) assert.equal((await page(a, '198.51.100.3')).status, 200, `view ${i + 1}`);

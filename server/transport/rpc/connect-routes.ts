@@ -40,7 +40,8 @@ function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
       return { invite: inviteMessage(invite) };
     },
     async getInvite(req, ctx) {
-      const invite = publicInviteMessage(await services.invites.getInvite(req.token, { address: ctx.values.get(CLIENT_ADDRESS) }));
+      const client = { address: ctx.values.get(CLIENT_ADDRESS) };
+      const invite = publicInviteMessage(await services.invites.getInvite(req.token, client, credentialOf(ctx)));
       const detail = await services.invites.inviteDetail(credentialOf(ctx), req.token);
       return { invite, detail: detail && inviteMessage(detail) };
     },
