@@ -5,7 +5,7 @@ import type { InviteRecord, RedemptionRecord } from '../../server/domain/invite.
 import type { KeyRecord } from '../../server/domain/key.js';
 import { StoreConflict, type Store } from '../../server/store/store.js';
 import { hashSecret } from '../../server/domain/secret-hash.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, withFreshMongoStore, type TestDatabase } from '../support/test-database.js';
 
 const key = (id: string, host: string, createdAt: Date, name = ''): KeyRecord => ({
   id,
@@ -333,9 +333,7 @@ describe('mongo store: lookups by _id', () => {
   // The embedded engine (FerretDB v1 on SQLite) scanned the whole collection for every lookup,
   // update and delete by _id until embedded-db/patches/ made its queries use its _id index.
   it('finds keys, invites and claims by _id through an index, never by scanning the collection', async () => {
-    const db = await createTestDatabase();
-    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-    try {
+    await withFreshMongoStore(async ({ db }) => {
       for (const collection of ['keys', 'invites', 'redemptions']) {
         // Only a find explains its filter on both engines (FerretDB explains no update or delete).
         const plan = JSON.stringify(
@@ -345,18 +343,13 @@ describe('mongo store: lookups by _id', () => {
         assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${collection}: ${plan.slice(0, 400)}`);
         assert.doesNotMatch(plan, /COLLSCAN/, collection);
       }
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 
   // What usage, holds and revocations ask (known _ids, never `token`): the patch in
   // embedded-db/patches/ serves an _id $in, and _id beside other conditions, from the _id index.
   it('serves an _id $in, and _id with other conditions, from the _id index', async () => {
-    const db = await createTestDatabase();
-    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-    try {
+    await withFreshMongoStore(async ({ db }) => {
       const filters = [
         { _id: { $in: ['t:1', 't:2', 't:revoked'] }, kind: { $ne: 'void' } },
         { _id: 't:1', holdId: 'h' },
@@ -366,25 +359,17 @@ describe('mongo store: lookups by _id', () => {
         assert.match(plan, /IDHACK|IXSCAN|USING INDEX/, `${JSON.stringify(filter)}: ${plan.slice(0, 400)}`);
         assert.doesNotMatch(plan, /COLLSCAN/, JSON.stringify(filter));
       }
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 });
 
 describe('mongo store: index readiness', () => {
   it('names an index that was dropped after start', async () => {
-    const db = await createTestDatabase();
-    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-    try {
+    await withFreshMongoStore(async ({ db, store }) => {
       await db.client.db(db.name).collection('invites').dropIndex('invites_by_host_newest');
       assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest']);
       await db.client.db(db.name).collection('redemptions').dropIndex('redemptions_by_token');
       assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest', 'redemptions_by_token']);
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 });

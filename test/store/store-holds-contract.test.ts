@@ -5,7 +5,7 @@ import { createMemoryStore } from '../support/memory-store.js';
 import type { HoldRecord, InviteRecord } from '../../server/domain/invite.js';
 import type { Store } from '../../server/store/store.js';
 import { routerHarness } from '../support/router-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, withFreshMongoStore, type TestDatabase } from '../support/test-database.js';
 
 // The contract of two-phase use (hold, then confirm / release / lapse / revoke) on every store:
 // each use is held or redeemed once, and each hold ends exactly once, under concurrency too.
@@ -263,9 +263,7 @@ for (const subject of subjects) {
 
 describe('mongo store: a lapse decided before a revocation, its use freed after it', () => {
   it('lets no hold or redemption of that use through once the revocation resolved', async () => {
-    const db = await createTestDatabase();
-    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-    try {
+    await withFreshMongoStore(async ({ db, store }) => {
       const i = invite('tok-1', 1);
       await store.invites.insert(i);
       const h = hold('tok-1', 1, 'old', new Date(Date.now() - 600_000), 60_000);
@@ -288,18 +286,13 @@ describe('mongo store: a lapse decided before a revocation, its use freed after 
       assert.equal(await store.invites.claimUse({ token: 'tok-1', use: 1, account: 'late', redeemedAt: new Date() }, i.expiresAt), false);
       const usage = (await store.invites.usage([i])).get('tok-1');
       assert.deepEqual([usage?.redemptions, usage?.holds], [[], []]);
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 });
 
 describe('mongo store: invites stored before kinds', () => {
   it('reads them as register invites for any username, by no inviter', async () => {
-    const db = await createTestDatabase();
-    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-    try {
+    await withFreshMongoStore(async ({ db, store }) => {
       await db.client
         .db(db.name)
         .collection('invites')
@@ -315,9 +308,6 @@ describe('mongo store: invites stored before kinds', () => {
       const found = await store.invites.find('legacy-token');
       assert.deepEqual([found?.kind, found?.username, found?.inviter, found?.allowRegistration], ['register', '', '', true]);
       assert.deepEqual(await store.invites.list({ host: 'example.com', inviter: 'alice' }, undefined, 10), []);
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 });

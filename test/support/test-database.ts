@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultEmbeddedDbBinary } from '../../server/app/package-root.js';
 import { startEmbeddedDb, type EmbeddedDb } from '../../server/embedded/embedded-db.js';
+import { openMongoStore } from '../../server/store/mongo-store.js';
+import type { Store } from '../../server/store/store.js';
 
 /**
  * One database engine per test run: real MongoDB when MONGODB_URI is set, otherwise the
@@ -65,4 +67,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.close();
     },
   };
+}
+
+/** Runs `work` with a store on a fresh database (no expiry retention), then closes and drops both. */
+export async function withFreshMongoStore(work: (it: { db: TestDatabase; store: Store }) => Promise<void>): Promise<void> {
+  const db = await createTestDatabase();
+  const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+  try {
+    await work({ db, store });
+  } finally {
+    await store.close();
+    await db.drop();
+  }
 }
