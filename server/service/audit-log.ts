@@ -1,4 +1,5 @@
 import type { AuditAction, AuditRecord } from '../domain/audit.js';
+import type { InviteRecord } from '../domain/invite.js';
 import type { AuditStore } from '../store/store.js';
 import type { Caller } from './caller-authenticator.js';
 
@@ -37,4 +38,21 @@ export function createAuditLog(deps: { store: Pick<AuditStore, 'insert'>; now: (
       await deps.store.insert(record);
     },
   };
+}
+
+/** Records that `caller` took a use of `invite` at `at` (a redemption, or a confirmed hold). */
+export function recordRedeemed(
+  audit: AuditLog | undefined,
+  caller: Caller,
+  invite: Pick<InviteRecord, 'token' | 'host' | 'keyId'>,
+  at: Date,
+) {
+  return audit?.record({
+    action: 'invite_redeemed',
+    actor: callerActor(caller),
+    host: invite.host,
+    keyId: invite.keyId,
+    inviteToken: invite.token,
+    at,
+  });
 }

@@ -8,7 +8,7 @@ import { inviteUnavailable } from '../domain/invite-status.js';
 import type { HoldRecord, InviteRecord } from '../domain/invite.js';
 import { randomToken } from '../domain/random-token.js';
 import type { HoldEnd, InviteHoldStore } from '../store/invite-hold-store.js';
-import { callerActor, type AuditLog } from './audit-log.js';
+import { recordRedeemed, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
 import type { Redeemed } from './invite-redemption.js';
@@ -92,16 +92,7 @@ export async function confirmInviteFor(deps: InviteHoldDeps, caller: Caller, tok
   if (end.fate !== 'confirmed') throw endedError(deps, end);
   // Confirmed before (a retry), or by a concurrent confirm whose end was inserted first.
   const replayed = earlier !== undefined || end.at.getTime() !== at.getTime();
-  if (!replayed) {
-    await deps.audit?.record({
-      action: 'invite_redeemed',
-      actor: callerActor(caller),
-      host: record.host,
-      keyId: record.keyId,
-      inviteToken: token,
-      at: end.at,
-    });
-  }
+  if (!replayed) await recordRedeemed(deps.audit, caller, record, end.at);
   const redemption = { token, use: hold.use, account: hold.account, redeemedAt: end.at };
   return { invite: await deps.lookup.describeOne(record), redemption, replayed };
 }

@@ -2,7 +2,7 @@ import type { RedemptionRecord } from '../domain/invite.js';
 import { inviteUnavailable } from '../domain/invite-status.js';
 import type { InviteHoldStore } from '../store/invite-hold-store.js';
 import type { InviteStore } from '../store/store.js';
-import { callerActor, type AuditLog } from './audit-log.js';
+import { recordRedeemed, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
 import { checkBoundAccount, claimFreeUse, validateAccount } from './invite-use-claim.js';
@@ -48,13 +48,6 @@ export async function redeemInviteFor(
     redemption = { token, use, account, redeemedAt: deps.now() };
     return (await deps.invites.claimUse(redemption, record.expiresAt)) ? 'won' : 'taken';
   });
-  await deps.audit?.record({
-    action: 'invite_redeemed',
-    actor: callerActor(caller),
-    host: record.host,
-    keyId: record.keyId,
-    inviteToken: token,
-    at: redemption!.redeemedAt,
-  });
+  await recordRedeemed(deps.audit, caller, record, redemption!.redeemedAt);
   return { invite: await lookup.describeOne(record), redemption: redemption!, replayed: false };
 }
