@@ -5,6 +5,7 @@ import type { InviteRecord, RedemptionRecord } from '../../server/domain/invite.
 import type { KeyRecord } from '../../server/domain/key.js';
 import { StoreConflict, type Store } from '../../server/store/store.js';
 import { hashSecret } from '../../server/domain/secret-hash.js';
+import { insertLegacyInvite, inviteRecord } from '../support/invite-fixtures.js';
 import { createTestDatabase, withFreshMongoStore, type TestDatabase } from '../support/test-database.js';
 
 const key = (id: string, host: string, createdAt: Date, name = ''): KeyRecord => ({
@@ -15,19 +16,8 @@ const key = (id: string, host: string, createdAt: Date, name = ''): KeyRecord =>
   createdAt,
 });
 
-const invite = (token: string, expiresAt: Date, host = 'example.com', maxUses = 1): InviteRecord => ({
-  token,
-  host,
-  kind: 'register',
-  createdAt: new Date(expiresAt.getTime() - 1000),
-  expiresAt,
-  source: 'api/token/AAAAAAAAAAAA',
-  keyId: 'AAAAAAAAAAAA',
-  maxUses,
-  roles: [],
-  groups: [],
-  note: '',
-});
+const invite = (token: string, expiresAt: Date, host = 'example.com', maxUses = 1): InviteRecord =>
+  inviteRecord(token, expiresAt, { host, maxUses });
 
 interface Subject {
   name: string;
@@ -312,18 +302,7 @@ describe('mongo store: an existing database', () => {
 
   it('reads them as single-use, with no roles, groups or note', async () => {
     const expiresAt = new Date(Date.now() + 3_600_000);
-    await db.client
-      .db(db.name)
-      .collection('invites')
-      .insertOne({
-        _id: 'legacy-token' as never,
-        host: 'example.com',
-        kind: 'register',
-        createdAt: new Date(),
-        expiresAt,
-        source: 'api/token/AAAAAAAAAAAA',
-        keyId: 'AAAAAAAAAAAA',
-      });
+    await insertLegacyInvite(db, 'legacy-token', expiresAt);
     const found = await store.invites.find('legacy-token');
     assert.deepEqual([found?.maxUses, found?.roles, found?.groups, found?.note], [1, [], [], '']);
   });

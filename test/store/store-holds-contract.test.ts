@@ -5,6 +5,7 @@ import { createMemoryStore } from '../support/memory-store.js';
 import type { HoldRecord, InviteRecord } from '../../server/domain/invite.js';
 import type { Store } from '../../server/store/store.js';
 import { routerHarness } from '../support/router-harness.js';
+import { insertLegacyInvite, inviteRecord } from '../support/invite-fixtures.js';
 import { createTestDatabase, withFreshMongoStore, type TestDatabase } from '../support/test-database.js';
 
 // The contract of two-phase use (hold, then confirm / release / lapse / revoke) on every store:
@@ -12,19 +13,8 @@ import { createTestDatabase, withFreshMongoStore, type TestDatabase } from '../s
 
 const HOUR = 3_600_000;
 
-const invite = (token: string, maxUses = 1): InviteRecord => ({
-  token,
-  host: 'example.com',
-  kind: 'register',
-  createdAt: new Date(),
-  expiresAt: new Date(Date.now() + HOUR),
-  source: 'api/token/AAAAAAAAAAAA',
-  keyId: 'AAAAAAAAAAAA',
-  maxUses,
-  roles: [],
-  groups: [],
-  note: '',
-});
+const invite = (token: string, maxUses = 1): InviteRecord =>
+  inviteRecord(token, new Date(Date.now() + HOUR), { maxUses, createdAt: new Date() });
 
 const hold = (token: string, use: number, holdId: string, heldAt = new Date(), ttlMs = 300_000): HoldRecord => ({
   token,
@@ -293,18 +283,7 @@ describe('mongo store: a lapse decided before a revocation, its use freed after 
 describe('mongo store: invites stored before kinds', () => {
   it('reads them as register invites for any username, by no inviter', async () => {
     await withFreshMongoStore(async ({ db, store }) => {
-      await db.client
-        .db(db.name)
-        .collection('invites')
-        .insertOne({
-          _id: 'legacy-token' as never,
-          host: 'example.com',
-          kind: 'register',
-          createdAt: new Date(),
-          expiresAt: new Date(Date.now() + HOUR),
-          source: 'api/token/AAAAAAAAAAAA',
-          keyId: 'AAAAAAAAAAAA',
-        });
+      await insertLegacyInvite(db, 'legacy-token', new Date(Date.now() + HOUR));
       const found = await store.invites.find('legacy-token');
       assert.deepEqual([found?.kind, found?.username, found?.inviter, found?.allowRegistration], ['register', '', '', true]);
       assert.deepEqual(await store.invites.list({ host: 'example.com', inviter: 'alice' }, undefined, 10), []);
