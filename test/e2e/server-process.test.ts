@@ -63,7 +63,9 @@ describe('the server process', function () {
     }
   });
 
-  it('restarts its embedded database when that process dies, and serves again with the data it had', async () => {
+  it('restarts its embedded database when that process dies, and serves again with the data it had', async function () {
+    // A server and its engine start, die and start again: on a busy machine that outlasts the default 30 s.
+    this.timeout(90_000);
     const server = await spawnServer({ INVITES_DATA_DIR: dataDir });
     try {
       const base = `http://127.0.0.1:${server.port}`;
