@@ -2,7 +2,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connectionsPerAddress, endThenDestroy, type ConnectionLimits } from './connection-limits.js';
+import { CLOSE_GRACE_MS, connectionsPerAddress, endThenDestroy, type ConnectionLimits } from './connection-limits.js';
 import { stopRequestAfterResponse, watchSession } from './http2-deadlines.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 
@@ -110,25 +110,29 @@ function http2Server(limits: ConnectionLimits, handler: (req: HttpRequest, res: 
   return { sessions, toH2 };
 }
 
-/** The requests in flight: `idle` resolves once there are none (a response finished or its client left). */
-function countInFlight(handle: (req: HttpRequest, res: HttpResponse) => void) {
+/**
+ * Counts the requests in flight (until a response finished or its client left). While
+ * `draining()`, HTTP/1.1 responses say `Connection: close`, so that their client sends nothing
+ * more on that connection and Node ends it after the response.
+ */
+function countInFlight(handle: (req: HttpRequest, res: HttpResponse) => void, draining: () => boolean) {
   let inFlight = 0;
-  let onIdle: (() => void) | undefined;
   const handler = (req: HttpRequest, res: HttpResponse) => {
     inFlight++;
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
-      if (--inFlight === 0) onIdle?.();
+      inFlight--;
     };
     res.once('finish', finish);
     // A client that hangs up first gets no 'finish': its request is over all the same.
     res.once('close', finish);
     if (req instanceof http2.Http2ServerRequest) stopRequestAfterResponse(req.stream);
+    else if (draining()) res.setHeader('Connection', 'close');
     handle(req, res);
   };
-  return { handler, idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve))) };
+  return { handler, count: () => inFlight };
 }
 
 /** Hands a new connection to the HTTP/2 server if it opens with the h2c preface, else to the HTTP/1.1 one. */
@@ -172,7 +176,7 @@ async function listen(server: net.Server, port: number, host: string): Promise<n
  */
 export async function listenOnePort(options: OnePortServerOptions): Promise<OnePortServer> {
   let draining = false;
-  const inFlight = countInFlight(options.handler);
+  const inFlight = countInFlight(options.handler, () => draining);
   const handler = inFlight.handler;
 
   const { limits } = options;
@@ -197,12 +201,17 @@ export async function listenOnePort(options: OnePortServerOptions): Promise<OneP
       draining = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.close();
-      const idle = inFlight.idle();
       // Idle keep-alive connections close at once; busy ones once their response is out.
       const sweep = setInterval(() => h1.closeIdleConnections(), 25);
       h1.closeIdleConnections();
-      const timedOut = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-      await Promise.race([idle, timedOut]);
+      const drainStart = Date.now();
+      const deadline = drainStart + timeoutMs;
+      // Until nothing is in flight and every HTTP/2 session has ended by itself: a finished
+      // response may still sit in its session's buffers, and destroying the session would cut it
+      // off (its client sees CANCEL). A connection accepted just before the drain gets a moment
+      // to send its request, which is then answered (with `Connection: close`).
+      const busy = () => inFlight.count() > 0 || sessions.size > 0 || (sockets.size > 0 && Date.now() - drainStart < CLOSE_GRACE_MS);
+      while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       clearInterval(sweep);
       h1.closeIdleConnections();
       for (const session of sessions) session.destroy();

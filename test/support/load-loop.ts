@@ -4,8 +4,7 @@ import http from 'node:http';
 import { InviteService } from '../../gen/invites/v1/invite_service_pb.js';
 
 /** What happened to one request of a load loop. */
-export type Outcome =
-  { ok: true; token: string; at: number } | { ok: false; error: string; at: number; reusedSocket?: boolean; code?: string };
+export type Outcome = { ok: true; token: string; at: number } | { ok: false; error: string; at: number; code?: string };
 
 export interface LoadLoop {
   outcomes: Outcome[];
@@ -51,9 +50,7 @@ export function httpCreateLoop(port: number, key: string, concurrency: number, s
         });
         res.on('error', (err) => resolve({ ok: false, error: `response cut off: ${err.message}`, at: Date.now() }));
       });
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        resolve({ ok: false, error: err.message, code: err.code, reusedSocket: req.reusedSocket, at: Date.now() }),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, error: err.message, code: err.code, at: Date.now() }));
     });
   const l = loop(concurrency, once, stopAfterErrors);
   return { ...l, agent, done: l.done.finally(() => agent.destroy()) };
