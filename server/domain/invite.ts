@@ -25,6 +25,8 @@ export interface InviteRecord {
   inviter?: string;
   /** Roster invites: whether a new account may also register with it. */
   allowRegistration?: boolean;
+  /** How many times it was edited (UpdateInvite); absent: never. */
+  editVersion?: number;
 }
 
 /** One use of an invite: use number `use` (1..maxUses) registered `account` at `redeemedAt`. */

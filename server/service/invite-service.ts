@@ -3,11 +3,12 @@ import type { InviteHoldStore } from '../store/invite-hold-store.js';
 import type { InviteStore } from '../store/store.js';
 import { callerActor, type AuditLog } from './audit-log.js';
 import type { CallerAuthenticator } from './caller-authenticator.js';
-import { createInviteFor, type CreateInviteRequest } from './invite-creation.js';
+import { createInviteFor, createInvitesFor, type CreateInviteRequest } from './invite-creation.js';
 import { confirmInviteFor, holdInviteFor, releaseInviteFor, type InviteHold } from './invite-holds.js';
 import { listInvitesFor, type InvitePage, type ListInvitesRequest } from './invite-listing.js';
 import { createInviteLookup, inviteNotFound } from './invite-lookup.js';
 import { redeemInviteFor, type Redeemed } from './invite-redemption.js';
+import { updateInviteFor, type UpdateInviteRequest } from './invite-update.js';
 import { publicView, type Invite, type PublicInvite } from './invite-view.js';
 import type { PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
@@ -18,6 +19,7 @@ export type { CreateInviteRequest } from './invite-creation.js';
 export type { InviteHold } from './invite-holds.js';
 export type { InvitePage, ListInvitesRequest } from './invite-listing.js';
 export type { Redeemed } from './invite-redemption.js';
+export type { UpdateInviteRequest } from './invite-update.js';
 export type { Invite, PublicInvite } from './invite-view.js';
 
 export interface InviteServiceDeps {
@@ -68,6 +70,10 @@ export interface InviteService {
   confirmInvite(credential: PresentedCredential, token: string, holdId: string): Promise<Redeemed>;
   /** Gives a held use back; idempotent. */
   releaseInvite(credential: PresentedCredential, token: string, holdId: string): Promise<void>;
+  /** Creates `count` invites with the same options in one write, all or nothing. */
+  createInvites(credential: PresentedCredential, count: number, request?: CreateInviteRequest): Promise<Invite[]>;
+  /** Changes an invite (only its creating key or the admin); never below the uses taken. */
+  updateInvite(credential: PresentedCredential, request: UpdateInviteRequest): Promise<Invite>;
 }
 
 export function createInviteService(deps: InviteServiceDeps): InviteService {
@@ -76,6 +82,12 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
   return {
     async createInvite(credential, request = {}) {
       return createInviteFor(deps, await authenticate(credential), request);
+    },
+
+    async createInvites(credential, count, request = {}) {
+      const caller = await authenticate(credential);
+      const invites = await createInvitesFor(deps, caller, count, request);
+      return invites;
     },
 
     async getInvite(token, client, credential = { kind: 'none' }) {
@@ -128,6 +140,10 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
 
     async releaseInvite(credential, token, holdId) {
       await releaseInviteFor({ ...deps, lookup }, await authenticate(credential), token, holdId);
+    },
+
+    async updateInvite(credential, request) {
+      return updateInviteFor({ ...deps, lookup }, await authenticate(credential), request);
     },
   };
 }

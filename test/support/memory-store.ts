@@ -15,6 +15,7 @@ export function createMemoryStore(): Store {
   // Use claims by `token:use`: a redemption, `void` when a revocation took the use, or a hold.
   const claims = new Map<string, MemoryClaim>();
   const revocations = new Map<string, Date>();
+  const edits = new Map<string, Date>();
   const holds = memoryInviteHolds(claims, revocations);
   const copy = <T extends object>(v: T): T => ({ ...v });
   const copyInvite = (i: InviteRecord): InviteRecord => ({ ...i, roles: [...i.roles], groups: [...i.groups] });
@@ -50,6 +51,15 @@ export function createMemoryStore(): Store {
         if (keys.get(id)?.host !== host) return false;
         return keys.delete(id);
       },
+      async setLimits(host, id, limits) {
+        const k = keys.get(id);
+        if (k?.host !== host) return undefined;
+        for (const [field, value] of Object.entries(limits)) {
+          if (value === null) delete (k as unknown as Record<string, unknown>)[field];
+          else (k as unknown as Record<string, unknown>)[field] = value;
+        }
+        return copy(k);
+      },
       async setDisabled(host, id, disabled) {
         return updateKey(host, id, { disabled });
       },
@@ -61,6 +71,40 @@ export function createMemoryStore(): Store {
       async insert(invite) {
         if (invites.has(invite.token)) throw new StoreConflict('invite token is taken');
         invites.set(invite.token, copyInvite(invite));
+      },
+      async insertMany(batch) {
+        if (batch.some((i) => invites.has(i.token))) throw new StoreConflict('invite token is taken');
+        for (const i of batch) invites.set(i.token, copyInvite(i));
+      },
+      async update(token, { version, ...fields }) {
+        const i = invites.get(token);
+        if (i && (i.editVersion ?? 0) < version)
+          Object.assign(i, { ...fields, roles: [...fields.roles], groups: [...fields.groups] }, { editVersion: version });
+      },
+      async claimEdit(token, version, at) {
+        const id = `${token}:edit:${version}`;
+        const earlier = edits.get(id);
+        if (earlier) return { won: false, claimedAt: earlier };
+        edits.set(id, at);
+        return { won: true, claimedAt: at };
+      },
+      async capUses(token, uses) {
+        const capped: number[] = [];
+        const taken: number[] = [];
+        for (const use of uses) {
+          const claim = claims.get(`${token}:${use}`);
+          if (claim === undefined) {
+            claims.set(`${token}:${use}`, 'cap');
+            capped.push(use);
+          } else if (claim !== 'void' && claim !== 'cap') taken.push(use);
+        }
+        return { capped, taken };
+      },
+      async uncapUses(token, uses) {
+        for (const use of uses) if (claims.get(`${token}:${use}`) === 'cap') claims.delete(`${token}:${use}`);
+      },
+      async keepClaimsUntil() {
+        // Claims here live as long as their invite.
       },
       async deleteExpired(before) {
         let n = 0;
