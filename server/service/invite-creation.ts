@@ -9,6 +9,7 @@ import { StoreConflict } from '../store/store.js';
 import type { Caller } from './caller-authenticator.js';
 import { configuredHost, HOST_REQUIRED_WITH_ADMIN_TOKEN } from './configured-host.js';
 import { checkKeyCeilings, defaultTtlFor } from './key-ceilings.js';
+import { releaseSlot, takeUserInvites, takeValidInviteSlots, type QuotaDeps } from './invite-quotas.js';
 import { describeInvite, type Invite } from './invite-view.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
 
@@ -39,7 +40,52 @@ function hostFor(caller: Caller, requested: string, hosts: ReadonlyMap<string, H
 /** Most invites one CreateInvites call makes. */
 export const MAX_BULK_INVITES = 1000;
 
-type CreationDeps = { invites: InviteStore; hosts: ReadonlyMap<string, HostConfig>; now: () => Date; keyRateLimit: KeyRateLimit };
+type CreationDeps = QuotaDeps & {
+  invites: InviteStore;
+  hosts: ReadonlyMap<string, HostConfig>;
+  now: () => Date;
+  keyRateLimit: KeyRateLimit;
+};
+
+/**
+ * The quotas of a key's creation of `records` (the admin token has none): the host's per-user
+ * quota for invites made on behalf of a user, then a slot of the key's max_valid_invites each.
+ */
+async function takeQuotas(
+  deps: CreationDeps,
+  checked: ReturnType<typeof checkedRequest>,
+  records: InviteRecord[],
+): Promise<() => Promise<void>> {
+  if (!checked.key) return async () => {};
+  const giveUnits = await takeUserInvites(deps, checked.host, checked.kind.inviter, records.length);
+  try {
+    const holdings = await takeValidInviteSlots(deps, checked.key, records);
+    holdings?.forEach((quota, i) => (records[i]!.quota = quota));
+  } catch (err) {
+    await giveUnits();
+    throw err;
+  }
+  return async () => {
+    await giveUnits();
+    await Promise.all(records.map((r) => releaseSlot(deps, r)));
+  };
+}
+
+/** Stores `records` (renewing tokens on a collision, keeping their quotas); gives the quotas back if that fails. */
+async function storeRecords(records: InviteRecord[], giveBack: () => Promise<void>, write: (records: InviteRecord[]) => Promise<void>) {
+  // A collision of 144 random bits will not happen, but if it did the client must not see it.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write(records);
+    } catch (err) {
+      if (!(err instanceof StoreConflict) || attempt >= 2) {
+        await giveBack().catch(() => {});
+        throw err;
+      }
+      for (const r of records) r.token = randomToken(INVITE_TOKEN_BYTES);
+    }
+  }
+}
 
 /** The host, options and kind of a creation request, checked against the host's limits and the key's ceilings. */
 function checkedRequest(deps: CreationDeps, caller: Caller, request: CreateInviteRequest) {
@@ -72,17 +118,11 @@ export async function createInviteFor(deps: CreationDeps, caller: Caller, reques
   const checked = checkedRequest(deps, caller, request);
   // Invites per minute per key (the admin token is not limited).
   if (checked.key) deps.keyRateLimit.take(checked.key);
-  // A collision of 144 random bits will not happen, but if it did the client must not see it.
-  for (let attempt = 0; ; attempt++) {
-    const createdAt = deps.now();
-    const record = newRecord(checked, createdAt);
-    try {
-      await deps.invites.insert(record);
-      return describeInvite(record, checked.host, undefined, createdAt);
-    } catch (err) {
-      if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
-    }
-  }
+  const createdAt = deps.now();
+  const record = newRecord(checked, createdAt);
+  const giveBack = await takeQuotas(deps, checked, [record]);
+  await storeRecords([record], giveBack, ([r]) => deps.invites.insert(r!));
+  return describeInvite(record, checked.host, undefined, createdAt);
 }
 
 /**
@@ -95,14 +135,9 @@ export async function createInvitesFor(deps: CreationDeps, caller: Caller, count
   }
   const checked = checkedRequest(deps, caller, request);
   if (checked.key) deps.keyRateLimit.take(checked.key, count);
-  for (let attempt = 0; ; attempt++) {
-    const createdAt = deps.now();
-    const records = Array.from({ length: count }, () => newRecord(checked, createdAt));
-    try {
-      await deps.invites.insertMany(records);
-      return records.map((r) => describeInvite(r, checked.host, undefined, createdAt));
-    } catch (err) {
-      if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
-    }
-  }
+  const createdAt = deps.now();
+  const records = Array.from({ length: count }, () => newRecord(checked, createdAt));
+  const giveBack = await takeQuotas(deps, checked, records);
+  await storeRecords(records, giveBack, (rs) => deps.invites.insertMany(rs));
+  return records.map((r) => describeInvite(r, checked.host, undefined, createdAt));
 }

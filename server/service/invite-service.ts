@@ -1,6 +1,7 @@
 import type { HostConfig } from '../config/config.js';
 import type { InviteHoldStore } from '../store/invite-hold-store.js';
-import type { InviteStore } from '../store/store.js';
+import type { InviteStore, QuotaStore } from '../store/store.js';
+import { releaseSlot } from './invite-quotas.js';
 import { callerActor, type AuditLog } from './audit-log.js';
 import type { CallerAuthenticator } from './caller-authenticator.js';
 import { createInviteFor, createInvitesFor, type CreateInviteRequest } from './invite-creation.js';
@@ -24,6 +25,8 @@ export type { Invite, PublicInvite } from './invite-view.js';
 
 export interface InviteServiceDeps {
   invites: InviteStore;
+  /** Quota slots and units (a key's max_valid_invites, a host's userInviteQuota). */
+  quotas: QuotaStore;
   /** Uses held by registrations in progress (HoldInvite); redeems respect them. */
   holds: InviteHoldStore;
   /** How long a use stays held without a confirm (INVITES_HOLD_TTL). */
@@ -116,6 +119,7 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       if (caller.kind === 'key' && record.keyId !== caller.key.id) throw inviteNotFound();
       if (host && host.toLowerCase() !== record.host) throw inviteNotFound();
       await deps.invites.revoke(record, deps.now());
+      await releaseSlot(deps, record);
       await deps.audit?.record({
         action: 'invite_revoked',
         actor: callerActor(caller),

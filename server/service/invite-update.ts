@@ -8,6 +8,7 @@ import { callerActor, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
 import { checkKeyCeilings } from './key-ceilings.js';
 import { inviteNotFound, type InviteLookup } from './invite-lookup.js';
+import { holdsSlot, releaseSlot, takeValidInviteSlots, type QuotaDeps } from './invite-quotas.js';
 import type { Invite } from './invite-view.js';
 
 /** What to change; an absent field keeps its value. */
@@ -33,7 +34,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 const busy = () => new DomainError('unavailable', 'the invite is being changed by another request: try again', 1);
 
-interface UpdateDeps {
+interface UpdateDeps extends QuotaDeps {
   invites: InviteStore;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
@@ -96,11 +97,16 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
 
   const { record, version } = await claimNextEdit(deps, request.token);
   const startedAt = deps.now();
-  const state = nextState(deps, caller, record, request, startedAt);
+  const state: Omit<InviteChange, 'version'> = nextState(deps, caller, record, request, startedAt);
   const unchanged: InviteChange = { version, ...pick(record) };
   const oldMax = record.maxUses;
+  let redeemed = 0;
   try {
-    await checkEditable(deps, record, state.maxUses);
+    redeemed = (await checkEditable(deps, record, state.maxUses)).redemptions.length;
+    // A used-up invite made valid again counts against its key's max_valid_invites once more.
+    if (caller.kind === 'key' && record.quota && state.maxUses > redeemed && !(await holdsSlot(deps, record))) {
+      state.quota = (await takeValidInviteSlots(deps, caller.key, [{ token: record.token, expiresAt: state.expiresAt }]))?.[0];
+    }
     if (state.maxUses < oldMax) {
       const caps = await deps.invites.capUses(record.token, range(state.maxUses + 1, oldMax), startedAt, record.expiresAt);
       if (caps.taken.length > 0) {
@@ -113,10 +119,16 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
   } catch (err) {
     // The edit number is spent: write it unchanged so the next edit does not wait for it.
     await deps.invites.update(record.token, unchanged);
+    if (state.quota) await releaseSlot(deps, { quota: state.quota, expiresAt: state.expiresAt });
     throw err;
   }
   if (deps.now().getTime() - startedAt.getTime() > STALE_EDIT_MS / 2) throw busy();
   await deps.invites.update(record.token, { version, ...state });
+  const quota = state.quota ?? record.quota;
+  if (quota && state.expiresAt.getTime() !== record.expiresAt.getTime()) {
+    await deps.quotas.extend(quota.scope, quota.slot, quota.nonce, state.expiresAt);
+  }
+  if (quota && redeemed >= state.maxUses) await releaseSlot(deps, { quota, expiresAt: state.expiresAt });
   // Claims are removed with their invite: they must live as long as its new expiry.
   if (state.expiresAt > record.expiresAt) {
     await deps.invites.keepClaimsUntil({ token: record.token, editVersion: version }, Math.max(oldMax, state.maxUses), state.expiresAt);
@@ -128,7 +140,7 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
     keyId: record.keyId,
     inviteToken: record.token,
   });
-  return deps.lookup.describeOne({ ...record, ...state, editVersion: version });
+  return deps.lookup.describeOne({ ...record, ...state, quota, editVersion: version });
 }
 
 const pick = (r: InviteRecord) => ({ expiresAt: r.expiresAt, maxUses: r.maxUses, note: r.note, roles: r.roles, groups: r.groups });
@@ -141,8 +153,8 @@ function belowUses(maxUses: number, redeemed: number, taken: readonly number[]) 
   );
 }
 
-/** Revoked and expired invites stay as they are; max_uses never goes below the uses taken. */
-async function checkEditable(deps: UpdateDeps, record: InviteRecord, maxUses: number): Promise<void> {
+/** Revoked and expired invites stay as they are; max_uses never goes below the uses taken. Answers the invite now. */
+async function checkEditable(deps: UpdateDeps, record: InviteRecord, maxUses: number): Promise<Invite> {
   const now = await deps.lookup.describeOne(record);
   if (now.status === 'revoked' || now.status === 'expired') {
     throw new DomainError('failed_precondition', `invite ${now.status}: a ${now.status} invite cannot be changed`);
@@ -155,4 +167,5 @@ async function checkEditable(deps: UpdateDeps, record: InviteRecord, maxUses: nu
         `(${now.redemptions.length} redeemed, ${now.holds.length} held)`,
     );
   }
+  return now;
 }

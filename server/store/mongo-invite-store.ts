@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, type Collection, type Db, type Filter, type IndexDescription } from 'mongodb';
-import type { InviteRecord } from '../domain/invite.js';
+import type { InviteRecord, QuotaHolding } from '../domain/invite.js';
 import { DUPLICATE_KEY } from './driver-errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { mongoInviteEdits } from './mongo-invite-edits.js';
@@ -25,6 +25,7 @@ interface InviteDocument {
   inviter?: string;
   allowRegistration?: boolean;
   editVersion?: number;
+  quota?: QuotaHolding;
 }
 
 // Invite tokens are the `_id`s, so the always-present unique `_id` index is the "unique invite
@@ -57,6 +58,7 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   inviter: d.inviter ?? '',
   allowRegistration: d.allowRegistration ?? d.kind !== 'roster',
   ...(d.editVersion ? { editVersion: d.editVersion } : {}),
+  ...(d.quota ? { quota: d.quota } : {}),
 });
 
 function toInviteDocument(invite: InviteRecord): InviteDocument {
@@ -75,6 +77,7 @@ function toInviteDocument(invite: InviteRecord): InviteDocument {
     ...(invite.username ? { username: invite.username } : {}),
     ...(invite.inviter ? { inviter: invite.inviter } : {}),
     ...(invite.kind === 'roster' ? { allowRegistration: invite.allowRegistration ?? false } : {}),
+    ...(invite.quota ? { quota: invite.quota } : {}),
   };
 }
 
@@ -155,11 +158,11 @@ export function mongoInviteStore(db: Db, holds: RevocationHolds, batching: Invit
       }
     },
     async update(token, change: InviteChange) {
-      const { version, ...fields } = change;
+      const { version, quota, ...fields } = change;
       // Edits are serialised by claimEdit; the version guard keeps a late write from undoing a newer one.
       await invites.updateOne(
         { _id: token, $or: [{ editVersion: { $exists: false } }, { editVersion: { $lt: version } }] },
-        { $set: { ...fields, editVersion: version } },
+        { $set: { ...fields, ...(quota ? { quota } : {}), editVersion: version } },
       );
     },
     ...mongoInviteEdits(db),

@@ -1,7 +1,7 @@
 /** What the service needs from storage. The service never sees database types. */
 
 import type { AuditRecord } from '../domain/audit.js';
-import type { InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
+import type { InviteRecord, InviteUsage, QuotaHolding, RedemptionRecord } from '../domain/invite.js';
 import type { KeyRecord, KeyUsage, KeyUsageFigures } from '../domain/key.js';
 import type { InviteHoldStore } from './invite-hold-store.js';
 
@@ -47,6 +47,8 @@ export interface InviteChange {
   note: string;
   roles: string[];
   groups: string[];
+  /** A quota slot newly taken by the edit (a used-up invite made valid again). */
+  quota?: QuotaHolding;
 }
 
 /** What capping some uses came to: the ones now capped by this call, and the ones a use or hold already had. */
@@ -103,8 +105,43 @@ export interface InviteStore extends InviteEditStore {
   listCreated(query: TimeRangeQuery): Promise<InviteRecord[]>;
 }
 
+/** Who holds slot `slot` of a quota scope: an invite (by token), until it expires or is released. */
+export interface SlotOccupant {
+  slot: number;
+  token: string;
+  /** Tells this holding of the slot from earlier and later ones. */
+  nonce: string;
+  expiresAt: Date;
+}
+
+/**
+ * Quotas without counters or scans (see docs/invite-management.md): a scope (a key's valid
+ * invites, a user's invites in a period) has numbered slots, each taken by an insert under a
+ * unique key, so of concurrent takers of one slot exactly one wins, on every engine.
+ */
+export interface QuotaStore {
+  /** The held slots among 1..`slots` of `scope`. */
+  occupants(scope: string, slots: number): Promise<Map<number, SlotOccupant>>;
+  /** Tries to take each slot of `occupants`; answers the slot numbers taken by this call. */
+  occupy(scope: string, occupants: readonly SlotOccupant[]): Promise<number[]>;
+  /**
+   * Frees slot `slot` if `nonce` still holds it. Each holding is freed at most once, by whoever
+   * claims its release first (an insert), so no release can free a later holding. True when this call freed it.
+   */
+  release(scope: string, slot: number, nonce: string, expiresAt: Date): Promise<boolean>;
+  /** Whoever holds slot `slot` of `scope`, if anyone. */
+  occupant(scope: string, slot: number): Promise<SlotOccupant | undefined>;
+  /** Moves the expiry of a holding that `nonce` still has. */
+  extend(scope: string, slot: number, nonce: string, expiresAt: Date): Promise<void>;
+  /** Takes one of `units` numbered units of `scope` (a period's count), kept until `until`: its number; undefined when all are taken. */
+  takeUnit(scope: string, units: number, until: Date): Promise<number | undefined>;
+  /** Gives back a unit this caller took (an all-or-nothing batch that could not get them all). */
+  giveUnit(scope: string, unit: number): Promise<void>;
+}
+
 export interface Store {
   keys: KeyStore;
+  quotas: QuotaStore;
   invites: InviteStore;
   holds: InviteHoldStore;
   /** True when the database removes expired invites by itself (a TTL index). */

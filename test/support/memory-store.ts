@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../../server/domain/audit.js';
 import type { InviteRecord, InviteUsage, RedemptionRecord } from '../../server/domain/invite.js';
 import { sumKeyUsage, type KeyRecord, type KeyUsageFigures } from '../../server/domain/key.js';
-import type { InviteCursor, InviteListQuery, RateCount, Store, TimeRangeQuery } from '../../server/store/store.js';
+import type { InviteCursor, InviteListQuery, RateCount, SlotOccupant, Store, TimeRangeQuery } from '../../server/store/store.js';
 import { StoreConflict } from '../../server/store/store.js';
 import { isRedemptionClaim, memoryInviteHolds, type MemoryClaim } from './memory-invite-holds.js';
 
@@ -16,9 +16,18 @@ export function createMemoryStore(): Store {
   const claims = new Map<string, MemoryClaim>();
   const revocations = new Map<string, Date>();
   const edits = new Map<string, Date>();
+  // Quota slots by `scope:slot`, releases by `scope:slot:nonce`, units by `scope:unit:n`.
+  const slots = new Map<string, SlotOccupant>();
+  const releases = new Set<string>();
+  const units = new Set<string>();
   const holds = memoryInviteHolds(claims, revocations);
   const copy = <T extends object>(v: T): T => ({ ...v });
-  const copyInvite = (i: InviteRecord): InviteRecord => ({ ...i, roles: [...i.roles], groups: [...i.groups] });
+  const copyInvite = (i: InviteRecord): InviteRecord => ({
+    ...i,
+    roles: [...i.roles],
+    groups: [...i.groups],
+    ...(i.quota ? { quota: { ...i.quota } } : {}),
+  });
   const usage = new Map<string, KeyUsageFigures>();
   const rateCounts = new Map<string, RateCount & { instanceId: string; expiresAt: Date }>();
   const audit: AuditRecord[] = [];
@@ -32,6 +41,52 @@ export function createMemoryStore(): Store {
   return {
     expiresInvitesItself: false,
     holds,
+    quotas: {
+      async occupants(scope, n) {
+        const result = new Map<number, SlotOccupant>();
+        for (let slot = 1; slot <= n; slot++) {
+          const o = slots.get(`${scope}:${slot}`);
+          if (o) result.set(slot, copy(o));
+        }
+        return result;
+      },
+      async occupy(scope, occupants) {
+        const won: number[] = [];
+        for (const o of occupants) {
+          if (slots.has(`${scope}:${o.slot}`)) continue;
+          slots.set(`${scope}:${o.slot}`, copy(o));
+          won.push(o.slot);
+        }
+        return won;
+      },
+      async release(scope, slot, nonce) {
+        const id = `${scope}:${slot}:${nonce}`;
+        if (releases.has(id)) return false;
+        releases.add(id);
+        if (slots.get(`${scope}:${slot}`)?.nonce !== nonce) return false;
+        slots.delete(`${scope}:${slot}`);
+        return true;
+      },
+      async occupant(scope, slot) {
+        const o = slots.get(`${scope}:${slot}`);
+        return o && copy(o);
+      },
+      async extend(scope, slot, nonce, expiresAt) {
+        const o = slots.get(`${scope}:${slot}`);
+        if (o?.nonce === nonce) o.expiresAt = expiresAt;
+      },
+      async takeUnit(scope, n) {
+        for (let unit = 1; unit <= n; unit++) {
+          if (units.has(`${scope}:unit:${unit}`)) continue;
+          units.add(`${scope}:unit:${unit}`);
+          return unit;
+        }
+        return undefined;
+      },
+      async giveUnit(scope, unit) {
+        units.delete(`${scope}:unit:${unit}`);
+      },
+    },
     keys: {
       async insert(key) {
         if (keys.has(key.id)) throw new StoreConflict(`key id ${key.id} is taken`);
@@ -76,10 +131,14 @@ export function createMemoryStore(): Store {
         if (batch.some((i) => invites.has(i.token))) throw new StoreConflict('invite token is taken');
         for (const i of batch) invites.set(i.token, copyInvite(i));
       },
-      async update(token, { version, ...fields }) {
+      async update(token, { version, quota, ...fields }) {
         const i = invites.get(token);
         if (i && (i.editVersion ?? 0) < version)
-          Object.assign(i, { ...fields, roles: [...fields.roles], groups: [...fields.groups] }, { editVersion: version });
+          Object.assign(
+            i,
+            { ...fields, roles: [...fields.roles], groups: [...fields.groups], editVersion: version },
+            quota ? { quota } : {},
+          );
       },
       async claimEdit(token, version, at) {
         const id = `${token}:edit:${version}`;
