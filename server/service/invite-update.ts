@@ -3,6 +3,7 @@ import type { HostConfig } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 import type { InviteRecord } from '../domain/invite.js';
 import { validateInviteOptions } from '../domain/invite-options.js';
+import type { InviteHoldStore } from '../store/invite-hold-store.js';
 import type { InviteChange, InviteStore } from '../store/store.js';
 import { callerActor, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
@@ -36,6 +37,8 @@ const busy = () => new DomainError('unavailable', 'the invite is being changed b
 
 interface UpdateDeps extends QuotaDeps {
   invites: InviteStore;
+  /** A lapsed hold above a lowered max_uses is given back rather than counted as taken. */
+  holds: InviteHoldStore;
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
   audit?: AuditLog;
@@ -108,7 +111,7 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
       state.quota = (await takeValidInviteSlots(deps, caller.key, [{ token: record.token, expiresAt: state.expiresAt }]))?.[0];
     }
     if (state.maxUses < oldMax) {
-      const caps = await deps.invites.capUses(record.token, range(state.maxUses + 1, oldMax), startedAt, record.expiresAt);
+      const caps = await capAbove(deps, record, state.maxUses, startedAt);
       if (caps.taken.length > 0) {
         await deps.invites.uncapUses(record.token, caps.capped);
         throw belowUses(state.maxUses, (await deps.lookup.describeOne(record)).redemptions.length, caps.taken);
@@ -141,6 +144,16 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
     inviteToken: record.token,
   });
   return deps.lookup.describeOne({ ...record, ...state, quota, editVersion: version });
+}
+
+/** Caps the uses of `record` above `maxUses`; a use held by a lapsed hold is reclaimed and capped too. */
+async function capAbove(deps: UpdateDeps, record: InviteRecord, maxUses: number, at: Date) {
+  const caps = await deps.invites.capUses(record.token, range(maxUses + 1, record.maxUses), at, record.expiresAt);
+  const freed: number[] = [];
+  for (const use of caps.taken) if (await deps.holds.reclaim(record.token, use, at)) freed.push(use);
+  if (freed.length === 0) return caps;
+  const again = await deps.invites.capUses(record.token, freed, at, record.expiresAt);
+  return { capped: [...caps.capped, ...again.capped], taken: [...caps.taken.filter((u) => !freed.includes(u)), ...again.taken] };
 }
 
 const pick = (r: InviteRecord) => ({ expiresAt: r.expiresAt, maxUses: r.maxUses, note: r.note, roles: r.roles, groups: r.groups });

@@ -88,6 +88,23 @@ describe('InviteService.UpdateInvite (in-memory transport)', () => {
     }
   });
 
+  it('counts running holds as taken, but lowers max_uses over holds that lapsed', async () => {
+    const h = await setup();
+    const { invite } = await h.inviteClient.createInvite({ maxUses: 3 }, h.key);
+    const token = invite!.token;
+    await h.inviteClient.redeemInvite({ token, account: 'alice' }, h.key);
+    await h.inviteClient.holdInvite({ token, account: 'bob' }, h.key);
+    await h.inviteClient.holdInvite({ token, account: 'carol' }, h.key);
+    await rejectsWith(
+      h.inviteClient.updateInvite({ token, maxUses: 2 }, h.key),
+      Code.FailedPrecondition,
+      /3 uses are already taken \(1 redeemed, 2 held\)/,
+    );
+    h.advance(301); // the holds lapse (INVITES_HOLD_TTL 5 min)
+    const { invite: one } = await h.inviteClient.updateInvite({ token, maxUses: 1 }, h.key);
+    assert.deepEqual([one!.maxUses, one!.uses, one!.status], [1, 1, InviteStatus.USED_UP]);
+  });
+
   it('refuses revoked and expired invites, and hides another key’s invite', async () => {
     const h = await setup();
     const other = await h.adminClient.createKey({ host: 'example.com', name: 'other' }, h.admin);
