@@ -22,6 +22,32 @@ const keyScope = (keyId: string) => `key:${keyId}`;
 const nonce = () => randomBytes(9).toString('base64url');
 /** Rounds of read-then-insert before a key with free slots is told it has none (others kept winning them). */
 const SLOT_ROUNDS = 4;
+/** Slots read per query: a create reads pages from a random one until it has found enough free slots. */
+const SLOT_PAGE = 256;
+
+/**
+ * Up to `wanted` slots of `scope` (1..limit) that can be taken: free ones, and those of expired
+ * invites, released on the way. Pages of slots are read from a random page on, so a key far
+ * from its limit costs one page, whatever the limit.
+ */
+async function findFreeSlots(deps: QuotaDeps, scope: string, limit: number, wanted: number, skip: ReadonlySet<number>): Promise<number[]> {
+  const pages = Math.ceil(limit / SLOT_PAGE);
+  const first = Math.floor(Math.random() * pages);
+  const free: number[] = [];
+  for (let p = 0; p < pages && free.length < wanted; p++) {
+    const start = ((first + p) % pages) * SLOT_PAGE + 1;
+    const slots = Array.from({ length: Math.min(SLOT_PAGE, limit - start + 1) }, (_, i) => start + i).filter((s) => !skip.has(s));
+    const held = await deps.quotas.occupants(scope, slots);
+    for (const slot of slots) if (!held.has(slot) && free.length < wanted) free.push(slot);
+    // An expired invite no longer counts: its slot is released (once, by whoever claims that first).
+    const now = deps.now();
+    for (const o of held.values()) {
+      if (free.length >= wanted) break;
+      if (o.expiresAt <= now && (await deps.quotas.release(scope, o.slot, o.nonce, o.expiresAt))) free.push(o.slot);
+    }
+  }
+  return free;
+}
 
 const overValidInvites = (key: KeyRecord, asked: number) =>
   new DomainError(
@@ -45,17 +71,7 @@ export async function takeValidInviteSlots(
   if (invites.length > limit) throw overValidInvites(key, invites.length);
   const got: SlotOccupant[] = [];
   for (let round = 0; round < SLOT_ROUNDS && got.length < invites.length; round++) {
-    const held = await deps.quotas.occupants(scope, limit);
-    const now = deps.now();
-    const free: number[] = [];
-    for (let slot = 1; slot <= limit; slot++) if (!held.has(slot) && !got.some((g) => g.slot === slot)) free.push(slot);
-    // An expired invite no longer counts: its slot is released (once, by whoever claims that first).
-    for (const o of held.values()) {
-      if (free.length >= invites.length - got.length) break;
-      if (o.expiresAt <= now && !got.some((g) => g.slot === o.slot) && (await deps.quotas.release(scope, o.slot, o.nonce, o.expiresAt))) {
-        free.push(o.slot);
-      }
-    }
+    const free = await findFreeSlots(deps, scope, limit, invites.length - got.length, new Set(got.map((g) => g.slot)));
     if (free.length === 0) break;
     const wanted = invites.slice(got.length, got.length + free.length).map((invite, i) => ({
       slot: free[i]!,

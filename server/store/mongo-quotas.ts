@@ -28,14 +28,17 @@ export function mongoQuotas(db: Db): QuotaStore {
   const docs = db.collection<QuotaDocument>('redemptions');
   return {
     async occupants(scope, slots) {
-      const ids = Array.from({ length: slots }, (_, i) => slotId(scope, i + 1));
-      const found = await findByIds(docs, ids, { kind: 'slot' });
+      const found = await findByIds(
+        docs,
+        slots.map((slot) => slotId(scope, slot)),
+        { kind: 'slot' },
+      );
       const byId = new Map(found.map((d) => [d._id, d]));
       const result = new Map<number, SlotOccupant>();
-      ids.forEach((id, i) => {
-        const d = byId.get(id);
-        if (d) result.set(i + 1, { slot: i + 1, token: d.token!, nonce: d.nonce!, expiresAt: d.expiresAt! });
-      });
+      for (const slot of slots) {
+        const d = byId.get(slotId(scope, slot));
+        if (d) result.set(slot, { slot, token: d.token!, nonce: d.nonce!, expiresAt: d.expiresAt! });
+      }
       return result;
     },
 

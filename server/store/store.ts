@@ -120,8 +120,8 @@ export interface SlotOccupant {
  * unique key, so of concurrent takers of one slot exactly one wins, on every engine.
  */
 export interface QuotaStore {
-  /** The held slots among 1..`slots` of `scope`. */
-  occupants(scope: string, slots: number): Promise<Map<number, SlotOccupant>>;
+  /** Who holds each of `slots` (slot numbers) of `scope`; free slots are absent. */
+  occupants(scope: string, slots: readonly number[]): Promise<Map<number, SlotOccupant>>;
   /** Tries to take each slot of `occupants`; answers the slot numbers taken by this call. */
   occupy(scope: string, occupants: readonly SlotOccupant[]): Promise<number[]>;
   /**

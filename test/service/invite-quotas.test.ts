@@ -67,6 +67,17 @@ describe('InviteService: a key’s ceilings and quotas (in-memory transport)', (
     assert.equal(invites.length, 1);
   });
 
+  it('finds the one free slot of a large max_valid_invites, wherever it is (slots are read a page at a time)', async () => {
+    const h = await setup({ maxValidInvites: 600 });
+    const { invites } = await h.inviteClient.createInvites({ count: 600 }, h.key);
+    await rejectsWith(h.inviteClient.createInvite({}, h.key), Code.ResourceExhausted, /at most 600 valid/);
+    for (const i of [0, 299, 599]) {
+      await h.inviteClient.revokeInvite({ token: invites[i]!.token }, h.key);
+      await h.inviteClient.createInvite({}, h.key);
+      await rejectsWith(h.inviteClient.createInvite({}, h.key), Code.ResourceExhausted, /at most 600 valid/);
+    }
+  });
+
   it('UpdateKey raises or removes max_valid_invites at once, and is in the audit trail', async () => {
     const h = await setup({ maxValidInvites: 1 });
     await h.inviteClient.createInvite({}, h.key);

@@ -36,7 +36,7 @@ for (const subject of subjects) {
         ),
       );
       assert.equal(won.flat().length, 1);
-      assert.equal((await store.quotas.occupants('key:K', 3)).size, 1);
+      assert.equal((await store.quotas.occupants('key:K', [1, 2, 3])).size, 1);
     });
 
     it('frees each holding once, and never a later holding of the same slot', async () => {

@@ -42,9 +42,9 @@ export function createMemoryStore(): Store {
     expiresInvitesItself: false,
     holds,
     quotas: {
-      async occupants(scope, n) {
+      async occupants(scope, asked) {
         const result = new Map<number, SlotOccupant>();
-        for (let slot = 1; slot <= n; slot++) {
+        for (const slot of asked) {
           const o = slots.get(`${scope}:${slot}`);
           if (o) result.set(slot, copy(o));
         }
