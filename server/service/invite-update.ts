@@ -87,7 +87,7 @@ async function claimNextEdit(deps: UpdateDeps, token: string): Promise<{ record:
  * Changes an invite. Edits of one invite are serialised by claiming edit numbers (an insert
  * each); lowering max_uses caps the uses above the new maximum (inserts under the uses' own
  * keys) before the new maximum is written, so a redeem still working with the old one cannot
- * take them. See docs/invite-edits.md.
+ * take them. See docs/invite-management.md.
  */
 export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request: UpdateInviteRequest): Promise<Invite> {
   const first = await deps.lookup.find(request.token);
@@ -106,6 +106,8 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
   let redeemed = 0;
   try {
     redeemed = (await checkEditable(deps, record, state.maxUses)).redemptions.length;
+    // So late that a later edit may have taken this one for dead and skipped its number.
+    if (deps.now().getTime() - startedAt.getTime() > STALE_EDIT_MS / 2) throw busy();
     // A used-up invite made valid again counts against its key's max_valid_invites once more.
     if (caller.kind === 'key' && record.quota && state.maxUses > redeemed && !(await holdsSlot(deps, record))) {
       state.quota = (await takeValidInviteSlots(deps, caller.key, [{ token: record.token, expiresAt: state.expiresAt }]))?.[0];
@@ -125,7 +127,6 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
     if (state.quota) await releaseSlot(deps, { quota: state.quota, expiresAt: state.expiresAt });
     throw err;
   }
-  if (deps.now().getTime() - startedAt.getTime() > STALE_EDIT_MS / 2) throw busy();
   await deps.invites.update(record.token, { version, ...state });
   const quota = state.quota ?? record.quota;
   if (quota && state.expiresAt.getTime() !== record.expiresAt.getTime()) {

@@ -11,7 +11,7 @@ import type { InviteEditStore, UseCaps } from './store.js';
  * - `TOKEN:USE`, `kind: 'cap'`: use number USE is out of reach because max_uses was lowered
  *   below it. The same unique `_id` a redemption or hold takes: a redeem still working with the
  *   old max_uses cannot take it, and a cap that loses to a redeem tells the edit that use is taken.
- * See docs/invite-edits.md.
+ * See docs/invite-management.md.
  */
 interface EditDocument {
   _id: string;
