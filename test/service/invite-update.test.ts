@@ -130,6 +130,22 @@ describe('InviteService.UpdateInvite (in-memory transport)', () => {
     ]);
   });
 
+  it('skips the number of an edit that died before writing once stale; waits for a live one, then says try again', async function () {
+    this.timeout(10_000);
+    const h = await setup();
+    const { invite } = await h.inviteClient.createInvite({}, h.key);
+    const expiresAt = timestampDate(invite!.expireTime!);
+    // An edit that claimed number 1 thirty-one seconds ago and never wrote it.
+    await h.store.invites.claimEdit(invite!.token, 1, new Date(h.now().getTime() - 31_000), expiresAt);
+    const { invite: changed } = await h.inviteClient.updateInvite({ token: invite!.token, note: 'after a crash' }, h.key);
+    assert.equal(changed!.note, 'after a crash');
+    assert.equal((await h.store.invites.find(invite!.token))?.editVersion, 2);
+    // One that claimed number 3 just now is still running: the edit waits for it, then gives up.
+    await h.store.invites.claimEdit(invite!.token, 3, h.now(), expiresAt);
+    await rejectsWith(h.inviteClient.updateInvite({ token: invite!.token, note: 'x' }, h.key), Code.Unavailable, /try again/);
+    assert.equal((await h.store.invites.find(invite!.token))?.note, 'after a crash');
+  });
+
   it('serialises concurrent edits: every edit lands and the invite ends in the state of one of them', async () => {
     const h = await setup();
     const { invite } = await h.inviteClient.createInvite({ maxUses: 10 }, h.key);
