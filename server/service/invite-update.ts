@@ -94,6 +94,9 @@ export async function updateInviteFor(deps: UpdateDeps, caller: Caller, request:
   // As for revocation: to anyone but its creator and the operator, another's invite does not exist.
   if (caller.kind === 'key' && first.keyId !== caller.key.id) throw inviteNotFound();
   if (request.host && request.host.toLowerCase() !== first.host) throw inviteNotFound();
+  const fields = [request.ttlSeconds, request.maxUses, request.note, request.roles, request.groups];
+  // Nothing to change: no edit, no audit event.
+  if (fields.every((f) => f === undefined)) return deps.lookup.describeOne(first);
   // Everything that can be refused without the database first.
   nextState(deps, caller, first, request, deps.now());
   await checkEditable(deps, first, request.maxUses ?? first.maxUses);

@@ -75,6 +75,7 @@ describe('invitesctl invites:update, invites:create --count, keys:update (the re
       headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
       body: JSON.stringify({ token: created.token, account: 'bob' }),
     });
+    assertOneErrorLine(await cli('invites:update', created.token), 2, /nothing to change: give at least one of --expires-in/);
     const refused = await cli('invites:update', created.token, '--max-uses', '1');
     assertOneErrorLine(refused, 6, /max_uses cannot be lowered to 1: 2 uses are already taken/);
   });

@@ -33,9 +33,10 @@ describe('InviteService.UpdateInvite (in-memory transport)', () => {
     assert.deepEqual([changed!.maxUses, changed!.note, changed!.roles, changed!.groups], [5, 'for the Q3 hires', [], ['team']]);
     const stored = await h.store.invites.find(invite!.token);
     assert.deepEqual([stored?.maxUses, stored?.note, stored?.roles, stored?.groups], [5, 'for the Q3 hires', [], ['team']]);
-    // Nothing given: nothing changes.
+    // Nothing given: nothing changes, nothing is written.
     const { invite: same } = await h.inviteClient.updateInvite({ token: invite!.token }, h.key);
     assert.deepEqual([same!.maxUses, same!.note, same!.groups], [5, 'for the Q3 hires', ['team']]);
+    assert.equal((await h.store.invites.find(invite!.token))?.editVersion, 1);
   });
 
   it("refuses a lifetime over the host's maximum and changes nothing", async () => {

@@ -61,6 +61,10 @@ export default class InvitesUpdate extends AdminCommand {
 
   async run(): Promise<InviteJson> {
     const { args, flags } = await this.parse(InvitesUpdate);
+    const changes = ['expires-in', 'max-uses', 'note', 'role', 'group', 'clear-roles', 'clear-groups'] as const;
+    if (!changes.some((name) => flags[name] !== undefined && flags[name] !== false)) {
+      throw new CliFailure(ExitCode.usage, 'usage', `nothing to change: give at least one of ${changes.map((c) => `--${c}`).join(', ')}`);
+    }
     const client = await this.connectInvites(flags);
     const list = (given: string[] | undefined, clear: boolean) => (clear ? { values: [] } : given ? { values: given } : undefined);
     const { invite } = await client.updateInvite({
