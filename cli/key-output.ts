@@ -20,6 +20,12 @@ export interface KeyJson {
   lastUsedAt: string | null;
   /** When the secret was last replaced; null: never. */
   rotatedAt: string | null;
+  /** The most valid invites the key may hold at once; 0: no ceiling. */
+  maxValidInvites: number;
+  /** The largest max_uses the key may ask for; 0: no ceiling of its own. */
+  maxUsesCeiling: number;
+  /** The longest invite lifetime the key may ask for, in seconds; 0: the host's maximum. */
+  maxTtlSeconds: number;
 }
 
 export function keyJson(key: ApiKey): KeyJson {
@@ -34,6 +40,9 @@ export function keyJson(key: ApiKey): KeyJson {
     useCount: Number(key.useCount),
     lastUsedAt: iso(key.lastUseTime),
     rotatedAt: iso(key.rotateTime),
+    maxValidInvites: key.maxValidInvites,
+    maxUsesCeiling: key.maxUsesCeiling,
+    maxTtlSeconds: key.maxTtlSeconds,
   };
 }
 

@@ -5,7 +5,7 @@ import { bearerCredential } from './bearer-credential.js';
 
 /** A ready client of one invites server: both services over one transport and one credential. */
 export interface InvitesClient {
-  /** CreateInvite, GetInvite, ListInvites, RevokeInvite, RedeemInvite, Hold/Confirm/ReleaseInvite. */
+  /** Create/Get/List/Revoke/Redeem/UpdateInvite, Hold/Confirm/ReleaseInvite, CreateInvites. */
   readonly invites: Client<typeof InviteService>;
   /** Key management and the audit trail; needs the admin token. */
   readonly keys: Client<typeof KeyAdmin>;

@@ -84,6 +84,7 @@ export function buildServices(options: BuildServicesOptions): Services {
   const invites = createInviteService({
     invites: store.invites,
     holds: store.holds,
+    quotas: store.quotas,
     holdTtlSeconds: config.holdTtlSeconds,
     callers,
     hosts: config.hosts,

@@ -76,6 +76,32 @@ export const perMinute = kind(z.coerce.number().int('must be a whole number').mi
 /** A whole number from `min` to `max`. */
 export const count = (min: number, max: number) => kind(z.coerce.number().int('must be a whole number').min(min).max(max));
 
+/** How many invites a local user may have made for them per period: `{ count: 5, period: 7d }`, or `5/7d`. */
+export interface UserInviteQuota {
+  count: number;
+  periodSeconds: number;
+}
+
+export const userInviteQuota = kind<UserInviteQuota>(
+  z.union([z.string(), z.object({ count: z.unknown(), period: z.unknown() }).strict()]).transform((value, ctx) => {
+    const [countText, periodText] = typeof value === 'string' ? value.split('/') : [value.count, value.period];
+    const n = Number(countText);
+    const periodSeconds =
+      typeof periodText === 'number' ? periodText : typeof periodText === 'string' ? parseDurationSeconds(periodText.trim()) : undefined;
+    if (!Number.isInteger(n) || n < 1 || n > 10_000 || !periodSeconds || periodSeconds < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `"${typeof value === 'string' ? value : JSON.stringify(value)}" is not a quota: ` +
+          'use e.g. 5/7d (or { count: 5, period: 7d }), count 1 to 10000',
+      });
+      return z.NEVER;
+    }
+    return { count: n, periodSeconds };
+  }),
+  (q) => ({ count: q.count, period: printSeconds(q.periodSeconds) }),
+);
+
 /** A TCP port; 0 picks a free one. */
 export const port = kind(z.coerce.number().int().min(0).max(65535));
 

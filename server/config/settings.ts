@@ -62,6 +62,15 @@ export const PER_HOST_SETTINGS = {
     default: 30 * 86400,
     doc: 'the longest lifetime a caller may ask for (`ttl`); longer is refused, not shortened',
   }),
+  userInviteQuota: optional({
+    key: 'userInviteQuota',
+    env: 'INVITES_USER_INVITE_QUOTA',
+    kind: kinds.userInviteQuota,
+    defaultDoc: '(none)',
+    doc:
+      "how many invites an API key may make on behalf of one local user (`inviter`) per period, like ejabberd's `max_invites`: " +
+      '`{ count: 5, period: 7d }` in the file, `5/7d` in the environment; over it `RESOURCE_EXHAUSTED` (429)',
+  }),
   webRegistration: optional({
     key: 'webRegistrationTemplate',
     env: 'INVITES_WEB_REGISTRATION',

@@ -1,7 +1,16 @@
 /** The audit trail's entries. */
 
 export type AuditAction =
-  'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated' | 'invite_created' | 'invite_revoked' | 'invite_redeemed';
+  | 'key_created'
+  | 'key_deleted'
+  | 'key_disabled'
+  | 'key_enabled'
+  | 'key_rotated'
+  | 'key_updated'
+  | 'invite_created'
+  | 'invite_revoked'
+  | 'invite_redeemed'
+  | 'invite_updated';
 
 /** Something done to a key or an invite. Never holds a key's secret or the admin token. */
 export interface AuditRecord {

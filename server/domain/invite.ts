@@ -25,6 +25,17 @@ export interface InviteRecord {
   inviter?: string;
   /** Roster invites: whether a new account may also register with it. */
   allowRegistration?: boolean;
+  /** How many times it was edited (UpdateInvite); absent: never. */
+  editVersion?: number;
+  /** The quota slot it holds while valid (its key's max_valid_invites); absent: none. */
+  quota?: QuotaHolding;
+}
+
+/** A slot of a quota scope held by one invite; `nonce` tells this holding from others of the slot. */
+export interface QuotaHolding {
+  scope: string;
+  slot: number;
+  nonce: string;
 }
 
 /** One use of an invite: use number `use` (1..maxUses) registered `account` at `redeemedAt`. */

@@ -15,6 +15,12 @@ export interface KeyRecord {
   rateLimitPerMinute?: number;
   /** When the secret was last replaced. */
   rotatedAt?: Date;
+  /** The most valid invites the key may hold at once; undefined: no ceiling. */
+  maxValidInvites?: number;
+  /** The largest max_uses the key may ask for; undefined: the server's maximum. */
+  maxUsesCeiling?: number;
+  /** The longest invite lifetime the key may ask for, in seconds; undefined: the host's maximum. */
+  maxTtlSeconds?: number;
 }
 
 /** A key's use, summed over every server instance. */

@@ -8,6 +8,8 @@ import { inviteUnavailable } from '../domain/invite-status.js';
 import type { HoldRecord, InviteRecord } from '../domain/invite.js';
 import { randomToken } from '../domain/random-token.js';
 import type { HoldEnd, InviteHoldStore } from '../store/invite-hold-store.js';
+import type { QuotaStore } from '../store/store.js';
+import { releaseSlot } from './invite-quotas.js';
 import { recordRedeemed, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
@@ -21,6 +23,8 @@ const HOLD_ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface InviteHoldDeps {
   holds: InviteHoldStore;
+  /** Where a used-up invite gives its key's quota slot back. */
+  quotas: QuotaStore;
   now: () => Date;
   /** How long a use stays held without a confirm (INVITES_HOLD_TTL). */
   holdTtlSeconds: number;
@@ -94,7 +98,9 @@ export async function confirmInviteFor(deps: InviteHoldDeps, caller: Caller, tok
   const replayed = earlier !== undefined || end.at.getTime() !== at.getTime();
   if (!replayed) await recordRedeemed(deps.audit, caller, record, end.at);
   const redemption = { token, use: hold.use, account: hold.account, redeemedAt: end.at };
-  return { invite: await deps.lookup.describeOne(record), redemption, replayed };
+  const invite = await deps.lookup.describeOne(record);
+  if (invite.redemptions.length >= invite.maxUses) await releaseSlot(deps, record);
+  return { invite, redemption, replayed };
 }
 
 /** Gives the held use back; nothing to do once it lapsed, was released or the invite revoked. */

@@ -1,7 +1,8 @@
 import type { RedemptionRecord } from '../domain/invite.js';
 import { inviteUnavailable } from '../domain/invite-status.js';
 import type { InviteHoldStore } from '../store/invite-hold-store.js';
-import type { InviteStore } from '../store/store.js';
+import type { InviteStore, QuotaStore } from '../store/store.js';
+import { releaseSlot } from './invite-quotas.js';
 import { recordRedeemed, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
@@ -24,6 +25,7 @@ export async function redeemInviteFor(
     invites: InviteStore;
     /** Uses held by registrations in progress: a redeem respects them and reclaims lapsed ones. */
     holds: InviteHoldStore;
+    quotas: QuotaStore;
     now: () => Date;
     audit?: AuditLog;
     lookup: InviteLookup;
@@ -49,5 +51,8 @@ export async function redeemInviteFor(
     return (await deps.invites.claimUse(redemption, record.expiresAt)) ? 'won' : 'taken';
   });
   await recordRedeemed(deps.audit, caller, record, redemption!.redeemedAt);
-  return { invite: await lookup.describeOne(record), redemption: redemption!, replayed: false };
+  const invite = await lookup.describeOne(record);
+  // A used-up invite no longer counts against its key's max_valid_invites.
+  if (invite.redemptions.length >= invite.maxUses) await releaseSlot(deps, record);
+  return { invite, redemption: redemption!, replayed: false };
 }

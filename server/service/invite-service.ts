@@ -1,13 +1,15 @@
 import type { HostConfig } from '../config/config.js';
 import type { InviteHoldStore } from '../store/invite-hold-store.js';
-import type { InviteStore } from '../store/store.js';
+import type { InviteStore, QuotaStore } from '../store/store.js';
+import { releaseSlot } from './invite-quotas.js';
 import { callerActor, type AuditLog } from './audit-log.js';
 import type { CallerAuthenticator } from './caller-authenticator.js';
-import { createInviteFor, type CreateInviteRequest } from './invite-creation.js';
+import { createInviteFor, createInvitesFor, type CreateInviteRequest } from './invite-creation.js';
 import { confirmInviteFor, holdInviteFor, releaseInviteFor, type InviteHold } from './invite-holds.js';
 import { listInvitesFor, type InvitePage, type ListInvitesRequest } from './invite-listing.js';
 import { createInviteLookup, inviteNotFound } from './invite-lookup.js';
 import { redeemInviteFor, type Redeemed } from './invite-redemption.js';
+import { updateInviteFor, type UpdateInviteRequest } from './invite-update.js';
 import { publicView, type Invite, type PublicInvite } from './invite-view.js';
 import type { PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
@@ -18,10 +20,13 @@ export type { CreateInviteRequest } from './invite-creation.js';
 export type { InviteHold } from './invite-holds.js';
 export type { InvitePage, ListInvitesRequest } from './invite-listing.js';
 export type { Redeemed } from './invite-redemption.js';
+export type { UpdateInviteRequest } from './invite-update.js';
 export type { Invite, PublicInvite } from './invite-view.js';
 
 export interface InviteServiceDeps {
   invites: InviteStore;
+  /** Quota slots and units (a key's max_valid_invites, a host's userInviteQuota). */
+  quotas: QuotaStore;
   /** Uses held by registrations in progress (HoldInvite); redeems respect them. */
   holds: InviteHoldStore;
   /** How long a use stays held without a confirm (INVITES_HOLD_TTL). */
@@ -68,6 +73,10 @@ export interface InviteService {
   confirmInvite(credential: PresentedCredential, token: string, holdId: string): Promise<Redeemed>;
   /** Gives a held use back; idempotent. */
   releaseInvite(credential: PresentedCredential, token: string, holdId: string): Promise<void>;
+  /** Creates `count` invites with the same options in one write, all or nothing. */
+  createInvites(credential: PresentedCredential, count: number, request?: CreateInviteRequest): Promise<Invite[]>;
+  /** Changes an invite (only its creating key or the admin); never below the uses taken. */
+  updateInvite(credential: PresentedCredential, request: UpdateInviteRequest): Promise<Invite>;
 }
 
 export function createInviteService(deps: InviteServiceDeps): InviteService {
@@ -76,6 +85,12 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
   return {
     async createInvite(credential, request = {}) {
       return createInviteFor(deps, await authenticate(credential), request);
+    },
+
+    async createInvites(credential, count, request = {}) {
+      const caller = await authenticate(credential);
+      const invites = await createInvitesFor(deps, caller, count, request);
+      return invites;
     },
 
     async getInvite(token, client, credential = { kind: 'none' }) {
@@ -104,6 +119,7 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       if (caller.kind === 'key' && record.keyId !== caller.key.id) throw inviteNotFound();
       if (host && host.toLowerCase() !== record.host) throw inviteNotFound();
       await deps.invites.revoke(record, deps.now());
+      await releaseSlot(deps, record);
       await deps.audit?.record({
         action: 'invite_revoked',
         actor: callerActor(caller),
@@ -128,6 +144,10 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
 
     async releaseInvite(credential, token, holdId) {
       await releaseInviteFor({ ...deps, lookup }, await authenticate(credential), token, holdId);
+    },
+
+    async updateInvite(credential, request) {
+      return updateInviteFor({ ...deps, lookup }, await authenticate(credential), request);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { HostConfig } from '../config/config.js';
 import { generateApiKey, isKeyId, KEY_SECRET_BYTES } from '../domain/api-key.js';
 import { DomainError } from '../domain/errors.js';
+import { MAX_INVITE_USES } from '../domain/invite-options.js';
 import { firstUnsafeCharacter } from '../domain/unsafe-characters.js';
 import { configuredHost } from './configured-host.js';
 import { randomToken } from '../domain/random-token.js';
@@ -35,7 +36,14 @@ export interface CreateKeyOptions {
   expiresInSeconds?: number;
   /** Invites per minute; undefined or 0: the server's default. */
   rateLimitPerMinute?: number;
+  /** The key's ceilings (key-ceilings.ts); undefined or 0: none. */
+  maxValidInvites?: number;
+  maxUsesCeiling?: number;
+  maxTtlSeconds?: number;
 }
+
+/** UpdateKey's changes: a number sets a limit (0 removes it), undefined leaves it. */
+export type KeyLimitsUpdate = Pick<CreateKeyOptions, 'rateLimitPerMinute' | 'maxValidInvites' | 'maxUsesCeiling' | 'maxTtlSeconds'>;
 
 /** A key as the admin sees it: its record, its effective limit and its use so far. */
 export interface KeyDescription extends KeyRecord {
@@ -54,6 +62,8 @@ export interface KeyOperations {
   enableKey(host: string, id: string): Promise<KeyDescription>;
   /** A new secret for the same id; the old one stops working. Returns the new full key. */
   rotateKey(host: string, id: string): Promise<{ key: KeyDescription; fullKey: string }>;
+  /** Changes a key's limits (rate limit, ceilings); takes effect on new requests. */
+  updateKey(host: string, id: string, limits: KeyLimitsUpdate): Promise<KeyDescription>;
 }
 
 /** Only the admin: every operation takes the presented credential first. */
@@ -65,8 +75,23 @@ export function createKeyAdminService(deps: KeyAdminServiceDeps): KeyAdminServic
   return adminOnly(deps.admin, keyOperations(deps));
 }
 
+export const MAX_KEY_VALID_INVITES = 1_000_000;
+
+/** Refuses a ceiling a key cannot have, naming it. */
+function checkLimits({ rateLimitPerMinute, maxValidInvites, maxUsesCeiling, maxTtlSeconds }: KeyLimitsUpdate): void {
+  const within = (field: string, value: number | undefined, max: number, zero: string) => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= max)) {
+      throw new DomainError('invalid_argument', `${field} must be between 1 and ${max} (0 for ${zero})`);
+    }
+  };
+  within('rate_limit_per_minute', rateLimitPerMinute, MAX_KEY_RATE_LIMIT_PER_MINUTE, "the server's default");
+  within('max_valid_invites', maxValidInvites, MAX_KEY_VALID_INVITES, 'no ceiling');
+  within('max_uses_ceiling', maxUsesCeiling, MAX_INVITE_USES, 'no ceiling');
+  within('max_ttl_seconds', maxTtlSeconds, MAX_KEY_LIFETIME_SECONDS, "the host's maximum");
+}
+
 /** Refuses a name or option a key cannot have, naming it. */
-function checkNewKey(name: string, { expiresInSeconds, rateLimitPerMinute }: CreateKeyOptions): void {
+function checkNewKey(name: string, { expiresInSeconds, ...limits }: CreateKeyOptions): void {
   if (name.length > MAX_KEY_NAME_LENGTH) {
     throw new DomainError('invalid_argument', `name is too long: at most ${MAX_KEY_NAME_LENGTH} characters`);
   }
@@ -81,15 +106,7 @@ function checkNewKey(name: string, { expiresInSeconds, rateLimitPerMinute }: Cre
   if (expiresInSeconds !== undefined && !(expiresInSeconds >= 1 && expiresInSeconds <= MAX_KEY_LIFETIME_SECONDS)) {
     throw new DomainError('invalid_argument', `expires_in must be between 1 second and ${MAX_KEY_LIFETIME_SECONDS / 86400} days`);
   }
-  if (
-    rateLimitPerMinute !== undefined &&
-    !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0 && rateLimitPerMinute <= MAX_KEY_RATE_LIMIT_PER_MINUTE)
-  ) {
-    throw new DomainError(
-      'invalid_argument',
-      `rate_limit_per_minute must be between 1 and ${MAX_KEY_RATE_LIMIT_PER_MINUTE} (0 for the server's default)`,
-    );
-  }
+  checkLimits(limits);
 }
 
 /** Stores a key with a fresh id and secret; a taken id (never seen in practice) draws again. */
@@ -112,6 +129,9 @@ async function insertNewKey(
       expiresAt: expiresInSeconds !== undefined ? new Date(createdAt.getTime() + Math.round(expiresInSeconds * 1000)) : undefined,
       disabled: false,
       rateLimitPerMinute: rateLimitPerMinute || undefined,
+      maxValidInvites: options.maxValidInvites || undefined,
+      maxUsesCeiling: options.maxUsesCeiling || undefined,
+      maxTtlSeconds: options.maxTtlSeconds || undefined,
     };
     try {
       await deps.keys.insert(key);
@@ -137,7 +157,7 @@ function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
   const describe = (key: KeyRecord, usage?: KeyUsage) => describeKey(key, deps.defaultRateLimitPerMinute, usage);
   const describeWithUsage = async (key: KeyRecord) => describe(key, (await deps.usage.totals([key.id])).get(key.id));
   const audit = (
-    action: 'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated',
+    action: 'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated' | 'key_updated',
     key: { host: string; id: string },
     at?: Date,
   ) => deps.audit.record({ action, actor: ADMIN_ACTOR, host: key.host, keyId: key.id, at });
@@ -186,6 +206,21 @@ function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
       if (!key) throw keyNotFound();
       await audit('key_rotated', key, key.rotatedAt);
       return { key: await describeWithUsage(key), fullKey: `${id}/${secret}` };
+    },
+    async updateKey(hostName, id, limits) {
+      const host = hostNamed(hostName);
+      checkLimits(limits);
+      if (!isKeyId(id)) throw keyNotFound();
+      const change = Object.fromEntries(
+        Object.entries(limits)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, v === 0 ? null : v]),
+      );
+      const key = await deps.keys.setLimits(host.name, id, change);
+      deps.keyLookup.invalidate(id);
+      if (!key) throw keyNotFound();
+      await audit('key_updated', key);
+      return describeWithUsage(key);
     },
   };
 }

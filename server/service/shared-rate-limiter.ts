@@ -14,8 +14,8 @@ export interface RateDecision {
  * So the limit can be passed only by what other instances allow between two syncs.
  */
 export interface SharedRateLimiter {
-  /** Counts one event unless the scope has reached `limit` in the current window. */
-  take(kind: string, scope: string, limit: number): RateDecision;
+  /** Counts `count` events (default 1) unless they would take the scope past `limit` in the current window: all or none. */
+  take(kind: string, scope: string, limit: number, count?: number): RateDecision;
   /** Whether the scope has reached `limit` (counts nothing). */
   check(kind: string, scope: string, limit: number): RateDecision;
   /** Counts one event whatever the count is. */
@@ -77,16 +77,16 @@ class WindowCounts {
     return { window: this.window, counters: this.counters };
   }
 
-  check(scope: string, limit: number): RateDecision {
+  check(scope: string, limit: number, count = 1): RateDecision {
     this.roll();
-    return this.countOf(scope) >= limit
+    return this.countOf(scope) + count > limit
       ? { allowed: false, retryAfterSeconds: this.retryAfterSeconds() }
       : { allowed: true, retryAfterSeconds: 0 };
   }
 
-  /** Counts one event in the window last rolled to. */
-  increment(kind: string, scope: string): void {
-    this.counter(kind, scope).local++;
+  /** Counts `count` events in the window last rolled to. */
+  increment(kind: string, scope: string, count = 1): void {
+    this.counter(kind, scope).local += count;
   }
 
   /** Takes what a sync read for `window`, unless that window has ended meanwhile. */
@@ -189,9 +189,9 @@ export function startSharedRateLimiter(options: SharedRateLimiterOptions): Share
   const timer = startInterval(sync, options.syncIntervalMs, options.onError);
 
   return {
-    take(kind, scope, limit) {
-      const decision = counts.check(scope, limit);
-      if (decision.allowed) counts.increment(kind, scope);
+    take(kind, scope, limit, count = 1) {
+      const decision = counts.check(scope, limit, count);
+      if (decision.allowed) counts.increment(kind, scope, count);
       return decision;
     },
     check: (_kind, scope, limit) => counts.check(scope, limit),

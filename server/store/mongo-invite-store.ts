@@ -1,9 +1,10 @@
 import { MongoBulkWriteError, type Collection, type Db, type Filter, type IndexDescription } from 'mongodb';
-import type { InviteRecord } from '../domain/invite.js';
+import type { InviteRecord, QuotaHolding } from '../domain/invite.js';
 import { DUPLICATE_KEY } from './driver-errors.js';
 import { createGroupCommit } from './group-commit.js';
+import { mongoInviteEdits } from './mongo-invite-edits.js';
 import { mongoRedemptions, type RevocationHolds } from './mongo-redemptions.js';
-import type { InviteCursor, InviteListQuery, InviteStore, TimeRangeQuery } from './store.js';
+import type { InviteChange, InviteCursor, InviteListQuery, InviteStore, TimeRangeQuery } from './store.js';
 import { StoreConflict } from './store.js';
 
 interface InviteDocument {
@@ -23,6 +24,8 @@ interface InviteDocument {
   username?: string;
   inviter?: string;
   allowRegistration?: boolean;
+  editVersion?: number;
+  quota?: QuotaHolding;
 }
 
 // Invite tokens are the `_id`s, so the always-present unique `_id` index is the "unique invite
@@ -54,6 +57,8 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   username: d.username ?? '',
   inviter: d.inviter ?? '',
   allowRegistration: d.allowRegistration ?? d.kind !== 'roster',
+  ...(d.editVersion ? { editVersion: d.editVersion } : {}),
+  ...(d.quota ? { quota: d.quota } : {}),
 });
 
 function toInviteDocument(invite: InviteRecord): InviteDocument {
@@ -72,6 +77,7 @@ function toInviteDocument(invite: InviteRecord): InviteDocument {
     ...(invite.username ? { username: invite.username } : {}),
     ...(invite.inviter ? { inviter: invite.inviter } : {}),
     ...(invite.kind === 'roster' ? { allowRegistration: invite.allowRegistration ?? false } : {}),
+    ...(invite.quota ? { quota: invite.quota } : {}),
   };
 }
 
@@ -139,6 +145,27 @@ export function mongoInviteStore(db: Db, holds: RevocationHolds, batching: Invit
   const inserts = inviteInserts(invites, batching);
   return {
     insert: (invite) => inserts.submit(toInviteDocument(invite)),
+    async insertMany(records) {
+      const docs = records.map(toInviteDocument);
+      try {
+        await invites.insertMany(docs, { ordered: false });
+      } catch (err) {
+        // All or nothing: what was written of a failed batch is removed again (best effort).
+        const outcomes = err instanceof MongoBulkWriteError ? insertOutcomes(err, docs.length) : undefined;
+        const written = outcomes ? docs.filter((_, i) => !outcomes[i]).map((d) => d._id) : [];
+        if (written.length > 0) await invites.deleteMany({ _id: { $in: written } });
+        throw outcomes?.find((o) => o instanceof StoreConflict) ?? outcomes?.find((o) => o) ?? err;
+      }
+    },
+    async update(token, change: InviteChange) {
+      const { version, quota, ...fields } = change;
+      // Edits are serialised by claimEdit; the version guard keeps a late write from undoing a newer one.
+      await invites.updateOne(
+        { _id: token, $or: [{ editVersion: { $exists: false } }, { editVersion: { $lt: version } }] },
+        { $set: { ...fields, ...(quota ? { quota } : {}), editVersion: version } },
+      );
+    },
+    ...mongoInviteEdits(db),
     async deleteExpired(before) {
       const result = await invites.deleteMany({ expiresAt: { $lt: before } });
       await redemptions.deleteExpired(before);

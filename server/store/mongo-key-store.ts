@@ -1,4 +1,4 @@
-import { Binary, type Db, type IndexDescription } from 'mongodb';
+import { Binary, type Db, type IndexDescription, type UpdateFilter } from 'mongodb';
 import type { KeyRecord } from '../domain/key.js';
 import { isDuplicateKey } from './driver-errors.js';
 import type { KeyStore } from './store.js';
@@ -14,6 +14,9 @@ interface KeyDocument {
   disabled?: boolean;
   rateLimitPerMinute?: number;
   rotatedAt?: Date;
+  maxValidInvites?: number;
+  maxUsesCeiling?: number;
+  maxTtlSeconds?: number;
 }
 
 // Key ids are the `_id`s, so the always-present unique `_id` index is the "unique key id"
@@ -30,6 +33,9 @@ const toKeyRecord = (d: KeyDocument): KeyRecord => ({
   disabled: d.disabled ?? false,
   rateLimitPerMinute: d.rateLimitPerMinute ?? undefined,
   rotatedAt: d.rotatedAt ?? undefined,
+  ...(d.maxValidInvites ? { maxValidInvites: d.maxValidInvites } : {}),
+  ...(d.maxUsesCeiling ? { maxUsesCeiling: d.maxUsesCeiling } : {}),
+  ...(d.maxTtlSeconds ? { maxTtlSeconds: d.maxTtlSeconds } : {}),
 });
 
 const toKeyDocument = (key: KeyRecord): KeyDocument => ({
@@ -41,6 +47,9 @@ const toKeyDocument = (key: KeyRecord): KeyDocument => ({
   ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}),
   ...(key.disabled ? { disabled: true } : {}),
   ...(key.rateLimitPerMinute !== undefined ? { rateLimitPerMinute: key.rateLimitPerMinute } : {}),
+  ...(key.maxValidInvites ? { maxValidInvites: key.maxValidInvites } : {}),
+  ...(key.maxUsesCeiling ? { maxUsesCeiling: key.maxUsesCeiling } : {}),
+  ...(key.maxTtlSeconds ? { maxTtlSeconds: key.maxTtlSeconds } : {}),
 });
 
 /** API keys, in the `keys` collection. */
@@ -70,6 +79,21 @@ export function mongoKeyStore(db: Db): KeyStore {
     async delete(host, id) {
       const result = await keys.deleteOne({ _id: id, host });
       return result.deletedCount === 1;
+    },
+    async setLimits(host, id, limits) {
+      const set = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== null));
+      const unset = Object.fromEntries(
+        Object.entries(limits)
+          .filter(([, v]) => v === null)
+          .map(([k]) => [k, '']),
+      );
+      const update = { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) };
+      if (Object.keys(update).length === 0) {
+        const doc = await keys.findOne({ _id: id, host });
+        return doc ? toKeyRecord(doc) : undefined;
+      }
+      const doc = await keys.findOneAndUpdate({ _id: id, host }, update as UpdateFilter<KeyDocument>, { returnDocument: 'after' });
+      return doc ? toKeyRecord(doc) : undefined;
     },
     setDisabled: (host, id, disabled) => updateKey(host, id, { disabled }),
     replaceSecret: (host, id, secretHash, rotatedAt) => updateKey(host, id, { secretHash: new Binary(secretHash), rotatedAt }),

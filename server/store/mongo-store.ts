@@ -10,6 +10,7 @@ import {
 } from 'mongodb';
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { mongoInviteHolds } from './mongo-invite-holds.js';
+import { mongoQuotas } from './mongo-quotas.js';
 import { INVITE_EXPIRY_INDEX, INVITE_INDEXES, mongoInviteStore } from './mongo-invite-store.js';
 import { KEY_INDEXES, mongoKeyStore } from './mongo-key-store.js';
 import { REDEMPTION_EXPIRY_INDEX, REDEMPTION_INDEXES } from './mongo-redemptions.js';
@@ -192,6 +193,7 @@ function createMongoStore(
     expiresInvitesItself,
     holds: withDriverErrorsMapped(holds),
     keys: withDriverErrorsMapped(mongoKeyStore(db)),
+    quotas: withDriverErrorsMapped(mongoQuotas(db)),
     invites: withDriverErrorsMapped(mongoInviteStore(db, holds, batching)),
     async ping() {
       await db.command({ ping: 1 }).catch(mapDriverError);

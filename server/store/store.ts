@@ -1,7 +1,7 @@
 /** What the service needs from storage. The service never sees database types. */
 
 import type { AuditRecord } from '../domain/audit.js';
-import type { InviteRecord, InviteUsage, RedemptionRecord } from '../domain/invite.js';
+import type { InviteRecord, InviteUsage, QuotaHolding, RedemptionRecord } from '../domain/invite.js';
 import type { KeyRecord, KeyUsage, KeyUsageFigures } from '../domain/key.js';
 import type { InviteHoldStore } from './invite-hold-store.js';
 
@@ -20,6 +20,9 @@ export interface InviteCursor {
   token: string;
 }
 
+/** A key's limits to change: a number sets one, null removes it, absent leaves it. */
+export type KeyLimitChange = Partial<Record<'rateLimitPerMinute' | 'maxValidInvites' | 'maxUsesCeiling' | 'maxTtlSeconds', number | null>>;
+
 export interface KeyStore {
   /** Throws StoreConflict when the id is taken. */
   insert(key: KeyRecord): Promise<void>;
@@ -30,11 +33,50 @@ export interface KeyStore {
   delete(host: string, id: string): Promise<boolean>;
   /** Sets `disabled`; the updated key, or undefined when the host has no key with that id. */
   setDisabled(host: string, id: string, disabled: boolean): Promise<KeyRecord | undefined>;
+  /** Sets (a number) or removes (null) limits of a key; the updated key, or undefined when the host has no key with that id. */
+  setLimits(host: string, id: string, limits: KeyLimitChange): Promise<KeyRecord | undefined>;
   /** Replaces the secret's hash; the updated key, or undefined when the host has no key with that id. */
   replaceSecret(host: string, id: string, secretHash: Uint8Array, rotatedAt: Date): Promise<KeyRecord | undefined>;
 }
 
-export interface InviteStore {
+/** The editable fields of an invite as an edit writes them, with the edit's number. */
+export interface InviteChange {
+  version: number;
+  expiresAt: Date;
+  maxUses: number;
+  note: string;
+  roles: string[];
+  groups: string[];
+  /** A quota slot newly taken by the edit (a used-up invite made valid again). */
+  quota?: QuotaHolding;
+}
+
+/** What capping some uses came to: the ones now capped by this call, and the ones a use or hold already had. */
+export interface UseCaps {
+  capped: number[];
+  taken: number[];
+}
+
+/** The claims behind UpdateInvite (see mongo-invite-edits.ts): each an insert under a unique key. */
+export interface InviteEditStore {
+  /** Claims edit number `version` of an invite: of concurrent claims exactly one wins; `claimedAt` is the winner's time. */
+  claimEdit(token: string, version: number, at: Date, inviteExpiresAt: Date): Promise<{ won: boolean; claimedAt: Date }>;
+  /** Puts use numbers `uses` out of reach of every claim (redeem, hold, revocation); those a use or hold already had are `taken`. */
+  capUses(token: string, uses: readonly number[], at: Date, inviteExpiresAt: Date): Promise<UseCaps>;
+  /** Makes capped use numbers claimable again (only edits cap or uncap, one at a time per invite). */
+  uncapUses(token: string, uses: readonly number[]): Promise<void>;
+  /** Keeps the claims of uses 1..`uses` (and the invite's revocation and edits) until at least `expiresAt`. */
+  keepClaimsUntil(invite: Pick<InviteRecord, 'token' | 'editVersion'>, uses: number, expiresAt: Date): Promise<void>;
+}
+
+export interface InviteStore extends InviteEditStore {
+  /**
+   * Inserts all of `invites` in one database write; resolves once all are durably written.
+   * Throws StoreConflict when a token is taken (having removed the ones it wrote).
+   */
+  insertMany(invites: readonly InviteRecord[]): Promise<void>;
+  /** Writes edit `change.version` of an invite unless a later (or the same) version is stored. */
+  update(token: string, change: InviteChange): Promise<void>;
   /** Resolves only once the invite is durably written. Throws StoreConflict when the token is taken. */
   insert(invite: InviteRecord): Promise<void>;
   /** Invites that expired before `before` (and their redemptions); returns how many invites were removed. */
@@ -63,8 +105,43 @@ export interface InviteStore {
   listCreated(query: TimeRangeQuery): Promise<InviteRecord[]>;
 }
 
+/** Who holds slot `slot` of a quota scope: an invite (by token), until it expires or is released. */
+export interface SlotOccupant {
+  slot: number;
+  token: string;
+  /** Tells this holding of the slot from earlier and later ones. */
+  nonce: string;
+  expiresAt: Date;
+}
+
+/**
+ * Quotas without counters or scans (see docs/invite-management.md): a scope (a key's valid
+ * invites, a user's invites in a period) has numbered slots, each taken by an insert under a
+ * unique key, so of concurrent takers of one slot exactly one wins, on every engine.
+ */
+export interface QuotaStore {
+  /** Who holds each of `slots` (slot numbers) of `scope`; free slots are absent. */
+  occupants(scope: string, slots: readonly number[]): Promise<Map<number, SlotOccupant>>;
+  /** Tries to take each slot of `occupants`; answers the slot numbers taken by this call. */
+  occupy(scope: string, occupants: readonly SlotOccupant[]): Promise<number[]>;
+  /**
+   * Frees slot `slot` if `nonce` still holds it. Each holding is freed at most once, by whoever
+   * claims its release first (an insert), so no release can free a later holding. True when this call freed it.
+   */
+  release(scope: string, slot: number, nonce: string, expiresAt: Date): Promise<boolean>;
+  /** Whoever holds slot `slot` of `scope`, if anyone. */
+  occupant(scope: string, slot: number): Promise<SlotOccupant | undefined>;
+  /** Moves the expiry of a holding that `nonce` still has. */
+  extend(scope: string, slot: number, nonce: string, expiresAt: Date): Promise<void>;
+  /** Takes one of `units` numbered units of `scope` (a period's count), kept until `until`: its number; undefined when all are taken. */
+  takeUnit(scope: string, units: number, until: Date): Promise<number | undefined>;
+  /** Gives back a unit this caller took (an all-or-nothing batch that could not get them all). */
+  giveUnit(scope: string, unit: number): Promise<void>;
+}
+
 export interface Store {
   keys: KeyStore;
+  quotas: QuotaStore;
   invites: InviteStore;
   holds: InviteHoldStore;
   /** True when the database removes expired invites by itself (a TTL index). */

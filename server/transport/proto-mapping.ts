@@ -105,6 +105,9 @@ export function apiKeyMessage(key: KeyDescription): ApiKey {
     lastUseTime: key.lastUsedAt && timestampFromDate(key.lastUsedAt),
     useCount: BigInt(key.useCount),
     rotateTime: key.rotatedAt && timestampFromDate(key.rotatedAt),
+    maxValidInvites: key.maxValidInvites ?? 0,
+    maxUsesCeiling: key.maxUsesCeiling ?? 0,
+    maxTtlSeconds: key.maxTtlSeconds ?? 0,
   });
 }
 
@@ -117,6 +120,8 @@ const ACTION_OF: Record<AuditRecord['action'], AuditAction> = {
   invite_created: AuditAction.INVITE_CREATED,
   invite_revoked: AuditAction.INVITE_REVOKED,
   invite_redeemed: AuditAction.INVITE_REDEEMED,
+  invite_updated: AuditAction.INVITE_UPDATED,
+  key_updated: AuditAction.KEY_UPDATED,
 };
 
 export function auditEventMessage(event: AuditRecord): AuditEvent {

@@ -100,7 +100,9 @@ describe('invitesctl version, serve --print-config and shell completion (the rea
       const completion = await readFile(join(cache, 'invites/autocomplete/functions/bash/invitesctl.bash'), 'utf8');
       assert.match(completion, /^complete .* invitesctl$/m);
       for (const line of [
-        /^keys:create --json --url --admin-token --data-dir --expires-in --rate-limit$/m,
+        /^keys:create --json --url --admin-token --data-dir --expires-in --rate-limit --max-valid-invites --max-uses-ceiling --max-ttl$/m,
+        /^keys:update /m,
+        /^invites:update /m,
         /^keys:list /m,
         /^keys:delete /m,
         /^serve --config --print-config --json$/m,

@@ -66,12 +66,14 @@ describe('server reflection', function () {
       'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
       'invites.v1.InviteService/ConfirmInvite',
       'invites.v1.InviteService/CreateInvite',
+      'invites.v1.InviteService/CreateInvites',
       'invites.v1.InviteService/GetInvite',
       'invites.v1.InviteService/HoldInvite',
       'invites.v1.InviteService/ListInvites',
       'invites.v1.InviteService/RedeemInvite',
       'invites.v1.InviteService/ReleaseInvite',
       'invites.v1.InviteService/RevokeInvite',
+      'invites.v1.InviteService/UpdateInvite',
       'invites.v1.KeyAdmin/CreateKey',
       'invites.v1.KeyAdmin/DeleteKey',
       'invites.v1.KeyAdmin/DisableKey',
@@ -79,6 +81,7 @@ describe('server reflection', function () {
       'invites.v1.KeyAdmin/ListAudit',
       'invites.v1.KeyAdmin/ListKeys',
       'invites.v1.KeyAdmin/RotateKey',
+      'invites.v1.KeyAdmin/UpdateKey',
     ]);
   });
 
@@ -124,7 +127,18 @@ describe('server reflection', function () {
       assert.equal(service.name, 'InviteService');
       assert.deepEqual(
         service.method.map((m) => m.name),
-        ['CreateInvite', 'GetInvite', 'ListInvites', 'RevokeInvite', 'RedeemInvite', 'HoldInvite', 'ConfirmInvite', 'ReleaseInvite'],
+        [
+          'CreateInvite',
+          'GetInvite',
+          'ListInvites',
+          'RevokeInvite',
+          'RedeemInvite',
+          'HoldInvite',
+          'ConfirmInvite',
+          'ReleaseInvite',
+          'UpdateInvite',
+          'CreateInvites',
+        ],
       );
       assert.equal(fileNames(byMethod)[0], 'invites/v1/key_admin.proto');
       assert.equal(fileNames(byFile)[0], 'invites/v1/invite.proto');

@@ -1,8 +1,8 @@
 import type { HoldRecord, RedemptionRecord } from '../../server/domain/invite.js';
 import type { HoldEnd, InviteHoldStore } from '../../server/store/invite-hold-store.js';
 
-/** A use claim in the memory store: a redemption, a use voided by a revocation, or a hold. */
-export type MemoryClaim = RedemptionRecord | 'void' | { hold: HoldRecord };
+/** A use claim in the memory store: a redemption, a use voided by a revocation, one capped by an edit, or a hold. */
+export type MemoryClaim = RedemptionRecord | 'void' | 'cap' | { hold: HoldRecord };
 
 export const isHoldClaim = (c: MemoryClaim | undefined): c is { hold: HoldRecord } => typeof c === 'object' && 'hold' in c;
 export const isRedemptionClaim = (c: MemoryClaim | undefined): c is RedemptionRecord => typeof c === 'object' && !('hold' in c);

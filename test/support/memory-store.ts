@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../../server/domain/audit.js';
 import type { InviteRecord, InviteUsage, RedemptionRecord } from '../../server/domain/invite.js';
 import { sumKeyUsage, type KeyRecord, type KeyUsageFigures } from '../../server/domain/key.js';
-import type { InviteCursor, InviteListQuery, RateCount, Store, TimeRangeQuery } from '../../server/store/store.js';
+import type { InviteCursor, InviteListQuery, RateCount, SlotOccupant, Store, TimeRangeQuery } from '../../server/store/store.js';
 import { StoreConflict } from '../../server/store/store.js';
 import { isRedemptionClaim, memoryInviteHolds, type MemoryClaim } from './memory-invite-holds.js';
 
@@ -15,9 +15,19 @@ export function createMemoryStore(): Store {
   // Use claims by `token:use`: a redemption, `void` when a revocation took the use, or a hold.
   const claims = new Map<string, MemoryClaim>();
   const revocations = new Map<string, Date>();
+  const edits = new Map<string, Date>();
+  // Quota slots by `scope:slot`, releases by `scope:slot:nonce`, units by `scope:unit:n`.
+  const slots = new Map<string, SlotOccupant>();
+  const releases = new Set<string>();
+  const units = new Set<string>();
   const holds = memoryInviteHolds(claims, revocations);
   const copy = <T extends object>(v: T): T => ({ ...v });
-  const copyInvite = (i: InviteRecord): InviteRecord => ({ ...i, roles: [...i.roles], groups: [...i.groups] });
+  const copyInvite = (i: InviteRecord): InviteRecord => ({
+    ...i,
+    roles: [...i.roles],
+    groups: [...i.groups],
+    ...(i.quota ? { quota: { ...i.quota } } : {}),
+  });
   const usage = new Map<string, KeyUsageFigures>();
   const rateCounts = new Map<string, RateCount & { instanceId: string; expiresAt: Date }>();
   const audit: AuditRecord[] = [];
@@ -31,6 +41,52 @@ export function createMemoryStore(): Store {
   return {
     expiresInvitesItself: false,
     holds,
+    quotas: {
+      async occupants(scope, asked) {
+        const result = new Map<number, SlotOccupant>();
+        for (const slot of asked) {
+          const o = slots.get(`${scope}:${slot}`);
+          if (o) result.set(slot, copy(o));
+        }
+        return result;
+      },
+      async occupy(scope, occupants) {
+        const won: number[] = [];
+        for (const o of occupants) {
+          if (slots.has(`${scope}:${o.slot}`)) continue;
+          slots.set(`${scope}:${o.slot}`, copy(o));
+          won.push(o.slot);
+        }
+        return won;
+      },
+      async release(scope, slot, nonce) {
+        const id = `${scope}:${slot}:${nonce}`;
+        if (releases.has(id)) return false;
+        releases.add(id);
+        if (slots.get(`${scope}:${slot}`)?.nonce !== nonce) return false;
+        slots.delete(`${scope}:${slot}`);
+        return true;
+      },
+      async occupant(scope, slot) {
+        const o = slots.get(`${scope}:${slot}`);
+        return o && copy(o);
+      },
+      async extend(scope, slot, nonce, expiresAt) {
+        const o = slots.get(`${scope}:${slot}`);
+        if (o?.nonce === nonce) o.expiresAt = expiresAt;
+      },
+      async takeUnit(scope, n) {
+        for (let unit = 1; unit <= n; unit++) {
+          if (units.has(`${scope}:unit:${unit}`)) continue;
+          units.add(`${scope}:unit:${unit}`);
+          return unit;
+        }
+        return undefined;
+      },
+      async giveUnit(scope, unit) {
+        units.delete(`${scope}:unit:${unit}`);
+      },
+    },
     keys: {
       async insert(key) {
         if (keys.has(key.id)) throw new StoreConflict(`key id ${key.id} is taken`);
@@ -50,6 +106,15 @@ export function createMemoryStore(): Store {
         if (keys.get(id)?.host !== host) return false;
         return keys.delete(id);
       },
+      async setLimits(host, id, limits) {
+        const k = keys.get(id);
+        if (k?.host !== host) return undefined;
+        for (const [field, value] of Object.entries(limits)) {
+          if (value === null) delete (k as unknown as Record<string, unknown>)[field];
+          else (k as unknown as Record<string, unknown>)[field] = value;
+        }
+        return copy(k);
+      },
       async setDisabled(host, id, disabled) {
         return updateKey(host, id, { disabled });
       },
@@ -61,6 +126,44 @@ export function createMemoryStore(): Store {
       async insert(invite) {
         if (invites.has(invite.token)) throw new StoreConflict('invite token is taken');
         invites.set(invite.token, copyInvite(invite));
+      },
+      async insertMany(batch) {
+        if (batch.some((i) => invites.has(i.token))) throw new StoreConflict('invite token is taken');
+        for (const i of batch) invites.set(i.token, copyInvite(i));
+      },
+      async update(token, { version, quota, ...fields }) {
+        const i = invites.get(token);
+        if (i && (i.editVersion ?? 0) < version)
+          Object.assign(
+            i,
+            { ...fields, roles: [...fields.roles], groups: [...fields.groups], editVersion: version },
+            quota ? { quota } : {},
+          );
+      },
+      async claimEdit(token, version, at) {
+        const id = `${token}:edit:${version}`;
+        const earlier = edits.get(id);
+        if (earlier) return { won: false, claimedAt: earlier };
+        edits.set(id, at);
+        return { won: true, claimedAt: at };
+      },
+      async capUses(token, uses) {
+        const capped: number[] = [];
+        const taken: number[] = [];
+        for (const use of uses) {
+          const claim = claims.get(`${token}:${use}`);
+          if (claim === undefined) {
+            claims.set(`${token}:${use}`, 'cap');
+            capped.push(use);
+          } else if (claim !== 'void' && claim !== 'cap') taken.push(use);
+        }
+        return { capped, taken };
+      },
+      async uncapUses(token, uses) {
+        for (const use of uses) if (claims.get(`${token}:${use}`) === 'cap') claims.delete(`${token}:${use}`);
+      },
+      async keepClaimsUntil() {
+        // Claims here live as long as their invite.
       },
       async deleteExpired(before) {
         let n = 0;

@@ -29,13 +29,17 @@ export interface ProsodyWithService {
 
 /**
  * `webSignUp`: our landing pages offer Prosody's web sign-up page (mod_invites_register_web, which
- * the caller loads) as "Sign up in your browser".
+ * the caller loads) as "Sign up in your browser". `serviceEnv`: settings of our server.
  */
 export async function startProsodyWithService(
-  options: Partial<Omit<ProsodyOptions, 'serviceUrl' | 'serviceKey' | 'httpPort'>> & { webSignUp?: boolean } = {},
+  options: Partial<Omit<ProsodyOptions, 'serviceUrl' | 'serviceKey' | 'httpPort'>> & {
+    webSignUp?: boolean;
+    serviceEnv?: Record<string, string>;
+  } = {},
 ): Promise<ProsodyWithService> {
   const httpPort = await freePort();
   const server = await startTestServer({
+    ...options.serviceEnv,
     INVITES_HOSTS: 'localhost=http://localhost:8080',
     ...(options.webSignUp ? { INVITES_WEB_REGISTRATION: `http://127.0.0.1:${httpPort}/register?t={token}` } : {}),
   });

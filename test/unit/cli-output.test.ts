@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { csv } from '../../cli/csv.js';
 import { auditTable } from '../../cli/audit-output.js';
 import { invitesTable, type InviteJson } from '../../cli/invite-output.js';
 import { keysTable, type KeyJson } from '../../cli/key-output.js';
@@ -19,6 +20,9 @@ const key = (name: string): KeyJson => ({
   useCount: 0,
   lastUsedAt: null,
   rotatedAt: null,
+  maxValidInvites: 0,
+  maxUsesCeiling: 0,
+  maxTtlSeconds: 0,
 });
 const invite = (fields: Partial<InviteJson>): InviteJson => ({
   token: 'T'.repeat(24),
@@ -70,5 +74,18 @@ describe('CLI tables escape characters that would disguise text in a terminal', 
       { time: null, action: 'key_created', actor: 'admin\u202E', host: 'example.com', keyId: null, inviteToken: null },
     ]);
     assert.ok(out.includes('admin\\u202E'), out);
+  });
+});
+
+describe('CLI CSV output (invites:create --count --output csv)', () => {
+  it('quotes fields with commas, quotes or line breaks (quotes doubled) and ends each line with CRLF', () => {
+    assert.equal(
+      csv([
+        ['token', 'note'],
+        ['abc', 'plain'],
+        ['d-e_f', 'a, "b"\nc'],
+      ]),
+      'token,note\r\nabc,plain\r\nd-e_f,"a, ""b""\nc"\r\n',
+    );
   });
 });

@@ -35,6 +35,7 @@ const env = {
   OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
   OTEL_SERVICE_NAME: 'invites-eu',
   INVITES_WEB_REGISTRATION: 'https://{host}:5281/register?t={token}',
+  INVITES_USER_INVITE_QUOTA: '5/7d',
 };
 const file = {
   path: 'invites.json',
@@ -47,6 +48,7 @@ const file = {
         maxInviteTtl: '14d',
         landingPage: 'https://join.example.com/{host}/{token}',
         webRegistration: 'https://example.com/signup/{token}',
+        userInviteQuota: { count: 20, period: '30d' },
         apps: [
           {
             name: 'Conversations',

@@ -3,6 +3,8 @@ import { parseDurationSeconds } from '../../../server/domain/duration.js';
 import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
 import { AdminCommand } from '../../admin-command.js';
+import { csv } from '../../csv.js';
+import { table } from '../../key-output.js';
 import { inviteJson, KIND_NAMES, typeOfKindName, type InviteJson, type KindName } from '../../invite-output.js';
 
 const ttlFlag = Flags.custom<number>({
@@ -20,6 +22,8 @@ export default class InvitesCreate extends AdminCommand {
       'the page shows the invite as a link and a QR code. With --json, prints the whole invite.',
     "Without flags the invite is single-use and lasts the host's invite lifetime. " +
       "The server refuses (exit code 6) a --ttl over the host's maximum rather than shortening it.",
+    'With --count N (up to 1000) it creates N invites with the same options in one request, all or none, ' +
+      'and prints them as --output table (the default), csv (token, uri, landing page url, expire time) or json.',
   ].join('\n\n');
   static override examples = [
     { description: 'A single-use invite:', command: '<%= config.bin %> <%= command.id %> example.com' },
@@ -42,6 +46,10 @@ export default class InvitesCreate extends AdminCommand {
     {
       description: "A contact invite to alice's roster that also lets a new account register:",
       command: '<%= config.bin %> <%= command.id %> example.com --type roster --inviter alice --allow-registration',
+    },
+    {
+      description: '200 single-use invites for a class, as a CSV file:',
+      command: '<%= config.bin %> <%= command.id %> example.com --count 200 --ttl 2w --group class-2026 --output csv > invites.csv',
     },
   ];
   static override args = {
@@ -91,12 +99,24 @@ export default class InvitesCreate extends AdminCommand {
       helpValue: 'USER',
     }),
     'allow-registration': Flags.boolean({ description: 'roster invites: also let the person register a new account', default: false }),
+    count: Flags.integer({
+      description: 'create this many invites with the same options, all or none (1 to 1000)',
+      min: 0,
+      max: 0xffff_ffff,
+      helpValue: 'N',
+    }),
+    output: Flags.string({
+      description: 'with --count: how to print the invites',
+      options: ['table', 'csv', 'json'],
+      dependsOn: ['count'],
+      helpValue: 'FORMAT',
+    }),
   };
 
-  async run(): Promise<InviteJson> {
+  async run(): Promise<InviteJson | InviteJson[]> {
     const { args, flags } = await this.parse(InvitesCreate);
     const client = await this.connectInvites(flags);
-    const { invite } = await client.createInvite({
+    const options = {
       host: args.host,
       ttlSeconds: flags.ttl,
       maxUses: flags.uses,
@@ -107,10 +127,28 @@ export default class InvitesCreate extends AdminCommand {
       username: flags.username ?? '',
       inviter: flags.inviter ?? '',
       allowRegistration: flags['allow-registration'],
-    });
+    };
+    if (flags.count !== undefined) {
+      const { invites } = await client.createInvites({ count: flags.count, options });
+      const created = invites.map(inviteJson);
+      const format = flags.output ?? 'table';
+      // CSV keeps its CRLF line ends (RFC 4180); log() would end the last line with LF.
+      if (format === 'csv' && !this.jsonEnabled()) process.stdout.write(bulkOutput(created, format));
+      else this.log(bulkOutput(created, format));
+      return created;
+    }
+    const { invite } = await client.createInvite(options);
     if (!invite)
       throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new invite`);
     this.log(invite.landingPageUrl);
     return inviteJson(invite);
   }
+}
+
+/** The invites of a --count run as a table, CSV (one header line) or a JSON array. */
+function bulkOutput(invites: readonly InviteJson[], format: string): string {
+  if (format === 'json') return JSON.stringify(invites, null, 2);
+  const rows = invites.map((i) => [i.token, i.uri, i.landingPageUrl, i.expiresAt ?? '']);
+  if (format === 'csv') return csv([['token', 'uri', 'landing_page_url', 'expire_time'], ...rows]);
+  return table([['TOKEN', 'URI', 'LANDING PAGE', 'EXPIRES'], ...rows]);
 }

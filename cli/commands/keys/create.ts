@@ -4,6 +4,7 @@ import { CliFailure } from '../../cli-failure.js';
 import { ExitCode } from '../../exit-codes.js';
 import { AdminCommand } from '../../admin-command.js';
 import { keyJson, type KeyJson } from '../../key-output.js';
+import { keyCeilingFlags } from '../../key-limit-flags.js';
 
 export interface CreatedKeyJson extends KeyJson {
   /** The full key `ID/SECRET`: shown only this once. */
@@ -44,6 +45,10 @@ export default class KeysCreate extends AdminCommand {
       command: '<%= config.bin %> <%= command.id %> example.com "signup bot" --expires-in 30d --rate-limit 10',
     },
     {
+      description: 'A key that may hold at most 50 valid invites, each of at most 10 uses and 7 days:',
+      command: '<%= config.bin %> <%= command.id %> example.com "class signups" --max-valid-invites 50 --max-uses-ceiling 10 --max-ttl 7d',
+    },
+    {
       description: 'The new key as JSON (id, host, name, createdAt, expiresAt, rateLimitPerMinute, ..., key):',
       command: '<%= config.bin %> <%= command.id %> example.com "My test key" --json',
     },
@@ -64,6 +69,7 @@ export default class KeysCreate extends AdminCommand {
       max: 100_000,
       helpValue: 'N',
     }),
+    ...keyCeilingFlags,
   };
 
   protected override usageHint(failure: CliFailure): string {
@@ -81,6 +87,9 @@ export default class KeysCreate extends AdminCommand {
       name: args.name ?? '',
       expiresIn: flags['expires-in'] !== undefined ? { seconds: BigInt(flags['expires-in']) } : undefined,
       rateLimitPerMinute: flags['rate-limit'] ?? 0,
+      maxValidInvites: flags['max-valid-invites'] ?? 0,
+      maxUsesCeiling: flags['max-uses-ceiling'] ?? 0,
+      maxTtlSeconds: flags['max-ttl'] ?? 0,
     });
     if (!response.key || !response.fullKey) {
       throw new CliFailure(ExitCode.serverError, 'server_error', `the invites server at ${flags.url} answered without the new key`);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file invites/v1/invite_service.proto.
  */
 export const file_invites_v1_invite_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbnZpdGVzL3YxL2ludml0ZV9zZXJ2aWNlLnByb3RvEgppbnZpdGVzLnYxIoMCChNDcmVhdGVJbnZpdGVSZXF1ZXN0EhgKC3R0bF9zZWNvbmRzGAEgASgNSACIAQESFQoIbWF4X3VzZXMYAiABKA1IAYgBARINCgVyb2xlcxgDIAMoCRIOCgZncm91cHMYBCADKAkSDAoEbm90ZRgFIAEoCRIMCgRob3N0GAYgASgJEiQKBHR5cGUYByABKA4yFi5pbnZpdGVzLnYxLkludml0ZVR5cGUSEAoIdXNlcm5hbWUYCCABKAkSDwoHaW52aXRlchgJIAEoCRIaChJhbGxvd19yZWdpc3RyYXRpb24YCiABKAhCDgoMX3R0bF9zZWNvbmRzQgsKCV9tYXhfdXNlcyI6ChRDcmVhdGVJbnZpdGVSZXNwb25zZRIiCgZpbnZpdGUYASABKAsyEi5pbnZpdGVzLnYxLkludml0ZSIhChBHZXRJbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJImEKEUdldEludml0ZVJlc3BvbnNlEigKBmludml0ZRgBIAEoCzIYLmludml0ZXMudjEuUHVibGljSW52aXRlEiIKBmRldGFpbBgCIAEoCzISLmludml0ZXMudjEuSW52aXRlIoQBChJMaXN0SW52aXRlc1JlcXVlc3QSDAoEaG9zdBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5pbnZpdGVzLnYxLkludml0ZVN0YXR1cxIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIPCgdpbnZpdGVyGAUgASgJIlMKE0xpc3RJbnZpdGVzUmVzcG9uc2USIwoHaW52aXRlcxgBIAMoCzISLmludml0ZXMudjEuSW52aXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChNSZXZva2VJbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkiOgoUUmV2b2tlSW52aXRlUmVzcG9uc2USIgoGaW52aXRlGAEgASgLMhIuaW52aXRlcy52MS5JbnZpdGUiNQoTUmVkZWVtSW52aXRlUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIPCgdhY2NvdW50GAIgASgJImYKFFJlZGVlbUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEioKCnJlZGVtcHRpb24YAiABKAsyFi5pbnZpdGVzLnYxLlJlZGVtcHRpb24iMwoRSG9sZEludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHYWNjb3VudBgCIAEoCSKMAQoSSG9sZEludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEg8KB2hvbGRfaWQYAiABKAkSNAoQaG9sZF9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDdXNlGAQgASgNIjYKFENvbmZpcm1JbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEg8KB2hvbGRfaWQYAiABKAkiZwoVQ29uZmlybUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEioKCnJlZGVtcHRpb24YAiABKAsyFi5pbnZpdGVzLnYxLlJlZGVtcHRpb24iNgoUUmVsZWFzZUludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHaG9sZF9pZBgCIAEoCSIXChVSZWxlYXNlSW52aXRlUmVzcG9uc2UypQUKDUludml0ZVNlcnZpY2USUQoMQ3JlYXRlSW52aXRlEh8uaW52aXRlcy52MS5DcmVhdGVJbnZpdGVSZXF1ZXN0GiAuaW52aXRlcy52MS5DcmVhdGVJbnZpdGVSZXNwb25zZRJNCglHZXRJbnZpdGUSHC5pbnZpdGVzLnYxLkdldEludml0ZVJlcXVlc3QaHS5pbnZpdGVzLnYxLkdldEludml0ZVJlc3BvbnNlIgOQAgESUwoLTGlzdEludml0ZXMSHi5pbnZpdGVzLnYxLkxpc3RJbnZpdGVzUmVxdWVzdBofLmludml0ZXMudjEuTGlzdEludml0ZXNSZXNwb25zZSIDkAIBElEKDFJldm9rZUludml0ZRIfLmludml0ZXMudjEuUmV2b2tlSW52aXRlUmVxdWVzdBogLmludml0ZXMudjEuUmV2b2tlSW52aXRlUmVzcG9uc2USUQoMUmVkZWVtSW52aXRlEh8uaW52aXRlcy52MS5SZWRlZW1JbnZpdGVSZXF1ZXN0GiAuaW52aXRlcy52MS5SZWRlZW1JbnZpdGVSZXNwb25zZRJLCgpIb2xkSW52aXRlEh0uaW52aXRlcy52MS5Ib2xkSW52aXRlUmVxdWVzdBoeLmludml0ZXMudjEuSG9sZEludml0ZVJlc3BvbnNlElQKDUNvbmZpcm1JbnZpdGUSIC5pbnZpdGVzLnYxLkNvbmZpcm1JbnZpdGVSZXF1ZXN0GiEuaW52aXRlcy52MS5Db25maXJtSW52aXRlUmVzcG9uc2USVAoNUmVsZWFzZUludml0ZRIgLmludml0ZXMudjEuUmVsZWFzZUludml0ZVJlcXVlc3QaIS5pbnZpdGVzLnYxLlJlbGVhc2VJbnZpdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_invites_v1_invite]);
+  fileDesc("Ch9pbnZpdGVzL3YxL2ludml0ZV9zZXJ2aWNlLnByb3RvEgppbnZpdGVzLnYxIoMCChNDcmVhdGVJbnZpdGVSZXF1ZXN0EhgKC3R0bF9zZWNvbmRzGAEgASgNSACIAQESFQoIbWF4X3VzZXMYAiABKA1IAYgBARINCgVyb2xlcxgDIAMoCRIOCgZncm91cHMYBCADKAkSDAoEbm90ZRgFIAEoCRIMCgRob3N0GAYgASgJEiQKBHR5cGUYByABKA4yFi5pbnZpdGVzLnYxLkludml0ZVR5cGUSEAoIdXNlcm5hbWUYCCABKAkSDwoHaW52aXRlchgJIAEoCRIaChJhbGxvd19yZWdpc3RyYXRpb24YCiABKAhCDgoMX3R0bF9zZWNvbmRzQgsKCV9tYXhfdXNlcyI6ChRDcmVhdGVJbnZpdGVSZXNwb25zZRIiCgZpbnZpdGUYASABKAsyEi5pbnZpdGVzLnYxLkludml0ZSIhChBHZXRJbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJImEKEUdldEludml0ZVJlc3BvbnNlEigKBmludml0ZRgBIAEoCzIYLmludml0ZXMudjEuUHVibGljSW52aXRlEiIKBmRldGFpbBgCIAEoCzISLmludml0ZXMudjEuSW52aXRlIoQBChJMaXN0SW52aXRlc1JlcXVlc3QSDAoEaG9zdBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5pbnZpdGVzLnYxLkludml0ZVN0YXR1cxIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIPCgdpbnZpdGVyGAUgASgJIlMKE0xpc3RJbnZpdGVzUmVzcG9uc2USIwoHaW52aXRlcxgBIAMoCzISLmludml0ZXMudjEuSW52aXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChNSZXZva2VJbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEgwKBGhvc3QYAiABKAkiOgoUUmV2b2tlSW52aXRlUmVzcG9uc2USIgoGaW52aXRlGAEgASgLMhIuaW52aXRlcy52MS5JbnZpdGUiNQoTUmVkZWVtSW52aXRlUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIPCgdhY2NvdW50GAIgASgJImYKFFJlZGVlbUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEioKCnJlZGVtcHRpb24YAiABKAsyFi5pbnZpdGVzLnYxLlJlZGVtcHRpb24iMwoRSG9sZEludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHYWNjb3VudBgCIAEoCSKMAQoSSG9sZEludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEg8KB2hvbGRfaWQYAiABKAkSNAoQaG9sZF9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDdXNlGAQgASgNIjYKFENvbmZpcm1JbnZpdGVSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEg8KB2hvbGRfaWQYAiABKAkiZwoVQ29uZmlybUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlEioKCnJlZGVtcHRpb24YAiABKAsyFi5pbnZpdGVzLnYxLlJlZGVtcHRpb24iNgoUUmVsZWFzZUludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDwoHaG9sZF9pZBgCIAEoCSIXChVSZWxlYXNlSW52aXRlUmVzcG9uc2UiHAoKU3RyaW5nTGlzdBIOCgZ2YWx1ZXMYASADKAki6wEKE1VwZGF0ZUludml0ZVJlcXVlc3QSDQoFdG9rZW4YASABKAkSDAoEaG9zdBgCIAEoCRIYCgt0dGxfc2Vjb25kcxgDIAEoDUgAiAEBEhUKCG1heF91c2VzGAQgASgNSAGIAQESEQoEbm90ZRgFIAEoCUgCiAEBEiUKBXJvbGVzGAYgASgLMhYuaW52aXRlcy52MS5TdHJpbmdMaXN0EiYKBmdyb3VwcxgHIAEoCzIWLmludml0ZXMudjEuU3RyaW5nTGlzdEIOCgxfdHRsX3NlY29uZHNCCwoJX21heF91c2VzQgcKBV9ub3RlIjoKFFVwZGF0ZUludml0ZVJlc3BvbnNlEiIKBmludml0ZRgBIAEoCzISLmludml0ZXMudjEuSW52aXRlIlcKFENyZWF0ZUludml0ZXNSZXF1ZXN0Eg0KBWNvdW50GAEgASgNEjAKB29wdGlvbnMYAiABKAsyHy5pbnZpdGVzLnYxLkNyZWF0ZUludml0ZVJlcXVlc3QiPAoVQ3JlYXRlSW52aXRlc1Jlc3BvbnNlEiMKB2ludml0ZXMYASADKAsyEi5pbnZpdGVzLnYxLkludml0ZTLOBgoNSW52aXRlU2VydmljZRJRCgxDcmVhdGVJbnZpdGUSHy5pbnZpdGVzLnYxLkNyZWF0ZUludml0ZVJlcXVlc3QaIC5pbnZpdGVzLnYxLkNyZWF0ZUludml0ZVJlc3BvbnNlEk0KCUdldEludml0ZRIcLmludml0ZXMudjEuR2V0SW52aXRlUmVxdWVzdBodLmludml0ZXMudjEuR2V0SW52aXRlUmVzcG9uc2UiA5ACARJTCgtMaXN0SW52aXRlcxIeLmludml0ZXMudjEuTGlzdEludml0ZXNSZXF1ZXN0Gh8uaW52aXRlcy52MS5MaXN0SW52aXRlc1Jlc3BvbnNlIgOQAgESUQoMUmV2b2tlSW52aXRlEh8uaW52aXRlcy52MS5SZXZva2VJbnZpdGVSZXF1ZXN0GiAuaW52aXRlcy52MS5SZXZva2VJbnZpdGVSZXNwb25zZRJRCgxSZWRlZW1JbnZpdGUSHy5pbnZpdGVzLnYxLlJlZGVlbUludml0ZVJlcXVlc3QaIC5pbnZpdGVzLnYxLlJlZGVlbUludml0ZVJlc3BvbnNlEksKCkhvbGRJbnZpdGUSHS5pbnZpdGVzLnYxLkhvbGRJbnZpdGVSZXF1ZXN0Gh4uaW52aXRlcy52MS5Ib2xkSW52aXRlUmVzcG9uc2USVAoNQ29uZmlybUludml0ZRIgLmludml0ZXMudjEuQ29uZmlybUludml0ZVJlcXVlc3QaIS5pbnZpdGVzLnYxLkNvbmZpcm1JbnZpdGVSZXNwb25zZRJUCg1SZWxlYXNlSW52aXRlEiAuaW52aXRlcy52MS5SZWxlYXNlSW52aXRlUmVxdWVzdBohLmludml0ZXMudjEuUmVsZWFzZUludml0ZVJlc3BvbnNlElEKDFVwZGF0ZUludml0ZRIfLmludml0ZXMudjEuVXBkYXRlSW52aXRlUmVxdWVzdBogLmludml0ZXMudjEuVXBkYXRlSW52aXRlUmVzcG9uc2USVAoNQ3JlYXRlSW52aXRlcxIgLmludml0ZXMudjEuQ3JlYXRlSW52aXRlc1JlcXVlc3QaIS5pbnZpdGVzLnYxLkNyZWF0ZUludml0ZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_invites_v1_invite]);
 
 /**
  * CreateInviteRequest asks for a new invite. The host is the calling key's host, or `host` with
@@ -544,6 +544,161 @@ export const ReleaseInviteResponseSchema: GenMessage<ReleaseInviteResponse> = /*
   messageDesc(file_invites_v1_invite_service, 15);
 
 /**
+ * StringList is a list that can be told apart from "not given": an empty list clears.
+ *
+ * @generated from message invites.v1.StringList
+ */
+export type StringList = Message<"invites.v1.StringList"> & {
+  /**
+   * The entries; may be empty.
+   *
+   * @generated from field: repeated string values = 1;
+   */
+  values: string[];
+};
+
+/**
+ * Describes the message invites.v1.StringList.
+ * Use `create(StringListSchema)` to create a new message.
+ */
+export const StringListSchema: GenMessage<StringList> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 16);
+
+/**
+ * UpdateInviteRequest names an invite and the changes; an unset field keeps its value.
+ *
+ * @generated from message invites.v1.UpdateInviteRequest
+ */
+export type UpdateInviteRequest = Message<"invites.v1.UpdateInviteRequest"> & {
+  /**
+   * The invite's token.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * With the admin token: the invite's host (optional, checked when given). With a key: empty.
+   *
+   * @generated from field: string host = 2;
+   */
+  host: string;
+
+  /**
+   * New lifetime counted from now, in seconds: extends or shortens the invite, at most the
+   * host's maximum lifetime.
+   *
+   * @generated from field: optional uint32 ttl_seconds = 3;
+   */
+  ttlSeconds?: number | undefined;
+
+  /**
+   * New number of accounts it can register, 1 to 1000, never below the uses already taken.
+   *
+   * @generated from field: optional uint32 max_uses = 4;
+   */
+  maxUses?: number | undefined;
+
+  /**
+   * New note; an empty string clears it.
+   *
+   * @generated from field: optional string note = 5;
+   */
+  note?: string | undefined;
+
+  /**
+   * New roles; an empty list clears them.
+   *
+   * @generated from field: invites.v1.StringList roles = 6;
+   */
+  roles?: StringList | undefined;
+
+  /**
+   * New groups; an empty list clears them.
+   *
+   * @generated from field: invites.v1.StringList groups = 7;
+   */
+  groups?: StringList | undefined;
+};
+
+/**
+ * Describes the message invites.v1.UpdateInviteRequest.
+ * Use `create(UpdateInviteRequestSchema)` to create a new message.
+ */
+export const UpdateInviteRequestSchema: GenMessage<UpdateInviteRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 17);
+
+/**
+ * UpdateInviteResponse returns the invite as it is after the change.
+ *
+ * @generated from message invites.v1.UpdateInviteResponse
+ */
+export type UpdateInviteResponse = Message<"invites.v1.UpdateInviteResponse"> & {
+  /**
+   * The changed invite.
+   *
+   * @generated from field: invites.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message invites.v1.UpdateInviteResponse.
+ * Use `create(UpdateInviteResponseSchema)` to create a new message.
+ */
+export const UpdateInviteResponseSchema: GenMessage<UpdateInviteResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 18);
+
+/**
+ * CreateInvitesRequest asks for `count` invites with the same options.
+ *
+ * @generated from message invites.v1.CreateInvitesRequest
+ */
+export type CreateInvitesRequest = Message<"invites.v1.CreateInvitesRequest"> & {
+  /**
+   * How many, 1 to 1000.
+   *
+   * @generated from field: uint32 count = 1;
+   */
+  count: number;
+
+  /**
+   * The options of each invite, as for CreateInvite.
+   *
+   * @generated from field: invites.v1.CreateInviteRequest options = 2;
+   */
+  options?: CreateInviteRequest | undefined;
+};
+
+/**
+ * Describes the message invites.v1.CreateInvitesRequest.
+ * Use `create(CreateInvitesRequestSchema)` to create a new message.
+ */
+export const CreateInvitesRequestSchema: GenMessage<CreateInvitesRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 19);
+
+/**
+ * CreateInvitesResponse holds the new invites, in no particular order.
+ *
+ * @generated from message invites.v1.CreateInvitesResponse
+ */
+export type CreateInvitesResponse = Message<"invites.v1.CreateInvitesResponse"> & {
+  /**
+   * The created invites.
+   *
+   * @generated from field: repeated invites.v1.Invite invites = 1;
+   */
+  invites: Invite[];
+};
+
+/**
+ * Describes the message invites.v1.CreateInvitesResponse.
+ * Use `create(CreateInvitesResponseSchema)` to create a new message.
+ */
+export const CreateInvitesResponseSchema: GenMessage<CreateInvitesResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_invite_service, 20);
+
+/**
  * InviteService creates invites for callers holding an API key of a host (or the admin token),
  * and carries each invite through its life: looked at, listed, revoked, redeemed.
  *
@@ -660,6 +815,32 @@ export const InviteService: GenService<{
     methodKind: "unary";
     input: typeof ReleaseInviteRequestSchema;
     output: typeof ReleaseInviteResponseSchema;
+  },
+  /**
+   * UpdateInvite changes a valid invite: its expiry (within the host's maximum lifetime),
+   * max_uses (never below the uses already taken: FAILED_PRECONDITION naming the count), note,
+   * roles and groups. Only the key that created it or the admin token may (NOT_FOUND to others).
+   * Fields left unset keep their value. Concurrent edits and redeems never hand out more uses
+   * than the final max_uses.
+   *
+   * @generated from rpc invites.v1.InviteService.UpdateInvite
+   */
+  updateInvite: {
+    methodKind: "unary";
+    input: typeof UpdateInviteRequestSchema;
+    output: typeof UpdateInviteResponseSchema;
+  },
+  /**
+   * CreateInvites creates `count` (1 to 1000) invites with the same options in one database
+   * write, e.g. for a class or an event. All or nothing: over the key's rate limit or a ceiling
+   * nothing is created (RESOURCE_EXHAUSTED or INVALID_ARGUMENT naming the limit).
+   *
+   * @generated from rpc invites.v1.InviteService.CreateInvites
+   */
+  createInvites: {
+    methodKind: "unary";
+    input: typeof CreateInvitesRequestSchema;
+    output: typeof CreateInvitesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_invites_v1_invite_service, 0);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file invites/v1/key_admin.proto.
  */
 export const file_invites_v1_key_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChppbnZpdGVzL3YxL2tleV9hZG1pbi5wcm90bxIKaW52aXRlcy52MSK6AgoGQXBpS2V5EgoKAmlkGAEgASgJEgwKBGhvc3QYAiABKAkSDAoEbmFtZRgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGRpc2FibGVkGAYgASgIEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgHIAEoDRIxCg1sYXN0X3VzZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl1c2VfY291bnQYCSABKAQSLwoLcm90YXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInwKEENyZWF0ZUtleVJlcXVlc3QSDAoEaG9zdBgBIAEoCRIMCgRuYW1lGAIgASgJEi0KCmV4cGlyZXNfaW4YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SHQoVcmF0ZV9saW1pdF9wZXJfbWludXRlGAQgASgNIkYKEUNyZWF0ZUtleVJlc3BvbnNlEh8KA2tleRgBIAEoCzISLmludml0ZXMudjEuQXBpS2V5EhAKCGZ1bGxfa2V5GAIgASgJIh8KD0xpc3RLZXlzUmVxdWVzdBIMCgRob3N0GAEgASgJIjQKEExpc3RLZXlzUmVzcG9uc2USIAoEa2V5cxgBIAMoCzISLmludml0ZXMudjEuQXBpS2V5IiwKEERlbGV0ZUtleVJlcXVlc3QSDAoEaG9zdBgBIAEoCRIKCgJpZBgCIAEoCSITChFEZWxldGVLZXlSZXNwb25zZSItChFEaXNhYmxlS2V5UmVxdWVzdBIMCgRob3N0GAEgASgJEgoKAmlkGAIgASgJIjUKEkRpc2FibGVLZXlSZXNwb25zZRIfCgNrZXkYASABKAsyEi5pbnZpdGVzLnYxLkFwaUtleSIsChBFbmFibGVLZXlSZXF1ZXN0EgwKBGhvc3QYASABKAkSCgoCaWQYAiABKAkiNAoRRW5hYmxlS2V5UmVzcG9uc2USHwoDa2V5GAEgASgLMhIuaW52aXRlcy52MS5BcGlLZXkiLAoQUm90YXRlS2V5UmVxdWVzdBIMCgRob3N0GAEgASgJEgoKAmlkGAIgASgJIkYKEVJvdGF0ZUtleVJlc3BvbnNlEh8KA2tleRgBIAEoCzISLmludml0ZXMudjEuQXBpS2V5EhAKCGZ1bGxfa2V5GAIgASgJIl4KEExpc3RBdWRpdFJlcXVlc3QSDAoEaG9zdBgBIAEoCRIpCgVzaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAMgASgNIk4KEUxpc3RBdWRpdFJlc3BvbnNlEiYKBmV2ZW50cxgBIAMoCzIWLmludml0ZXMudjEuQXVkaXRFdmVudBIRCgl0cnVuY2F0ZWQYAiABKAgymgQKCEtleUFkbWluEkgKCUNyZWF0ZUtleRIcLmludml0ZXMudjEuQ3JlYXRlS2V5UmVxdWVzdBodLmludml0ZXMudjEuQ3JlYXRlS2V5UmVzcG9uc2USSgoITGlzdEtleXMSGy5pbnZpdGVzLnYxLkxpc3RLZXlzUmVxdWVzdBocLmludml0ZXMudjEuTGlzdEtleXNSZXNwb25zZSIDkAIBEkgKCURlbGV0ZUtleRIcLmludml0ZXMudjEuRGVsZXRlS2V5UmVxdWVzdBodLmludml0ZXMudjEuRGVsZXRlS2V5UmVzcG9uc2USSwoKRGlzYWJsZUtleRIdLmludml0ZXMudjEuRGlzYWJsZUtleVJlcXVlc3QaHi5pbnZpdGVzLnYxLkRpc2FibGVLZXlSZXNwb25zZRJICglFbmFibGVLZXkSHC5pbnZpdGVzLnYxLkVuYWJsZUtleVJlcXVlc3QaHS5pbnZpdGVzLnYxLkVuYWJsZUtleVJlc3BvbnNlEkgKCVJvdGF0ZUtleRIcLmludml0ZXMudjEuUm90YXRlS2V5UmVxdWVzdBodLmludml0ZXMudjEuUm90YXRlS2V5UmVzcG9uc2USTQoJTGlzdEF1ZGl0EhwuaW52aXRlcy52MS5MaXN0QXVkaXRSZXF1ZXN0Gh0uaW52aXRlcy52MS5MaXN0QXVkaXRSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_invites_v1_audit]);
+  fileDesc("ChppbnZpdGVzL3YxL2tleV9hZG1pbi5wcm90bxIKaW52aXRlcy52MSKIAwoGQXBpS2V5EgoKAmlkGAEgASgJEgwKBGhvc3QYAiABKAkSDAoEbmFtZRgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGRpc2FibGVkGAYgASgIEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgHIAEoDRIxCg1sYXN0X3VzZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl1c2VfY291bnQYCSABKAQSLwoLcm90YXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEW1heF92YWxpZF9pbnZpdGVzGAsgASgNEhgKEG1heF91c2VzX2NlaWxpbmcYDCABKA0SFwoPbWF4X3R0bF9zZWNvbmRzGA0gASgNIsoBChBDcmVhdGVLZXlSZXF1ZXN0EgwKBGhvc3QYASABKAkSDAoEbmFtZRgCIAEoCRItCgpleHBpcmVzX2luGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgEIAEoDRIZChFtYXhfdmFsaWRfaW52aXRlcxgFIAEoDRIYChBtYXhfdXNlc19jZWlsaW5nGAYgASgNEhcKD21heF90dGxfc2Vjb25kcxgHIAEoDSJGChFDcmVhdGVLZXlSZXNwb25zZRIfCgNrZXkYASABKAsyEi5pbnZpdGVzLnYxLkFwaUtleRIQCghmdWxsX2tleRgCIAEoCSIfCg9MaXN0S2V5c1JlcXVlc3QSDAoEaG9zdBgBIAEoCSI0ChBMaXN0S2V5c1Jlc3BvbnNlEiAKBGtleXMYASADKAsyEi5pbnZpdGVzLnYxLkFwaUtleSIsChBEZWxldGVLZXlSZXF1ZXN0EgwKBGhvc3QYASABKAkSCgoCaWQYAiABKAkiEwoRRGVsZXRlS2V5UmVzcG9uc2UiLQoRRGlzYWJsZUtleVJlcXVlc3QSDAoEaG9zdBgBIAEoCRIKCgJpZBgCIAEoCSI1ChJEaXNhYmxlS2V5UmVzcG9uc2USHwoDa2V5GAEgASgLMhIuaW52aXRlcy52MS5BcGlLZXkiLAoQRW5hYmxlS2V5UmVxdWVzdBIMCgRob3N0GAEgASgJEgoKAmlkGAIgASgJIjQKEUVuYWJsZUtleVJlc3BvbnNlEh8KA2tleRgBIAEoCzISLmludml0ZXMudjEuQXBpS2V5IiwKEFJvdGF0ZUtleVJlcXVlc3QSDAoEaG9zdBgBIAEoCRIKCgJpZBgCIAEoCSJGChFSb3RhdGVLZXlSZXNwb25zZRIfCgNrZXkYASABKAsyEi5pbnZpdGVzLnYxLkFwaUtleRIQCghmdWxsX2tleRgCIAEoCSKGAgoQVXBkYXRlS2V5UmVxdWVzdBIMCgRob3N0GAEgASgJEgoKAmlkGAIgASgJEiIKFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgDIAEoDUgAiAEBEh4KEW1heF92YWxpZF9pbnZpdGVzGAQgASgNSAGIAQESHQoQbWF4X3VzZXNfY2VpbGluZxgFIAEoDUgCiAEBEhwKD21heF90dGxfc2Vjb25kcxgGIAEoDUgDiAEBQhgKFl9yYXRlX2xpbWl0X3Blcl9taW51dGVCFAoSX21heF92YWxpZF9pbnZpdGVzQhMKEV9tYXhfdXNlc19jZWlsaW5nQhIKEF9tYXhfdHRsX3NlY29uZHMiNAoRVXBkYXRlS2V5UmVzcG9uc2USHwoDa2V5GAEgASgLMhIuaW52aXRlcy52MS5BcGlLZXkiXgoQTGlzdEF1ZGl0UmVxdWVzdBIMCgRob3N0GAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYAyABKA0iTgoRTGlzdEF1ZGl0UmVzcG9uc2USJgoGZXZlbnRzGAEgAygLMhYuaW52aXRlcy52MS5BdWRpdEV2ZW50EhEKCXRydW5jYXRlZBgCIAEoCDLkBAoIS2V5QWRtaW4SSAoJQ3JlYXRlS2V5EhwuaW52aXRlcy52MS5DcmVhdGVLZXlSZXF1ZXN0Gh0uaW52aXRlcy52MS5DcmVhdGVLZXlSZXNwb25zZRJKCghMaXN0S2V5cxIbLmludml0ZXMudjEuTGlzdEtleXNSZXF1ZXN0GhwuaW52aXRlcy52MS5MaXN0S2V5c1Jlc3BvbnNlIgOQAgESSAoJRGVsZXRlS2V5EhwuaW52aXRlcy52MS5EZWxldGVLZXlSZXF1ZXN0Gh0uaW52aXRlcy52MS5EZWxldGVLZXlSZXNwb25zZRJLCgpEaXNhYmxlS2V5Eh0uaW52aXRlcy52MS5EaXNhYmxlS2V5UmVxdWVzdBoeLmludml0ZXMudjEuRGlzYWJsZUtleVJlc3BvbnNlEkgKCUVuYWJsZUtleRIcLmludml0ZXMudjEuRW5hYmxlS2V5UmVxdWVzdBodLmludml0ZXMudjEuRW5hYmxlS2V5UmVzcG9uc2USSAoJUm90YXRlS2V5EhwuaW52aXRlcy52MS5Sb3RhdGVLZXlSZXF1ZXN0Gh0uaW52aXRlcy52MS5Sb3RhdGVLZXlSZXNwb25zZRJICglVcGRhdGVLZXkSHC5pbnZpdGVzLnYxLlVwZGF0ZUtleVJlcXVlc3QaHS5pbnZpdGVzLnYxLlVwZGF0ZUtleVJlc3BvbnNlEk0KCUxpc3RBdWRpdBIcLmludml0ZXMudjEuTGlzdEF1ZGl0UmVxdWVzdBodLmludml0ZXMudjEuTGlzdEF1ZGl0UmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_invites_v1_audit]);
 
 /**
  * ApiKey is the public record of an API key; it never holds the secret.
@@ -92,6 +92,27 @@ export type ApiKey = Message<"invites.v1.ApiKey"> & {
    * @generated from field: google.protobuf.Timestamp rotate_time = 10;
    */
   rotateTime?: Timestamp | undefined;
+
+  /**
+   * The most valid (not expired, used up or revoked) invites the key may hold at once; 0: no ceiling.
+   *
+   * @generated from field: uint32 max_valid_invites = 11;
+   */
+  maxValidInvites: number;
+
+  /**
+   * The largest max_uses the key may ask for; 0: the server's maximum (1000).
+   *
+   * @generated from field: uint32 max_uses_ceiling = 12;
+   */
+  maxUsesCeiling: number;
+
+  /**
+   * The longest lifetime (ttl) the key may ask for, in seconds; 0: the host's maximum.
+   *
+   * @generated from field: uint32 max_ttl_seconds = 13;
+   */
+  maxTtlSeconds: number;
 };
 
 /**
@@ -135,6 +156,27 @@ export type CreateKeyRequest = Message<"invites.v1.CreateKeyRequest"> & {
    * @generated from field: uint32 rate_limit_per_minute = 4;
    */
   rateLimitPerMinute: number;
+
+  /**
+   * The most valid invites the key may hold at once; 0: no ceiling.
+   *
+   * @generated from field: uint32 max_valid_invites = 5;
+   */
+  maxValidInvites: number;
+
+  /**
+   * The largest max_uses the key may ask for, 1 to 1000; 0: no ceiling of its own.
+   *
+   * @generated from field: uint32 max_uses_ceiling = 6;
+   */
+  maxUsesCeiling: number;
+
+  /**
+   * The longest lifetime the key may ask for, in seconds; 0: the host's maximum.
+   *
+   * @generated from field: uint32 max_ttl_seconds = 7;
+   */
+  maxTtlSeconds: number;
 };
 
 /**
@@ -412,6 +454,83 @@ export const RotateKeyResponseSchema: GenMessage<RotateKeyResponse> = /*@__PURE_
   messageDesc(file_invites_v1_key_admin, 12);
 
 /**
+ * UpdateKeyRequest names a key and the limits to change; an unset field keeps its value.
+ *
+ * @generated from message invites.v1.UpdateKeyRequest
+ */
+export type UpdateKeyRequest = Message<"invites.v1.UpdateKeyRequest"> & {
+  /**
+   * The host the key belongs to.
+   *
+   * @generated from field: string host = 1;
+   */
+  host: string;
+
+  /**
+   * The key id (the part before the slash).
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * How many invites the key may create per minute, 1 to 100000; 0: the server's default.
+   *
+   * @generated from field: optional uint32 rate_limit_per_minute = 3;
+   */
+  rateLimitPerMinute?: number | undefined;
+
+  /**
+   * The most valid invites the key may hold at once; 0: no ceiling.
+   *
+   * @generated from field: optional uint32 max_valid_invites = 4;
+   */
+  maxValidInvites?: number | undefined;
+
+  /**
+   * The largest max_uses the key may ask for, 1 to 1000; 0: no ceiling of its own.
+   *
+   * @generated from field: optional uint32 max_uses_ceiling = 5;
+   */
+  maxUsesCeiling?: number | undefined;
+
+  /**
+   * The longest lifetime the key may ask for, in seconds; 0: the host's maximum.
+   *
+   * @generated from field: optional uint32 max_ttl_seconds = 6;
+   */
+  maxTtlSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message invites.v1.UpdateKeyRequest.
+ * Use `create(UpdateKeyRequestSchema)` to create a new message.
+ */
+export const UpdateKeyRequestSchema: GenMessage<UpdateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 13);
+
+/**
+ * UpdateKeyResponse returns the key as it now is.
+ *
+ * @generated from message invites.v1.UpdateKeyResponse
+ */
+export type UpdateKeyResponse = Message<"invites.v1.UpdateKeyResponse"> & {
+  /**
+   * The updated key.
+   *
+   * @generated from field: invites.v1.ApiKey key = 1;
+   */
+  key?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message invites.v1.UpdateKeyResponse.
+ * Use `create(UpdateKeyResponseSchema)` to create a new message.
+ */
+export const UpdateKeyResponseSchema: GenMessage<UpdateKeyResponse> = /*@__PURE__*/
+  messageDesc(file_invites_v1_key_admin, 14);
+
+/**
  * ListAuditRequest selects the audit events to list.
  *
  * @generated from message invites.v1.ListAuditRequest
@@ -444,7 +563,7 @@ export type ListAuditRequest = Message<"invites.v1.ListAuditRequest"> & {
  * Use `create(ListAuditRequestSchema)` to create a new message.
  */
 export const ListAuditRequestSchema: GenMessage<ListAuditRequest> = /*@__PURE__*/
-  messageDesc(file_invites_v1_key_admin, 13);
+  messageDesc(file_invites_v1_key_admin, 15);
 
 /**
  * ListAuditResponse holds the selected events, newest first.
@@ -472,7 +591,7 @@ export type ListAuditResponse = Message<"invites.v1.ListAuditResponse"> & {
  * Use `create(ListAuditResponseSchema)` to create a new message.
  */
 export const ListAuditResponseSchema: GenMessage<ListAuditResponse> = /*@__PURE__*/
-  messageDesc(file_invites_v1_key_admin, 14);
+  messageDesc(file_invites_v1_key_admin, 16);
 
 /**
  * KeyAdmin manages the API keys that create invites. Every call needs the admin token,
@@ -546,6 +665,19 @@ export const KeyAdmin: GenService<{
     methodKind: "unary";
     input: typeof RotateKeyRequestSchema;
     output: typeof RotateKeyResponseSchema;
+  },
+  /**
+   * UpdateKey changes a key's limits: its ceilings on the invites it creates (how many valid
+   * invites it may hold at once, the largest max_uses and the longest lifetime it may ask for)
+   * and its rate limit. Fields left unset keep their value; 0 removes a ceiling. Lowering a
+   * ceiling does not touch invites already created. NOT_FOUND for an unknown id.
+   *
+   * @generated from rpc invites.v1.KeyAdmin.UpdateKey
+   */
+  updateKey: {
+    methodKind: "unary";
+    input: typeof UpdateKeyRequestSchema;
+    output: typeof UpdateKeyResponseSchema;
   },
   /**
    * ListAudit lists what was done to keys and invites, and by whom, newest first.

@@ -6,6 +6,7 @@ import {
   type HoldInviteRequest,
   type ReleaseInviteRequest,
 } from '../../../gen/invites/v1/invite_service_pb.js';
+import { InviteType } from '../../../gen/invites/v1/invite_pb.js';
 import { KeyAdmin } from '../../../gen/invites/v1/key_admin_pb.js';
 import type { AuditService } from '../../service/audit-service.js';
 import type { InviteService as InviteOperations } from '../../service/invite-service.js';
@@ -64,6 +65,27 @@ function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
       return { invite: inviteMessage(invite), redemption: redemptionMessage(redemption) };
     },
     ...holdRoutes(services),
+    async updateInvite(req, ctx) {
+      const invite = await services.invites.updateInvite(credentialOf(ctx), {
+        token: req.token,
+        host: req.host,
+        ttlSeconds: req.ttlSeconds,
+        maxUses: req.maxUses,
+        note: req.note,
+        roles: req.roles?.values,
+        groups: req.groups?.values,
+      });
+      noteKeyId(ctx.values, invite.keyId);
+      return { invite: inviteMessage(invite) };
+    },
+    async createInvites(req, ctx) {
+      const invites = await services.invites.createInvites(credentialOf(ctx), req.count, {
+        ...req.options,
+        kind: kindFromMessage(req.options?.type ?? InviteType.UNSPECIFIED),
+      });
+      noteKeyId(ctx.values, invites[0]?.keyId);
+      return { invites: invites.map(inviteMessage) };
+    },
   });
 }
 
@@ -91,6 +113,9 @@ function keyAdminRoutes(router: ConnectRouter, services: RouteServices) {
       const { key, fullKey } = await services.keyAdmin.createKey(credentialOf(ctx), req.host, req.name, {
         expiresInSeconds: req.expiresIn ? Number(req.expiresIn.seconds) + req.expiresIn.nanos / 1e9 : undefined,
         rateLimitPerMinute: req.rateLimitPerMinute,
+        maxValidInvites: req.maxValidInvites,
+        maxUsesCeiling: req.maxUsesCeiling,
+        maxTtlSeconds: req.maxTtlSeconds,
       });
       return { key: apiKeyMessage(key), fullKey };
     },
@@ -111,6 +136,15 @@ function keyAdminRoutes(router: ConnectRouter, services: RouteServices) {
     async rotateKey(req, ctx) {
       const { key, fullKey } = await services.keyAdmin.rotateKey(credentialOf(ctx), req.host, req.id);
       return { key: apiKeyMessage(key), fullKey };
+    },
+    async updateKey(req, ctx) {
+      const key = await services.keyAdmin.updateKey(credentialOf(ctx), req.host, req.id, {
+        rateLimitPerMinute: req.rateLimitPerMinute,
+        maxValidInvites: req.maxValidInvites,
+        maxUsesCeiling: req.maxUsesCeiling,
+        maxTtlSeconds: req.maxTtlSeconds,
+      });
+      return { key: apiKeyMessage(key) };
     },
     async listAudit(req, ctx) {
       const { events, truncated } = await services.audit.listAudit(credentialOf(ctx), {
