@@ -1,7 +1,17 @@
 /** The audit trail's entries. */
 
 export type AuditAction =
-  'key_created' | 'key_deleted' | 'key_disabled' | 'key_enabled' | 'key_rotated' | 'invite_created' | 'invite_revoked' | 'invite_redeemed';
+  | 'key_created'
+  | 'key_deleted'
+  | 'key_disabled'
+  | 'key_enabled'
+  | 'key_rotated'
+  | 'invite_created'
+  | 'invite_revoked'
+  | 'invite_redeemed'
+  | 'webhook_created'
+  | 'webhook_deleted'
+  | 'webhook_delivery_failed';
 
 /** Something done to a key or an invite. Never holds a key's secret or the admin token. */
 export interface AuditRecord {
@@ -12,4 +22,6 @@ export interface AuditRecord {
   host: string;
   keyId: string | undefined;
   inviteToken: string | undefined;
+  /** The webhook endpoint, for webhook events. */
+  webhookId?: string | undefined;
 }

@@ -10,6 +10,8 @@ import type { Caller } from './caller-authenticator.js';
 import { configuredHost, HOST_REQUIRED_WITH_ADMIN_TOKEN } from './configured-host.js';
 import { describeInvite, type Invite } from './invite-view.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
+import { callerActor } from './audit-log.js';
+import { inviteCreated, withEvent, type ChangeEvents } from './webhook-events.js';
 
 /** mod_invites' token size: 18 random bytes, 24 base64url characters. */
 export const INVITE_TOKEN_BYTES = 18;
@@ -37,7 +39,13 @@ function hostFor(caller: Caller, requested: string, hosts: ReadonlyMap<string, H
 
 /** Creates and durably stores an invite for an authenticated caller. */
 export async function createInviteFor(
-  deps: { invites: InviteStore; hosts: ReadonlyMap<string, HostConfig>; now: () => Date; keyRateLimit: KeyRateLimit },
+  deps: {
+    invites: InviteStore;
+    hosts: ReadonlyMap<string, HostConfig>;
+    now: () => Date;
+    keyRateLimit: KeyRateLimit;
+    events?: ChangeEvents;
+  },
   caller: Caller,
   request: CreateInviteRequest,
 ): Promise<Invite> {
@@ -64,7 +72,7 @@ export async function createInviteFor(
       note: options.note,
     };
     try {
-      await deps.invites.insert(record);
+      await withEvent(deps.events, inviteCreated(record, callerActor(caller)), () => deps.invites.insert(record));
       return describeInvite(record, host, undefined, createdAt);
     } catch (err) {
       if (!(err instanceof StoreConflict) || attempt >= 2) throw err;

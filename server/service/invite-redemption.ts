@@ -7,6 +7,8 @@ import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
 import { checkBoundAccount, claimFreeUse, validateAccount } from './invite-use-claim.js';
 import type { Invite } from './invite-view.js';
+import { callerActor } from './audit-log.js';
+import { inviteRedeemed, recordIfUsedUp, withEvent, type ChangeEvents } from './webhook-events.js';
 
 export interface Redeemed {
   invite: Invite;
@@ -26,6 +28,7 @@ export async function redeemInviteFor(
     holds: InviteHoldStore;
     now: () => Date;
     audit?: AuditLog;
+    events?: ChangeEvents;
     lookup: InviteLookup;
   },
   caller: Caller,
@@ -46,8 +49,17 @@ export async function redeemInviteFor(
   let redemption: RedemptionRecord | undefined;
   await claimFreeUse(deps, record, before, async (use) => {
     redemption = { token, use, account, redeemedAt: deps.now() };
-    return (await deps.invites.claimUse(redemption, record.expiresAt)) ? 'won' : 'taken';
+    const event = inviteRedeemed(record, use, account, redemption.redeemedAt, callerActor(caller));
+    const won = await withEvent(
+      deps.events,
+      event,
+      () => deps.invites.claimUse(redemption!, record.expiresAt),
+      (w) => w,
+    );
+    return won ? 'won' : 'taken';
   });
   await recordRedeemed(deps.audit, caller, record, redemption!.redeemedAt);
-  return { invite: await lookup.describeOne(record), redemption: redemption!, replayed: false };
+  const after = await lookup.describeOne(record);
+  await recordIfUsedUp(deps.events, record, after.redemptions);
+  return { invite: after, redemption: redemption!, replayed: false };
 }

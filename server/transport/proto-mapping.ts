@@ -117,6 +117,9 @@ const ACTION_OF: Record<AuditRecord['action'], AuditAction> = {
   invite_created: AuditAction.INVITE_CREATED,
   invite_revoked: AuditAction.INVITE_REVOKED,
   invite_redeemed: AuditAction.INVITE_REDEEMED,
+  webhook_created: AuditAction.WEBHOOK_CREATED,
+  webhook_deleted: AuditAction.WEBHOOK_DELETED,
+  webhook_delivery_failed: AuditAction.WEBHOOK_DELIVERY_FAILED,
 };
 
 export function auditEventMessage(event: AuditRecord): AuditEvent {
@@ -127,5 +130,6 @@ export function auditEventMessage(event: AuditRecord): AuditEvent {
     host: event.host,
     keyId: event.keyId ?? '',
     inviteToken: event.inviteToken ?? '',
+    webhookId: event.webhookId ?? '',
   });
 }

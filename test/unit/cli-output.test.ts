@@ -67,7 +67,7 @@ describe('CLI tables escape characters that would disguise text in a terminal', 
 
   it('audit:list escapes actors and hosts', () => {
     const out = auditTable([
-      { time: null, action: 'key_created', actor: 'admin\u202E', host: 'example.com', keyId: null, inviteToken: null },
+      { time: null, action: 'key_created', actor: 'admin\u202E', host: 'example.com', keyId: null, inviteToken: null, webhookId: null },
     ]);
     assert.ok(out.includes('admin\\u202E'), out);
   });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file invites/v1/audit.proto.
  */
 export const file_invites_v1_audit: GenFile = /*@__PURE__*/
-  fileDesc("ChZpbnZpdGVzL3YxL2F1ZGl0LnByb3RvEgppbnZpdGVzLnYxIqIBCgpBdWRpdEV2ZW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmFjdGlvbhgCIAEoDjIXLmludml0ZXMudjEuQXVkaXRBY3Rpb24SDQoFYWN0b3IYAyABKAkSDAoEaG9zdBgEIAEoCRIOCgZrZXlfaWQYBSABKAkSFAoMaW52aXRlX3Rva2VuGAYgASgJKqYCCgtBdWRpdEFjdGlvbhIcChhBVURJVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIcChhBVURJVF9BQ1RJT05fS0VZX0NSRUFURUQQARIcChhBVURJVF9BQ1RJT05fS0VZX0RFTEVURUQQAhIdChlBVURJVF9BQ1RJT05fS0VZX0RJU0FCTEVEEAMSHAoYQVVESVRfQUNUSU9OX0tFWV9FTkFCTEVEEAQSHAoYQVVESVRfQUNUSU9OX0tFWV9ST1RBVEVEEAUSHwobQVVESVRfQUNUSU9OX0lOVklURV9DUkVBVEVEEAYSHwobQVVESVRfQUNUSU9OX0lOVklURV9SRVZPS0VEEAcSIAocQVVESVRfQUNUSU9OX0lOVklURV9SRURFRU1FRBAIYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChZpbnZpdGVzL3YxL2F1ZGl0LnByb3RvEgppbnZpdGVzLnYxIrYBCgpBdWRpdEV2ZW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmFjdGlvbhgCIAEoDjIXLmludml0ZXMudjEuQXVkaXRBY3Rpb24SDQoFYWN0b3IYAyABKAkSDAoEaG9zdBgEIAEoCRIOCgZrZXlfaWQYBSABKAkSFAoMaW52aXRlX3Rva2VuGAYgASgJEhIKCndlYmhvb2tfaWQYFCABKAkqlAMKC0F1ZGl0QWN0aW9uEhwKGEFVRElUX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGEFVRElUX0FDVElPTl9LRVlfQ1JFQVRFRBABEhwKGEFVRElUX0FDVElPTl9LRVlfREVMRVRFRBACEh0KGUFVRElUX0FDVElPTl9LRVlfRElTQUJMRUQQAxIcChhBVURJVF9BQ1RJT05fS0VZX0VOQUJMRUQQBBIcChhBVURJVF9BQ1RJT05fS0VZX1JPVEFURUQQBRIfChtBVURJVF9BQ1RJT05fSU5WSVRFX0NSRUFURUQQBhIfChtBVURJVF9BQ1RJT05fSU5WSVRFX1JFVk9LRUQQBxIgChxBVURJVF9BQ1RJT05fSU5WSVRFX1JFREVFTUVEEAgSIAocQVVESVRfQUNUSU9OX1dFQkhPT0tfQ1JFQVRFRBAOEiAKHEFVRElUX0FDVElPTl9XRUJIT09LX0RFTEVURUQQDxIoCiRBVURJVF9BQ1RJT05fV0VCSE9PS19ERUxJVkVSWV9GQUlMRUQQEGIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * AuditEvent records one thing done to a key or an invite, by whom and when. It never holds
@@ -62,6 +62,13 @@ export type AuditEvent = Message<"invites.v1.AuditEvent"> & {
    * @generated from field: string invite_token = 6;
    */
   inviteToken: string;
+
+  /**
+   * The webhook endpoint the event is about, for webhook events.
+   *
+   * @generated from field: string webhook_id = 20;
+   */
+  webhookId: string;
 };
 
 /**
@@ -139,6 +146,27 @@ export enum AuditAction {
    * @generated from enum value: AUDIT_ACTION_INVITE_REDEEMED = 8;
    */
   INVITE_REDEEMED = 8,
+
+  /**
+   * AUDIT_ACTION_WEBHOOK_CREATED: a webhook endpoint was registered.
+   *
+   * @generated from enum value: AUDIT_ACTION_WEBHOOK_CREATED = 14;
+   */
+  WEBHOOK_CREATED = 14,
+
+  /**
+   * AUDIT_ACTION_WEBHOOK_DELETED: a webhook endpoint was deleted.
+   *
+   * @generated from enum value: AUDIT_ACTION_WEBHOOK_DELETED = 15;
+   */
+  WEBHOOK_DELETED = 15,
+
+  /**
+   * AUDIT_ACTION_WEBHOOK_DELIVERY_FAILED: a webhook delivery was given up after its retries.
+   *
+   * @generated from enum value: AUDIT_ACTION_WEBHOOK_DELIVERY_FAILED = 16;
+   */
+  WEBHOOK_DELIVERY_FAILED = 16,
 }
 
 /**
