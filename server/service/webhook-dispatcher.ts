@@ -50,7 +50,7 @@ export interface WebhookDispatcher {
 }
 
 /** Unfinished deliveries looked at per pass (the oldest first). */
-const MAX_UNFINISHED_PER_PASS = 5000;
+const MAX_UNFINISHED_PER_PASS = 2000;
 /** Attempts in flight at once per instance. */
 const MAX_IN_FLIGHT = 16;
 /** An intent unconfirmed for this long is resolved against the database (its server stopped). */
@@ -58,8 +58,10 @@ export const INTENT_GRACE_MS = 60_000;
 /** Finished deliveries are kept this long for `hooks:deliveries`. */
 const FINISHED_RETENTION_MS = 7 * 86400_000;
 const PRUNE_EVERY_MS = 3600_000;
-/** Invites are looked at for expiry every this many passes. */
-const EXPIRY_SCAN_EVERY_PASSES = 10;
+/** Invites are looked at for expiry every this many passes (30 s by default). */
+const EXPIRY_SCAN_EVERY_PASSES = 30;
+/** Without any endpoint the outbox is only looked at every this many passes (leftovers of deleted ones). */
+const IDLE_PASSES = 60;
 const EXPIRY_PAGE = 500;
 
 /** The wait before attempt `n + 1`: doubling from the base, capped, with ±20% jitter so retries spread out. */
@@ -199,10 +201,12 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
       lastPrune = now.getTime();
       await store.prune(new Date(now.getTime() - FINISHED_RETENTION_MS)).catch(deps.onError);
     }
+    const endpoints = new Map((await store.listEndpoints()).map((e) => [e.id, e]));
+    // A server without webhooks reads one small collection per pass, not the outbox.
+    if (endpoints.size === 0 && passes % IDLE_PASSES !== 1) return;
     const unfinished = await store.listUnfinished(MAX_UNFINISHED_PER_PASS);
     const oldest = unfinished.reduce((min, d) => Math.min(min, d.recordedAt.getTime()), now.getTime());
     deps.onBacklog?.(unfinished.length, (now.getTime() - oldest) / 1000);
-    const endpoints = new Map((await store.listEndpoints()).map((e) => [e.id, e]));
     const seen = new Set<string>();
     const work: Array<() => Promise<void>> = [];
     for (const d of unfinished) {

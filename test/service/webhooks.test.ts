@@ -140,6 +140,26 @@ describe('webhooks (in-memory transport, real HTTP receiver)', function () {
     );
   });
 
+  it('sends invite.expired for an invite that expired with uses left, not for a revoked or used-up one', async () => {
+    let t = Date.parse('2026-11-30T10:00:00Z');
+    const h = harness(FAST, () => new Date(t));
+    await h.adminClient.createWebhook({ host: 'example.com', url: receiver.url, events: ['invite.expired'] }, h.admin);
+    const create = async () => (await h.inviteClient.createInvite({ host: 'example.com', ttlSeconds: 60 }, h.admin)).invite!.token;
+    const [unused, revoked, redeemed] = [await create(), await create(), await create()];
+    await h.inviteClient.revokeInvite({ token: revoked }, h.admin);
+    await h.inviteClient.redeemInvite({ token: redeemed, account: 'dave' }, h.admin);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(receiver.received.length, 0, 'nothing expired yet');
+    t += 61_000;
+    await receiver.until((r) => r.length >= 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(
+      receiver.accepted().map((x) => [x.type, x.data.token, x.timestamp]),
+      [['invite.expired', unused, '2026-11-30T10:01:00.000Z']],
+      'once, for the unused one, at its expiry time',
+    );
+  });
+
   it('sends key events: created, disabled, enabled, rotated, deleted, in order', async () => {
     const h = harness();
     const { secret } = await h.adminClient.createWebhook(
