@@ -29,8 +29,18 @@ export function auditEventJson(e: AuditEvent): AuditEventJson {
 }
 
 export function auditTable(events: readonly AuditEventJson[]): string {
+  // The WEBHOOK column only when a webhook event is listed: the table is unchanged without webhooks.
+  const webhooks = events.some((e) => e.webhookId);
   return table([
-    ['TIME', 'ACTION', 'ACTOR', 'HOST', 'KEY', 'INVITE / WEBHOOK'],
-    ...events.map((e) => [readableUtc(e.time), e.action, e.actor, e.host, e.keyId ?? '-', e.inviteToken ?? e.webhookId ?? '-']),
+    ['TIME', 'ACTION', 'ACTOR', 'HOST', 'KEY', 'INVITE', ...(webhooks ? ['WEBHOOK'] : [])],
+    ...events.map((e) => [
+      readableUtc(e.time),
+      e.action,
+      e.actor,
+      e.host,
+      e.keyId ?? '-',
+      e.inviteToken ?? '-',
+      ...(webhooks ? [e.webhookId ?? '-'] : []),
+    ]),
   ]);
 }

@@ -73,11 +73,15 @@ describe('server reflection', function () {
       'invites.v1.InviteService/ReleaseInvite',
       'invites.v1.InviteService/RevokeInvite',
       'invites.v1.KeyAdmin/CreateKey',
+      'invites.v1.KeyAdmin/CreateWebhook',
       'invites.v1.KeyAdmin/DeleteKey',
+      'invites.v1.KeyAdmin/DeleteWebhook',
       'invites.v1.KeyAdmin/DisableKey',
       'invites.v1.KeyAdmin/EnableKey',
       'invites.v1.KeyAdmin/ListAudit',
       'invites.v1.KeyAdmin/ListKeys',
+      'invites.v1.KeyAdmin/ListWebhookDeliveries',
+      'invites.v1.KeyAdmin/ListWebhooks',
       'invites.v1.KeyAdmin/RotateKey',
     ]);
   });

@@ -117,6 +117,25 @@ describe('webhooks through the real server (separate process, real receiver)', f
     assert.equal(JSON.parse((await cli(server.port, 'hooks:list', 'localhost', '--json')).stdout).webhooks.length, 0);
   });
 
+  it('refuses a loopback receiver clearly when private addresses are not allowed (the default)', async () => {
+    const server = await start({ INVITES_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'false' });
+    const result = await runInvitesctl(['hooks:create', 'localhost', 'http://localhost:9/hook'], {
+      cwd,
+      env: { INVITES_URL: `http://127.0.0.1:${server.port}`, INVITES_ADMIN_TOKEN: ADMIN_TOKEN },
+    });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /localhost resolves to (127\.0\.0\.1|::1), a loopback address.*INVITES_WEBHOOK_ALLOW_PRIVATE_ADDRESSES/s);
+    const res = await fetch(`http://127.0.0.1:${server.port}/invites.v1.KeyAdmin/CreateWebhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ host: 'localhost', url: 'http://127.0.0.1:9/hook' }),
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: string; message: string };
+    assert.equal(body.code, 'invalid_argument');
+    assert.match(body.message, /127\.0\.0\.1 is a loopback address/);
+  });
+
   it('a receiver down for a while gets the event when it comes back, under the same webhook-id', async () => {
     const server = await start();
     const port = await closedPort();
