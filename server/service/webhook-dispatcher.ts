@@ -91,7 +91,14 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
   let passes = 0;
   let lastPrune = 0;
 
-  const finish = async (d: DeliveryRecord, state: 'delivered' | 'failed', attempts: number, result: Partial<AttemptResult>) => {
+  /** `quietly`: a deletion's leftovers are not counted or audited one by one (the deletion is audited). */
+  const finish = async (
+    d: DeliveryRecord,
+    state: 'delivered' | 'failed',
+    attempts: number,
+    result: Partial<AttemptResult>,
+    quietly = false,
+  ) => {
     await store.updateDelivery(d.id, {
       state,
       attempts,
@@ -102,7 +109,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     // The next delivery of its subject may go at once.
     again = true;
     if (state === 'delivered') deps.onDelivered?.(d);
-    else {
+    else if (!quietly) {
       deps.onFailed?.({ ...d, lastError: result.error ?? '' });
       await deps.audit.record({ action: 'webhook_delivery_failed', actor: 'server', host: d.host, webhookId: d.endpointId });
     }
@@ -218,7 +225,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
       if (d.state === 'intent') {
         if (now.getTime() - d.recordedAt.getTime() >= INTENT_GRACE_MS) work.push(() => resolve(d));
       } else if (!endpoint) {
-        work.push(() => finish(d, 'failed', d.attempts, { error: 'the endpoint was deleted' }));
+        work.push(() => finish(d, 'failed', d.attempts, { error: 'the endpoint was deleted' }, true));
       } else if (d.nextAttemptAt <= now) {
         work.push(() => attempt(d, endpoint));
       }
