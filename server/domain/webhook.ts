@@ -16,6 +16,13 @@ export const WEBHOOK_EVENT_TYPES = [
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
+/**
+ * Events whose change stays visible once made (an invite, a redemption, a revocation): the
+ * dispatcher confirms them itself by looking, so the request writes no confirmation. A key's
+ * state can flip back before anyone looks, so key events are confirmed by the request.
+ */
+export const isLastingChange = (type: WebhookEventType) => type.startsWith('invite.');
+
 export const isWebhookEventType = (t: string): t is WebhookEventType => (WEBHOOK_EVENT_TYPES as readonly string[]).includes(t);
 
 /** An endpoint as stored. The secret is stored encrypted (see webhook-secret.ts). */

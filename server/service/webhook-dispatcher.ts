@@ -4,7 +4,7 @@
  * the deliveries of one subject (an invite, a key) to one endpoint go out in order: the next
  * waits until the one before is delivered or given up. See docs/webhooks.md.
  */
-import type { DeliveryRecord, WebhookEndpointRecord } from '../domain/webhook.js';
+import { isLastingChange, type DeliveryRecord, type WebhookEndpointRecord } from '../domain/webhook.js';
 import type { InviteStore } from '../store/store.js';
 import type { WebhookStore } from '../store/webhook-store.js';
 import type { AuditLog } from './audit-log.js';
@@ -158,6 +158,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     const firstAttemptAt = d.firstAttemptAt ?? now;
     if (deps.now().getTime() - firstAttemptAt.getTime() >= settings.giveUpAfterMs) return finish(d, 'failed', n, result);
     await store.updateDelivery(d.id, {
+      state: 'pending',
       attempts: n,
       firstAttemptAt,
       lastStatus: result.status,
@@ -166,8 +167,13 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     });
   };
 
-  const resolve = async (d: DeliveryRecord) => {
+  /** An intent: pending once its change is seen; void when it is still not there after the grace period. */
+  const resolve = async (d: DeliveryRecord, endpoint: WebhookEndpointRecord | undefined) => {
     const outcome = await deps.resolveIntent(d);
+    const late = deps.now().getTime() - d.recordedAt.getTime() >= INTENT_GRACE_MS;
+    if (outcome === 'not_made' && !late) return;
+    // Due at once: the attempt's own write records the state (one write fewer per delivery).
+    if (outcome === 'made' && endpoint && d.nextAttemptAt <= deps.now()) return attempt(d, endpoint);
     await store.moveState([d.id], 'intent', outcome === 'made' ? 'pending' : 'void');
     if (outcome === 'made') again = true;
   };
@@ -223,7 +229,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
       seen.add(queue);
       const endpoint = endpoints.get(d.endpointId);
       if (d.state === 'intent') {
-        if (now.getTime() - d.recordedAt.getTime() >= INTENT_GRACE_MS) work.push(() => resolve(d));
+        if (isLastingChange(d.type) || now.getTime() - d.recordedAt.getTime() >= INTENT_GRACE_MS) work.push(() => resolve(d, endpoint));
       } else if (!endpoint) {
         work.push(() => finish(d, 'failed', d.attempts, { error: 'the endpoint was deleted' }, true));
       } else if (d.nextAttemptAt <= now) {

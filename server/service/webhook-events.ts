@@ -6,7 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { InviteRecord } from '../domain/invite.js';
-import { WEBHOOK_EVENT_TYPES, type DeliveryRecord, type WebhookEndpointRecord, type WebhookEventType } from '../domain/webhook.js';
+import {
+  isLastingChange,
+  WEBHOOK_EVENT_TYPES,
+  type DeliveryRecord,
+  type WebhookEndpointRecord,
+  type WebhookEventType,
+} from '../domain/webhook.js';
 import type { WebhookStore } from '../store/webhook-store.js';
 
 /** A change's event, before it is fanned out to endpoints. */
@@ -87,7 +93,8 @@ export function createChangeEvents(deps: { store: WebhookStore; now: () => Date 
       const ids = deliveries.map((d) => d.id);
       return {
         made: async () => {
-          await deps.store.moveState(ids, 'intent', 'pending');
+          // A lasting change needs no confirmation write on the request's path: the dispatcher looks.
+          if (!isLastingChange(event.type)) await deps.store.moveState(ids, 'intent', 'pending');
           events.onPending?.();
         },
         notMade: () => deps.store.moveState(ids, 'intent', 'void'),

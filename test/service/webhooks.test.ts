@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { AuditAction } from '../../gen/invites/v1/audit_pb.js';
 import { WebhookDeliveryState } from '../../gen/invites/v1/webhooks_pb.js';
 import { secretBox } from '../../server/service/webhook-secret.js';
-import { createChangeEvents, inviteRevoked, messageIdOf } from '../../server/service/webhook-events.js';
+import { createChangeEvents, inviteRevoked, keyEvent, messageIdOf } from '../../server/service/webhook-events.js';
 import { rejectsWith } from '../support/connect-assertions.js';
 import { ADMIN_TOKEN, routerHarness } from '../support/router-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -241,31 +241,47 @@ describe('webhooks (in-memory transport, real HTTP receiver)', function () {
     assert.equal(receiver.received.length, 0, 'the receiver was never called');
   });
 
-  it('resolves an intent a crash left unconfirmed: sent when its change was made, dropped when not', async () => {
+  it('resolves intents a crash left unconfirmed: sent when the change was made, dropped when not', async () => {
     let t = Date.now();
     const h = harness(FAST, () => new Date(t));
-    await h.adminClient.createWebhook({ host: 'example.com', url: receiver.url, events: ['invite.revoked'] }, h.admin);
-    const made = await h.inviteClient.createInvite({ host: 'example.com' }, h.admin);
-    const notMade = await h.inviteClient.createInvite({ host: 'example.com' }, h.admin);
-    const events = createChangeEvents({
-      store: h.store.webhooks,
-      now: () => new Date(t),
-    });
-    // The server "died" after writing each intent: one revocation reached the database, the other did not.
-    for (const invite of [made.invite!, notMade.invite!]) {
+    const events = ['invite.revoked', 'key.rotated'];
+    await h.adminClient.createWebhook({ host: 'example.com', url: receiver.url, events }, h.admin);
+    const made = (await h.inviteClient.createInvite({ host: 'example.com' }, h.admin)).invite!;
+    const notMade = (await h.inviteClient.createInvite({ host: 'example.com' }, h.admin)).invite!;
+    const { key } = await h.adminClient.createKey({ host: 'example.com' }, h.admin);
+    const writer = createChangeEvents({ store: h.store.webhooks, now: () => new Date(t) });
+    // The server "died" after writing each intent, before confirming it; some changes reached the database.
+    for (const invite of [made, notMade]) {
       const record = (await h.store.invites.find(invite.token))!;
-      await events.before(inviteRevoked(record, new Date(t), 'admin'));
-      if (invite === made.invite) await h.store.invites.revoke(record, new Date(t));
+      await writer.before(inviteRevoked(record, new Date(t), 'admin'));
+      if (invite === made) await h.store.invites.revoke(record, new Date(t));
     }
-    await h.services.webhookDispatcher.runOnce();
-    assert.equal(receiver.received.length, 0, 'an intent is not sent before it is resolved');
-    t += 61_000;
-    await h.services.webhookDispatcher.runOnce();
+    const rotatedAt = new Date(t);
+    await writer.before(keyEvent('key.rotated', { host: 'example.com', id: key!.id }, rotatedAt, 'admin'));
+    await h.store.keys.replaceSecret('example.com', key!.id, new Uint8Array(32), rotatedAt);
+
+    // A revocation stays visible, so it is looked up and sent at once; a key's state may flip back, so it waits.
     await receiver.until((r) => r.length >= 1);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(
-      receiver.received.map((r) => [JSON.parse(r.body).data.token, r.headers['webhook-id']]),
-      [[made.invite!.token, messageIdOf(`invite.revoked:${made.invite!.token}`)]],
+      receiver.received.map((r) => JSON.parse(r.body).type),
+      ['invite.revoked'],
     );
+    const waiting = await h.adminClient.listWebhookDeliveries({ host: 'example.com', state: WebhookDeliveryState.PENDING }, h.admin);
+    assert.equal(waiting.deliveries.length, 2, 'the unresolved ones show as pending');
+
+    t += 61_000;
+    await receiver.until((r) => r.length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      receiver.received.map((r) => [JSON.parse(r.body).type, r.headers['webhook-id']]),
+      [
+        ['invite.revoked', messageIdOf(`invite.revoked:${made.token}`)],
+        ['key.rotated', messageIdOf(`key.rotated:${key!.id}:${rotatedAt.getTime()}`)],
+      ],
+      'the revocation never made was dropped',
+    );
+    const left = await h.adminClient.listWebhookDeliveries({ host: 'example.com', state: WebhookDeliveryState.PENDING }, h.admin);
+    assert.equal(left.deliveries.length, 0);
   });
 });
