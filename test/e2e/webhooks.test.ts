@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { closedPort, runInvitesctl } from '../cli/cli-harness.js';
+import { httpCreateLoop } from '../support/load-loop.js';
 import { spawnServer, type ServerProcess } from '../support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -188,6 +189,26 @@ describe('webhooks through the real server (separate process, real receiver)', f
         accepted.some((x) => x.id === id),
         'a retry after the restart keeps the webhook-id',
       );
+  });
+
+  it('kill -9 during a burst of creates: every invite a client was told about gets its event after a restart', async () => {
+    const r = await receiver({ answer: () => 503 });
+    let server = await start();
+    await rpc(server.port, 'CreateWebhook', { host: 'localhost', url: r.url, events: ['invite.created'] });
+    const { fullKey } = await rpc<{ fullKey: string }>(server.port, 'CreateKey', { host: 'localhost', rateLimitPerMinute: 100000 });
+    const loop = httpCreateLoop(server.port, fullKey, 16);
+    while (loop.outcomes.filter((o) => o.ok).length < 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await loop.done;
+    const acknowledged = loop.outcomes.flatMap((o) => (o.ok ? [o.token] : []));
+
+    r.setAnswer(() => 200);
+    server = await start();
+    const delivered = () => new Set(r.accepted().map((x) => String(x.data.token)));
+    await r.until(() => acknowledged.every((t) => delivered().has(t)), 60_000);
+    const ids = r.accepted().map((x) => x.id);
+    assert.equal(new Set(ids).size, ids.length, 'each event accepted once');
   });
 
   it('two server instances on one database deliver each event once between them', async () => {
