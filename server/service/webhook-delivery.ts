@@ -24,7 +24,7 @@ export function deliveryBody(d: Pick<DeliveryRecord, 'type' | 'at' | 'host' | 'd
 export async function attemptDelivery(
   d: DeliveryRecord,
   target: { url: string; secret: string },
-  options: { timeoutMs: number; allowPrivateAddresses: boolean; userAgent: string },
+  options: { timeoutMs: number; allowPrivateAddresses: boolean; userAgent: string; stopping?: AbortSignal },
 ): Promise<AttemptResult> {
   const url = new URL(target.url);
   const literal = url.hostname.replace(/^\[|\]$/g, '');
@@ -48,7 +48,9 @@ export async function attemptDelivery(
       {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: options.stopping
+          ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.stopping])
+          : AbortSignal.timeout(options.timeoutMs),
         // No pooled connection: each attempt connects (and is checked) anew.
         agent: false,
         ...(options.allowPrivateAddresses ? {} : { lookup: publicOnlyLookup() }),
@@ -68,8 +70,9 @@ export async function attemptDelivery(
       },
     );
     req.on('error', (err: Error & { code?: string }) => {
-      const reason =
-        err.name === 'TimeoutError' || err.name === 'AbortError'
+      const reason = options.stopping?.aborted
+        ? 'the server stopped during the attempt'
+        : err.name === 'TimeoutError' || err.name === 'AbortError'
           ? `no answer within ${options.timeoutMs} ms`
           : err instanceof PrivateAddressRefused || (err as { cause?: unknown }).cause instanceof PrivateAddressRefused
             ? err.message

@@ -85,6 +85,8 @@ async function inParallel(work: Array<() => Promise<void>>, limit: number, onErr
 export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatcher {
   const { store, settings } = deps;
   let stopped = false;
+  // Stopping cuts attempts short (they are retried) rather than holding up the shutdown for a timeout.
+  const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -128,6 +130,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
   };
 
   const attempt = async (d: DeliveryRecord, endpoint: WebhookEndpointRecord) => {
+    if (stopped) return;
     const now = deps.now();
     const n = d.attempts + 1;
     const claimId = `${d.id}#${n}`;
@@ -148,7 +151,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
       secret = '';
     }
     const result: AttemptResult = secret
-      ? await attemptDelivery(d, { url: endpoint.url, secret }, { ...settings, userAgent: deps.userAgent })
+      ? await attemptDelivery(d, { url: endpoint.url, secret }, { ...settings, userAgent: deps.userAgent, stopping: stopping.signal })
       : {
           ok: false,
           status: 0,
@@ -267,6 +270,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
     },
