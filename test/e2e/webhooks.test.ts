@@ -153,6 +153,10 @@ describe('webhooks through the real server (separate process, real receiver)', f
     });
     assert.equal(pending!.state, 'pending');
     assert.match(pending!.lastError!, /ECONNREFUSED/);
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    assert.match(metrics, /^invites_webhook_pending 1$/m);
+    const age = Number(/^invites_webhook_pending_oldest_age_seconds (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(age > 0.2, `the oldest pending delivery's age shows (${age} s)`);
 
     const r = await receiver({ port });
     await r.until((got) => got.length >= 1);
