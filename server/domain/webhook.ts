@@ -63,6 +63,11 @@ export interface DeliveryRecord {
   /** The event's `data`, sent as is (plus `host`). */
   data: Record<string, string | number | boolean>;
   state: DeliveryState;
+  /**
+   * Not sent: a redemption's entry for an endpoint that wants only `invite.used_up`, kept so
+   * that used up is derived from it even when the server stopped right after the redemption.
+   */
+  silent?: boolean;
   /** When the outbox entry was written. */
   recordedAt: Date;
   attempts: number;

@@ -144,6 +144,11 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
       return;
     }
     if (d.type === 'invite.redeemed' && n === 1) await deriveUsedUp(d);
+    if (d.silent) {
+      await store.updateDelivery(d.id, { state: 'void', attempts: n, finishedAt: deps.now() });
+      again = true;
+      return;
+    }
     let secret: string;
     try {
       secret = deps.secrets.open(endpoint.encryptedSecret);

@@ -66,9 +66,16 @@ export function createChangeEvents(deps: { store: WebhookStore; now: () => Date 
   };
   const endpointsFor = async (host: string, type: WebhookEventType) =>
     (await all()).filter((e) => e.host === host && (e.events.length === 0 || e.events.includes(type)));
+  /** The endpoints an event is written for; `silent` ones only want what is derived from it. */
+  const targetsOf = async (event: ChangeEvent) => {
+    const wanting = (await endpointsFor(event.host, event.type)).map((endpoint) => ({ endpoint, silent: false }));
+    if (event.type !== 'invite.redeemed') return wanting;
+    const usedUpOnly = (await endpointsFor(event.host, 'invite.used_up')).filter((e) => !wanting.some((w) => w.endpoint.id === e.id));
+    return [...wanting, ...usedUpOnly.map((endpoint) => ({ endpoint, silent: true }))];
+  };
   const deliveriesOf = async (event: ChangeEvent, state: 'intent' | 'pending'): Promise<DeliveryRecord[]> => {
     const recordedAt = deps.now();
-    return (await endpointsFor(event.host, event.type)).map((endpoint) => ({
+    return (await targetsOf(event)).map(({ endpoint, silent }) => ({
       id: `${event.eventId}|${endpoint.id}`,
       eventId: event.eventId,
       messageId: messageIdOf(event.eventId),
@@ -80,6 +87,7 @@ export function createChangeEvents(deps: { store: WebhookStore; now: () => Date 
       subject: event.subject,
       data: event.data,
       state,
+      ...(silent ? { silent } : {}),
       recordedAt,
       attempts: 0,
       nextAttemptAt: recordedAt,

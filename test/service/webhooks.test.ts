@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { AuditAction } from '../../gen/invites/v1/audit_pb.js';
 import { WebhookDeliveryState } from '../../gen/invites/v1/webhooks_pb.js';
 import { secretBox } from '../../server/service/webhook-secret.js';
-import { createChangeEvents, inviteRevoked, keyEvent, messageIdOf } from '../../server/service/webhook-events.js';
+import { createChangeEvents, inviteRedeemed, inviteRevoked, keyEvent, messageIdOf } from '../../server/service/webhook-events.js';
 import { rejectsWith } from '../support/connect-assertions.js';
 import { ADMIN_TOKEN, routerHarness } from '../support/router-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -89,7 +89,12 @@ describe('webhooks (in-memory transport, real HTTP receiver)', function () {
     assert.equal(receiver.received.length, 3, 'two failures then a success; invite.created was not subscribed to');
     assert.equal(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size, 1, 'one webhook-id on every attempt');
 
-    const { deliveries } = await h.adminClient.listWebhookDeliveries({ host: 'example.com', webhookId: webhook!.id }, h.admin);
+    // The receiver has the request before the server has its answer: wait for the record to say so.
+    const listing = () => h.adminClient.listWebhookDeliveries({ host: 'example.com', webhookId: webhook!.id }, h.admin);
+    for (let i = 0; i < 100 && (await listing()).deliveries[0]?.state !== WebhookDeliveryState.DELIVERED; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { deliveries } = await listing();
     assert.equal(deliveries.length, 1);
     assert.equal(deliveries[0]!.state, WebhookDeliveryState.DELIVERED);
     assert.equal(deliveries[0]!.attempts, 3);
@@ -157,6 +162,24 @@ describe('webhooks (in-memory transport, real HTTP receiver)', function () {
       receiver.accepted().map((x) => [x.type, x.data.token, x.timestamp]),
       [['invite.expired', unused, '2026-11-30T10:01:00.000Z']],
       'once, for the unused one, at its expiry time',
+    );
+  });
+
+  it('derives invite.used_up from the redemption even when the server stopped right after it', async () => {
+    const h = harness();
+    await h.adminClient.createWebhook({ host: 'example.com', url: receiver.url, events: ['invite.used_up'] }, h.admin);
+    const { invite } = await h.inviteClient.createInvite({ host: 'example.com', maxUses: 1 }, h.admin);
+    const record = (await h.store.invites.find(invite!.token))!;
+    // What RedeemInvite does up to the redemption; the server "dies" before it records used up.
+    const at = new Date();
+    await createChangeEvents({ store: h.store.webhooks, now: () => at }).before(inviteRedeemed(record, 1, 'erin', at, 'admin'));
+    assert.ok(await h.store.invites.claimUse({ token: record.token, use: 1, account: 'erin', redeemedAt: at }, record.expiresAt));
+    await receiver.until((r) => r.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      receiver.accepted().map((x) => [x.type, x.data.token]),
+      [['invite.used_up', record.token]],
+      'used up, once; the redemption itself is not sent to an endpoint that did not ask for it',
     );
   });
 
