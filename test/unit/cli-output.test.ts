@@ -71,4 +71,12 @@ describe('CLI tables escape characters that would disguise text in a terminal', 
     ]);
     assert.ok(out.includes('admin\\u202E'), out);
   });
+
+  it('audit:list adds a WEBHOOK column only when a webhook event is listed', () => {
+    const key = { time: null, action: 'key_created', actor: 'admin', host: 'example.com', keyId: 'k1', inviteToken: null, webhookId: null };
+    assert.match(auditTable([key]).split('\n')[0]!, /INVITE$/);
+    const out = auditTable([key, { ...key, action: 'webhook_created', keyId: null, webhookId: 'Ab3dEf6hIj9k' }]);
+    assert.match(out.split('\n')[0]!, /INVITE\s+WEBHOOK$/);
+    assert.match(out.split('\n')[2]!, /webhook_created.*Ab3dEf6hIj9k$/);
+  });
 });
