@@ -101,7 +101,8 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     result: Partial<AttemptResult>,
     quietly = false,
   ) => {
-    await store.updateDelivery(d.id, {
+    await store.finishDelivery({
+      ...d,
       state,
       attempts,
       lastStatus: result.status ?? 0,
@@ -145,7 +146,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     }
     if (d.type === 'invite.redeemed' && n === 1) await deriveUsedUp(d);
     if (d.silent) {
-      await store.updateDelivery(d.id, { state: 'void', attempts: n, finishedAt: deps.now() });
+      await store.finishDelivery({ ...d, state: 'void', attempts: n, finishedAt: deps.now() });
       again = true;
       return;
     }

@@ -15,8 +15,12 @@ interface StateDocument {
 export const WEBHOOK_INDEXES: Record<string, IndexDescription[]> = {
   webhooks: [{ name: 'webhooks_by_host_newest', key: { host: 1, createdAt: -1 } }],
   webhook_deliveries: [
-    { name: 'webhook_deliveries_unfinished', key: { state: 1, at: 1, rank: 1 } },
+    { name: 'webhook_deliveries_in_order', key: { at: 1, rank: 1 } },
     { name: 'webhook_deliveries_by_host_newest', key: { host: 1, at: -1 } },
+  ],
+  webhook_history: [
+    { name: 'webhook_history_by_host_newest', key: { host: 1, at: -1 } },
+    { name: 'webhook_history_by_finish', key: { finishedAt: 1 } },
   ],
   webhook_attempts: [{ name: 'webhook_attempts_by_time', key: { at: 1 } }],
 };
@@ -32,6 +36,7 @@ function endpointRecord(d: EndpointDocument): WebhookEndpointRecord {
 export function mongoWebhookStore(db: Db): WebhookStore {
   const endpoints = db.collection<EndpointDocument>('webhooks');
   const deliveries = db.collection<DeliveryDocument>('webhook_deliveries');
+  const history = db.collection<DeliveryDocument>('webhook_history');
   const attempts = db.collection<AttemptDocument>('webhook_attempts');
   const state = db.collection<StateDocument>('webhook_state');
   const stripUndefined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -71,7 +76,19 @@ export function mongoWebhookStore(db: Db): WebhookStore {
     },
     async moveState(ids, from, to) {
       if (ids.length === 0) return;
-      await deliveries.updateMany({ _id: { $in: [...ids] }, state: from }, { $set: { state: to } });
+      const filter = { _id: { $in: [...ids] }, state: from };
+      if (to === 'void') await deliveries.deleteMany(filter);
+      else await deliveries.updateMany(filter, { $set: { state: to } });
+    },
+    async finishDelivery({ id, ...rest }) {
+      if (rest.state !== 'void') {
+        try {
+          await history.insertOne({ _id: id, ...(stripUndefined(rest) as Omit<DeliveryRecord, 'id'>) });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      await deliveries.deleteOne({ _id: id });
     },
     async updateDelivery(id, change) {
       await deliveries.updateOne({ _id: id }, { $set: stripUndefined(change) });
@@ -88,8 +105,10 @@ export function mongoWebhookStore(db: Db): WebhookStore {
       const filter: Record<string, unknown> = { host: query.host };
       if (query.endpointId) filter.endpointId = query.endpointId;
       if (query.states) filter.state = { $in: [...query.states] };
-      const docs = await deliveries.find(filter).sort({ at: -1, rank: -1, _id: 1 }).limit(query.limit).toArray();
-      return docs.map(fromDoc);
+      const newest = (c: typeof deliveries) => c.find(filter).sort({ at: -1, rank: -1, _id: 1 }).limit(query.limit).toArray();
+      const docs = [...(await newest(deliveries)), ...(await newest(history))];
+      docs.sort((a, b) => b.at.getTime() - a.at.getTime() || b.rank - a.rank || (a._id < b._id ? -1 : 1));
+      return docs.slice(0, query.limit).map(fromDoc);
     },
     async claimAttempt({ id, ...rest }) {
       try {
@@ -105,7 +124,7 @@ export function mongoWebhookStore(db: Db): WebhookStore {
       return doc ? fromDoc(doc) : undefined;
     },
     async prune(before) {
-      await deliveries.deleteMany({ state: { $in: ['delivered', 'failed', 'void'] }, finishedAt: { $lt: before } });
+      await history.deleteMany({ finishedAt: { $lt: before } });
       await attempts.deleteMany({ at: { $lt: before } });
     },
     async expiryScannedUntil(host) {

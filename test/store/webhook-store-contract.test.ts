@@ -76,7 +76,7 @@ for (const subject of subjects) {
       );
     });
 
-    it('moves only deliveries in the given state, and lists them by host, endpoint and state, newest first', async () => {
+    it('moves only deliveries in the given state, finishes them into the history, lists both newest first', async () => {
       await store.webhooks.addDeliveries([
         delivery('x', 1000, { state: 'intent' }),
         delivery('y', 2000),
@@ -84,7 +84,13 @@ for (const subject of subjects) {
       ]);
       await store.webhooks.moveState(['x', 'y'], 'intent', 'pending');
       await store.webhooks.moveState(['y'], 'intent', 'void');
-      await store.webhooks.updateDelivery('y', { state: 'delivered', attempts: 1, finishedAt: new Date(2500) });
+      const [, y] = await store.webhooks.listUnfinished(10);
+      await store.webhooks.finishDelivery({ ...y!, state: 'delivered', attempts: 1, finishedAt: new Date(2500) });
+      assert.deepEqual(
+        (await store.webhooks.listUnfinished(10)).map((d) => d.id),
+        ['x', 'z'],
+        'a finished delivery leaves the outbox',
+      );
       const all = await store.webhooks.listDeliveries({ host: 'example.com', limit: 10 });
       assert.deepEqual(
         all.map((d) => [d.id, d.state]),
@@ -104,6 +110,16 @@ for (const subject of subjects) {
         ['x'],
         'a finished delivery older than the retention is removed, an unfinished one kept',
       );
+    });
+
+    it('removes a voided intent from the outbox, and a void delivery leaves no history', async () => {
+      await store.webhooks.addDeliveries([delivery('v', 1000, { state: 'intent' }), delivery('w', 2000, { state: 'pending' })]);
+      await store.webhooks.moveState(['v', 'w'], 'intent', 'void');
+      const [w] = await store.webhooks.listUnfinished(10);
+      assert.equal(w!.id, 'w', 'only the intent was voided');
+      await store.webhooks.finishDelivery({ ...w!, state: 'void', finishedAt: new Date(2000) });
+      assert.deepEqual(await store.webhooks.listUnfinished(10), []);
+      assert.deepEqual(await store.webhooks.listDeliveries({ host: 'example.com', limit: 10 }), []);
     });
 
     it('stores endpoints by host, refuses a taken id, and deletes only on the right host', async () => {

@@ -7,6 +7,7 @@ import type { WebhookStore } from '../../server/store/webhook-store.js';
 export function memoryWebhookStore(): WebhookStore {
   const endpoints = new Map<string, WebhookEndpointRecord>();
   const deliveries = new Map<string, DeliveryRecord>();
+  const history = new Map<string, DeliveryRecord>();
   const attempts = new Map<string, AttemptClaim>();
   const scanned = new Map<string, Date>();
   const copy = <T extends object>(v: T): T => structuredClone(v);
@@ -33,8 +34,14 @@ export function memoryWebhookStore(): WebhookStore {
     async moveState(ids, from, to) {
       for (const id of ids) {
         const d = deliveries.get(id);
-        if (d?.state === from) d.state = to;
+        if (d?.state !== from) continue;
+        if (to === 'void') deliveries.delete(id);
+        else d.state = to;
       }
+    },
+    async finishDelivery(record) {
+      if (record.state !== 'void' && !history.has(record.id)) history.set(record.id, copy(record));
+      deliveries.delete(record.id);
     },
     async updateDelivery(id, change) {
       const d = deliveries.get(id);
@@ -48,7 +55,7 @@ export function memoryWebhookStore(): WebhookStore {
         .map(copy);
     },
     async listDeliveries(q) {
-      return [...deliveries.values()]
+      return [...deliveries.values(), ...history.values()]
         .filter((d) => d.host === q.host && (!q.endpointId || d.endpointId === q.endpointId) && (!q.states || q.states.includes(d.state)))
         .sort((a, b) => inOrder(b, a))
         .slice(0, q.limit)
@@ -64,7 +71,7 @@ export function memoryWebhookStore(): WebhookStore {
       return a && copy(a);
     },
     async prune(before) {
-      for (const [id, d] of deliveries) if (d.finishedAt && d.finishedAt < before) deliveries.delete(id);
+      for (const [id, d] of history) if (d.finishedAt && d.finishedAt < before) history.delete(id);
       for (const [id, a] of attempts) if (a.at < before) attempts.delete(id);
     },
     async expiryScannedUntil(host) {
