@@ -12,6 +12,8 @@ export interface AuditEventJson {
   host: string;
   keyId: string | null;
   inviteToken: string | null;
+  /** The webhook endpoint, for webhook events. */
+  webhookId: string | null;
 }
 
 export function auditEventJson(e: AuditEvent): AuditEventJson {
@@ -22,12 +24,23 @@ export function auditEventJson(e: AuditEvent): AuditEventJson {
     host: e.host,
     keyId: e.keyId || null,
     inviteToken: e.inviteToken || null,
+    webhookId: e.webhookId || null,
   };
 }
 
 export function auditTable(events: readonly AuditEventJson[]): string {
+  // The WEBHOOK column only when a webhook event is listed: the table is unchanged without webhooks.
+  const webhooks = events.some((e) => e.webhookId);
   return table([
-    ['TIME', 'ACTION', 'ACTOR', 'HOST', 'KEY', 'INVITE'],
-    ...events.map((e) => [readableUtc(e.time), e.action, e.actor, e.host, e.keyId ?? '-', e.inviteToken ?? '-']),
+    ['TIME', 'ACTION', 'ACTOR', 'HOST', 'KEY', 'INVITE', ...(webhooks ? ['WEBHOOK'] : [])],
+    ...events.map((e) => [
+      readableUtc(e.time),
+      e.action,
+      e.actor,
+      e.host,
+      e.keyId ?? '-',
+      e.inviteToken ?? '-',
+      ...(webhooks ? [e.webhookId ?? '-'] : []),
+    ]),
   ]);
 }

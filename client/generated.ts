@@ -4,3 +4,4 @@ export * from '../gen/invites/v1/audit_pb.js';
 export * from '../gen/invites/v1/invite_pb.js';
 export * from '../gen/invites/v1/invite_service_pb.js';
 export * from '../gen/invites/v1/key_admin_pb.js';
+export * from '../gen/invites/v1/webhooks_pb.js';

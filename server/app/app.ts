@@ -170,7 +170,7 @@ function backgroundErrorLogger(logger: Logger): (err: unknown) => void {
   return (err) => {
     if (Date.now() - lastLog < BACKGROUND_ERROR_LOG_INTERVAL_MS) return;
     lastLog = Date.now();
-    logger.warn({ err }, 'writing usage or rate-limit counts failed; retrying in the background');
+    logger.warn({ err }, 'background work failed (usage or rate-limit counts, webhook deliveries); retrying');
   };
 }
 
@@ -203,6 +203,17 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
       now,
       instanceId,
       onBackgroundError: backgroundErrorLogger(logger),
+      webhookObserver: {
+        delivered: (d) => metrics.webhookDelivered.inc({ host: d.host }),
+        failed: (d) => {
+          metrics.webhookFailed.inc({ host: d.host });
+          logger.warn({ webhookId: d.endpointId, messageId: d.messageId, type: d.type, error: d.lastError }, 'webhook delivery given up');
+        },
+        backlog: (count, oldestAgeSeconds) => {
+          metrics.webhookPending.set(count);
+          metrics.webhookPendingOldestAge.set(oldestAgeSeconds);
+        },
+      },
     });
     cleanups.push(() => built.stop());
     const services = countedInvites(built, { created: metrics.invitesCreated, redeemed: metrics.invitesRedeemed });

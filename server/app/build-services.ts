@@ -13,11 +13,20 @@ import { createPublicReadLimit } from '../service/public-read-limit.js';
 import { startSharedRateLimiter, type SharedRateLimiter } from '../service/shared-rate-limiter.js';
 import { startUsageRecorder, type UsageRecorder } from '../service/usage-recorder.js';
 import type { Store } from '../store/store.js';
+import { createWebhookAdminService, type WebhookAdminService } from '../service/webhook-admin-service.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../service/webhook-dispatcher.js';
+import { createChangeEvents } from '../service/webhook-events.js';
+import { createIntentResolver } from '../service/webhook-intents.js';
+import { secretBox } from '../service/webhook-secret.js';
+import type { DeliveryRecord } from '../domain/webhook.js';
+import { serverVersion } from './server-version.js';
 
 export interface Services {
   invites: InviteService;
   keyAdmin: KeyAdminService;
   audit: AuditService;
+  webhooks: WebhookAdminService;
+  webhookDispatcher: WebhookDispatcher;
   adminAuthenticator: AdminAuthenticator;
   authFailureGuard: AuthFailureGuard;
   auditLog: AuditLog;
@@ -40,6 +49,12 @@ export interface BuildServicesOptions {
     | 'rateLimitSyncMs'
     | 'usageFlushMs'
     | 'holdTtlSeconds'
+    | 'webhookAllowPrivateAddresses'
+    | 'webhookTimeoutMs'
+    | 'webhookRetryBaseMs'
+    | 'webhookRetryMaxDelayMs'
+    | 'webhookGiveUpAfterSeconds'
+    | 'webhookPollMs'
   >;
   adminToken: string;
   now: () => Date;
@@ -47,6 +62,12 @@ export interface BuildServicesOptions {
   instanceId: string;
   /** Background writes that failed (they are retried). */
   onBackgroundError: (err: unknown) => void;
+  /** Told of webhook deliveries (metrics). */
+  webhookObserver?: {
+    delivered(d: DeliveryRecord): void;
+    failed(d: DeliveryRecord): void;
+    backlog(count: number, oldestAgeSeconds: number): void;
+  };
 }
 
 /** The counters shared with the other instances through the database: key use and rate limits. */
@@ -81,6 +102,8 @@ export function buildServices(options: BuildServicesOptions): Services {
   const adminAuthenticator = createAdminAuthenticator(options.adminToken, { onAccepted });
   const auditLog = createAuditLog({ store: store.audit, now });
   const callers = createCallerAuthenticator(keyAuthenticator, adminAuthenticator);
+  const events = createChangeEvents({ store: store.webhooks, now });
+  const secrets = secretBox(options.adminToken);
   const invites = createInviteService({
     invites: store.invites,
     holds: store.holds,
@@ -92,6 +115,7 @@ export function buildServices(options: BuildServicesOptions): Services {
     keyRateLimit: createKeyRateLimit({ limiter: rateLimiter, defaultPerMinute: config.keyRateLimitPerMinute }),
     publicReadLimit: createPublicReadLimit({ limiter: rateLimiter, perMinute: config.publicReadsPerMinute }),
     audit: auditLog,
+    events,
   });
   const keyAdmin = createKeyAdminService({
     admin: adminAuthenticator,
@@ -102,11 +126,48 @@ export function buildServices(options: BuildServicesOptions): Services {
     audit: auditLog,
     usage,
     defaultRateLimitPerMinute: config.keyRateLimitPerMinute,
+    events,
   });
+  const observer = options.webhookObserver;
+  const webhookDispatcher = startWebhookDispatcher({
+    store: store.webhooks,
+    invites: store.invites,
+    events,
+    resolveIntent: createIntentResolver({ invites: store.invites, keys: store.keys }),
+    secrets,
+    audit: auditLog,
+    instanceId: options.instanceId,
+    now,
+    settings: {
+      pollMs: config.webhookPollMs,
+      timeoutMs: config.webhookTimeoutMs,
+      retryBaseMs: config.webhookRetryBaseMs,
+      retryMaxDelayMs: config.webhookRetryMaxDelayMs,
+      giveUpAfterMs: config.webhookGiveUpAfterSeconds * 1000,
+      allowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    },
+    userAgent: `invites/${serverVersion()} (webhooks)`,
+    onDelivered: observer?.delivered,
+    onFailed: observer?.failed,
+    onBacklog: observer?.backlog,
+    onError: options.onBackgroundError,
+  });
+  events.onPending = () => webhookDispatcher.wake();
   return {
     invites,
     keyAdmin,
     audit: createAuditService({ admin: adminAuthenticator, audit: store.audit, invites: store.invites, hosts: config.hosts }),
+    webhooks: createWebhookAdminService({
+      admin: adminAuthenticator,
+      store: store.webhooks,
+      hosts: config.hosts,
+      secrets,
+      events,
+      audit: auditLog,
+      now,
+      allowPrivateAddresses: config.webhookAllowPrivateAddresses,
+    }),
+    webhookDispatcher,
     adminAuthenticator,
     authFailureGuard,
     auditLog,
@@ -116,7 +177,7 @@ export function buildServices(options: BuildServicesOptions): Services {
       await Promise.all([usage.flush(), rateLimiter.sync()]);
     },
     async stop() {
-      const results = await Promise.allSettled([usage.stop(), rateLimiter.stop()]);
+      const results = await Promise.allSettled([usage.stop(), rateLimiter.stop(), webhookDispatcher.stop()]);
       for (const r of results) if (r.status === 'rejected') options.onBackgroundError(r.reason);
     },
   };

@@ -36,7 +36,7 @@ const CALLABLE_SERVICES = [...SERVED_SERVICES, Health];
 /** Largest RPC request message accepted; larger ones get RESOURCE_EXHAUSTED. */
 export const MAX_RPC_MESSAGE_BYTES = 64 * 1024;
 
-export type RouteServices = Pick<Services, 'invites' | 'keyAdmin' | 'audit' | 'authFailureGuard'>;
+export type RouteServices = Pick<Services, 'invites' | 'keyAdmin' | 'audit' | 'webhooks' | 'authFailureGuard'>;
 
 export interface RpcComposition {
   routes: (router: ConnectRouter) => void;

@@ -26,6 +26,10 @@ export interface Metrics {
   readonly databaseRoundTrip: Histogram;
   readonly databaseUp: Gauge;
   readonly apiKeys: Gauge<'host'>;
+  readonly webhookDelivered: Counter<'host'>;
+  readonly webhookFailed: Counter<'host'>;
+  readonly webhookPending: Gauge;
+  readonly webhookPendingOldestAge: Gauge;
 }
 
 /** How requests are served: RPCs, and the plain HTTP routes. */
@@ -110,9 +114,45 @@ function databaseMetrics(
   };
 }
 
+/** Webhook deliveries: outcomes counted by this instance; the backlog as this instance last saw it in the database. */
+function webhookMetrics(
+  registry: Registry,
+): Pick<Metrics, 'webhookDelivered' | 'webhookFailed' | 'webhookPending' | 'webhookPendingOldestAge'> {
+  return {
+    webhookDelivered: new Counter({
+      name: 'invites_webhook_delivered_total',
+      help: 'Webhook deliveries that an endpoint accepted (2xx), by host.',
+      labelNames: ['host'] as const,
+      registers: [registry],
+    }),
+    webhookFailed: new Counter({
+      name: 'invites_webhook_failed_total',
+      help: 'Webhook deliveries given up after retrying for INVITES_WEBHOOK_GIVE_UP_AFTER (or whose endpoint was deleted), by host.',
+      labelNames: ['host'] as const,
+      registers: [registry],
+    }),
+    webhookPending: new Gauge({
+      name: 'invites_webhook_pending',
+      help: 'Webhook deliveries not yet delivered or given up (every instance sees the same outbox).',
+      registers: [registry],
+    }),
+    webhookPendingOldestAge: new Gauge({
+      name: 'invites_webhook_pending_oldest_age_seconds',
+      help: 'Age of the oldest webhook delivery not yet delivered or given up; 0 when none is pending.',
+      registers: [registry],
+    }),
+  };
+}
+
 /** The series, each in `registry`, registered in this order (the order /metrics lists them). */
 function defineMetrics(registry: Registry, countKeys: () => Promise<ReadonlyMap<string, number>>): Metrics {
-  return { registry, ...requestMetrics(registry), ...inviteMetrics(registry), ...databaseMetrics(registry, countKeys) };
+  return {
+    registry,
+    ...requestMetrics(registry),
+    ...inviteMetrics(registry),
+    ...databaseMetrics(registry, countKeys),
+    ...webhookMetrics(registry),
+  };
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -136,6 +176,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const host of options.hosts) {
     metrics.invitesCreated.inc({ host }, 0);
     metrics.invitesRedeemed.inc({ host }, 0);
+    metrics.webhookDelivered.inc({ host }, 0);
+    metrics.webhookFailed.inc({ host }, 0);
   }
   return metrics;
 }

@@ -356,6 +356,50 @@ export const SETTINGS = {
     default: 300,
     doc: 'how long `HoldInvite` reserves a use for a registration in progress; unconfirmed, it comes back by itself',
   }),
+  webhookAllowPrivateAddresses: setting({
+    key: 'webhookAllowPrivateAddresses',
+    env: 'INVITES_WEBHOOK_ALLOW_PRIVATE_ADDRESSES',
+    kind: kinds.flag,
+    default: false,
+    doc:
+      'let webhooks go to loopback, private, link-local and unique-local addresses (refused by default: server-side request forgery; ' +
+      'see [webhooks](webhooks.md))',
+  }),
+  webhookTimeout: setting({
+    key: 'webhookTimeoutMs',
+    env: 'INVITES_WEBHOOK_TIMEOUT',
+    kind: kinds.millis(100, 120_000),
+    default: 10_000,
+    doc: 'how long one webhook delivery attempt waits for the endpoint to answer',
+  }),
+  webhookRetryBase: setting({
+    key: 'webhookRetryBaseMs',
+    env: 'INVITES_WEBHOOK_RETRY_BASE',
+    kind: kinds.millis(10, 3_600_000),
+    default: 5000,
+    doc: 'the wait before the first retry of a failed delivery; it doubles with each attempt (±20% jitter)',
+  }),
+  webhookRetryMaxDelay: setting({
+    key: 'webhookRetryMaxDelayMs',
+    env: 'INVITES_WEBHOOK_RETRY_MAX_DELAY',
+    kind: kinds.millis(10, 86_400_000),
+    default: 3_600_000,
+    doc: 'the longest wait between two attempts of a delivery',
+  }),
+  webhookGiveUpAfter: setting({
+    key: 'webhookGiveUpAfterSeconds',
+    env: 'INVITES_WEBHOOK_GIVE_UP_AFTER',
+    kind: kinds.positiveSeconds,
+    default: 3 * 86400,
+    doc: 'how long a delivery is retried after its first attempt before it is marked failed',
+  }),
+  webhookPoll: setting({
+    key: 'webhookPollMs',
+    env: 'INVITES_WEBHOOK_POLL',
+    kind: kinds.millis(10, 60_000),
+    default: 1000,
+    doc: "how often each instance looks for due webhook deliveries (its own changes' go out at once)",
+  }),
   otlpEndpoint: optional({
     key: 'otlpEndpoint',
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',

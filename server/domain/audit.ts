@@ -10,7 +10,10 @@ export type AuditAction =
   | 'invite_created'
   | 'invite_revoked'
   | 'invite_redeemed'
-  | 'invite_updated';
+  | 'invite_updated'
+  | 'webhook_created'
+  | 'webhook_deleted'
+  | 'webhook_delivery_failed';
 
 /** Something done to a key or an invite. Never holds a key's secret or the admin token. */
 export interface AuditRecord {
@@ -21,4 +24,6 @@ export interface AuditRecord {
   host: string;
   keyId: string | undefined;
   inviteToken: string | undefined;
+  /** The webhook endpoint, for webhook events. */
+  webhookId?: string | undefined;
 }

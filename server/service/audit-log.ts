@@ -11,6 +11,7 @@ export interface AuditEvent {
   host: string;
   keyId?: string;
   inviteToken?: string;
+  webhookId?: string;
   at?: Date;
 }
 
@@ -34,6 +35,7 @@ export function createAuditLog(deps: { store: Pick<AuditStore, 'insert'>; now: (
         host: event.host,
         keyId: event.keyId,
         inviteToken: event.inviteToken,
+        ...(event.webhookId ? { webhookId: event.webhookId } : {}),
       };
       await deps.store.insert(record);
     },

@@ -12,6 +12,8 @@ import { checkKeyCeilings, defaultTtlFor } from './key-ceilings.js';
 import { releaseSlot, takeUserInvites, takeValidInviteSlots, type QuotaDeps } from './invite-quotas.js';
 import { describeInvite, type Invite } from './invite-view.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
+import { callerActor } from './audit-log.js';
+import { inviteCreated, withEvent, type ChangeEvents } from './webhook-events.js';
 
 /** mod_invites' token size: 18 random bytes, 24 base64url characters. */
 export const INVITE_TOKEN_BYTES = 18;
@@ -45,6 +47,7 @@ type CreationDeps = QuotaDeps & {
   hosts: ReadonlyMap<string, HostConfig>;
   now: () => Date;
   keyRateLimit: KeyRateLimit;
+  events?: ChangeEvents;
 };
 
 /**
@@ -121,7 +124,8 @@ export async function createInviteFor(deps: CreationDeps, caller: Caller, reques
   const createdAt = deps.now();
   const record = newRecord(checked, createdAt);
   const giveBack = await takeQuotas(deps, checked, [record]);
-  await storeRecords([record], giveBack, ([r]) => deps.invites.insert(r!));
+  const actor = callerActor(caller);
+  await storeRecords([record], giveBack, ([r]) => withEvent(deps.events, [inviteCreated(r!, actor)], () => deps.invites.insert(r!)));
   return describeInvite(record, checked.host, undefined, createdAt);
 }
 
@@ -138,6 +142,13 @@ export async function createInvitesFor(deps: CreationDeps, caller: Caller, count
   const createdAt = deps.now();
   const records = Array.from({ length: count }, () => newRecord(checked, createdAt));
   const giveBack = await takeQuotas(deps, checked, records);
-  await storeRecords(records, giveBack, (rs) => deps.invites.insertMany(rs));
+  const actor = callerActor(caller);
+  await storeRecords(records, giveBack, (rs) =>
+    withEvent(
+      deps.events,
+      rs.map((r) => inviteCreated(r, actor)),
+      () => deps.invites.insertMany(rs),
+    ),
+  );
   return records.map((r) => describeInvite(r, checked.host, undefined, createdAt));
 }

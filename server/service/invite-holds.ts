@@ -16,6 +16,8 @@ import type { InviteLookup } from './invite-lookup.js';
 import type { Redeemed } from './invite-redemption.js';
 import { checkBoundAccount, claimFreeUse, validateAccount } from './invite-use-claim.js';
 import type { Invite } from './invite-view.js';
+import { callerActor } from './audit-log.js';
+import { inviteRedeemed, recordIfUsedUp, withEvent, type ChangeEvents } from './webhook-events.js';
 
 /** 16 random bytes: a hold id cannot be guessed, so only whoever held the use confirms or releases it. */
 const HOLD_ID_BYTES = 16;
@@ -29,6 +31,7 @@ export interface InviteHoldDeps {
   /** How long a use stays held without a confirm (INVITES_HOLD_TTL). */
   holdTtlSeconds: number;
   audit?: AuditLog;
+  events?: ChangeEvents;
   lookup: InviteLookup;
 }
 
@@ -92,15 +95,23 @@ export async function confirmInviteFor(deps: InviteHoldDeps, caller: Caller, tok
   const { hold, end: earlier } = await findHold(deps, record, holdId);
   const at = deps.now();
   // Confirmed unless a lapse, release or revocation inserted its end first (then that one answers).
-  const end = await deps.holds.end(hold, 'confirmed', at, record.expiresAt);
+  const event = inviteRedeemed(record, hold.use, hold.account, at, callerActor(caller));
+  const end = await withEvent(
+    deps.events,
+    event,
+    () => deps.holds.end(hold, 'confirmed', at, record.expiresAt),
+    // Made by this call only when its own end was inserted (a retry's end is the earlier one).
+    (e) => e.fate === 'confirmed' && e.at.getTime() === at.getTime(),
+  );
   if (end.fate !== 'confirmed') throw endedError(deps, end);
   // Confirmed before (a retry), or by a concurrent confirm whose end was inserted first.
   const replayed = earlier !== undefined || end.at.getTime() !== at.getTime();
   if (!replayed) await recordRedeemed(deps.audit, caller, record, end.at);
   const redemption = { token, use: hold.use, account: hold.account, redeemedAt: end.at };
-  const invite = await deps.lookup.describeOne(record);
-  if (invite.redemptions.length >= invite.maxUses) await releaseSlot(deps, record);
-  return { invite, redemption, replayed };
+  const after = await deps.lookup.describeOne(record);
+  if (!replayed) await recordIfUsedUp(deps.events, { ...record, maxUses: after.maxUses }, after.redemptions);
+  if (after.redemptions.length >= after.maxUses) await releaseSlot(deps, record);
+  return { invite: after, redemption, replayed };
 }
 
 /** Gives the held use back; nothing to do once it lapsed, was released or the invite revoked. */

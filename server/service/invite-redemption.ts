@@ -8,6 +8,8 @@ import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
 import { checkBoundAccount, claimFreeUse, validateAccount } from './invite-use-claim.js';
 import type { Invite } from './invite-view.js';
+import { callerActor } from './audit-log.js';
+import { inviteRedeemed, recordIfUsedUp, withEvent, type ChangeEvents } from './webhook-events.js';
 
 export interface Redeemed {
   invite: Invite;
@@ -28,6 +30,7 @@ export async function redeemInviteFor(
     quotas: QuotaStore;
     now: () => Date;
     audit?: AuditLog;
+    events?: ChangeEvents;
     lookup: InviteLookup;
   },
   caller: Caller,
@@ -48,11 +51,19 @@ export async function redeemInviteFor(
   let redemption: RedemptionRecord | undefined;
   await claimFreeUse(deps, record, before, async (use) => {
     redemption = { token, use, account, redeemedAt: deps.now() };
-    return (await deps.invites.claimUse(redemption, record.expiresAt)) ? 'won' : 'taken';
+    const event = inviteRedeemed(record, use, account, redemption.redeemedAt, callerActor(caller));
+    const won = await withEvent(
+      deps.events,
+      event,
+      () => deps.invites.claimUse(redemption!, record.expiresAt),
+      (w) => w,
+    );
+    return won ? 'won' : 'taken';
   });
   await recordRedeemed(deps.audit, caller, record, redemption!.redeemedAt);
-  const invite = await lookup.describeOne(record);
+  const after = await lookup.describeOne(record);
+  await recordIfUsedUp(deps.events, { ...record, maxUses: after.maxUses }, after.redemptions);
   // A used-up invite no longer counts against its key's max_valid_invites.
-  if (invite.redemptions.length >= invite.maxUses) await releaseSlot(deps, record);
-  return { invite, redemption: redemption!, replayed: false };
+  if (after.redemptions.length >= after.maxUses) await releaseSlot(deps, record);
+  return { invite: after, redemption: redemption!, replayed: false };
 }

@@ -15,6 +15,7 @@ import type { PresentedCredential } from './key-authenticator.js';
 import type { KeyRateLimit } from './key-rate-limit.js';
 import type { PublicReadLimit } from './public-read-limit.js';
 import type { ClientInfo } from './auth-failure-guard.js';
+import { inviteRevoked, withEvent, type ChangeEvents } from './webhook-events.js';
 
 export type { CreateInviteRequest } from './invite-creation.js';
 export type { InviteHold } from './invite-holds.js';
@@ -41,6 +42,8 @@ export interface InviteServiceDeps {
   publicReadLimit: PublicReadLimit;
   /** Where revocations and redemptions are recorded, with who did them. */
   audit?: AuditLog;
+  /** The webhook outbox: events are written with the changes they describe. */
+  events?: ChangeEvents;
 }
 
 /** The proto's InviteService: every RPC on invites. */
@@ -118,7 +121,8 @@ export function createInviteService(deps: InviteServiceDeps): InviteService {
       // To anyone but its creator and the operator, another's invite does not exist.
       if (caller.kind === 'key' && record.keyId !== caller.key.id) throw inviteNotFound();
       if (host && host.toLowerCase() !== record.host) throw inviteNotFound();
-      await deps.invites.revoke(record, deps.now());
+      const at = deps.now();
+      await withEvent(deps.events, inviteRevoked(record, at, callerActor(caller)), () => deps.invites.revoke(record, at));
       await releaseSlot(deps, record);
       await deps.audit?.record({
         action: 'invite_revoked',

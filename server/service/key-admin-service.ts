@@ -12,6 +12,7 @@ import { StoreConflict } from '../store/store.js';
 import { adminOnly, type AdminAuthenticator, type AdminOnly } from './admin-authenticator.js';
 import { ADMIN_ACTOR, type AuditLog } from './audit-log.js';
 import type { KeyLookup } from './key-lookup.js';
+import { keyEvent, withEvent, type ChangeEvents, type KeyEventType } from './webhook-events.js';
 
 export const MAX_KEY_NAME_LENGTH = 200;
 export const MAX_KEY_LIFETIME_SECONDS = 3650 * 86400;
@@ -29,6 +30,8 @@ export interface KeyAdminServiceDeps {
   usage: { totals(keyIds: readonly string[]): Promise<Map<string, KeyUsage>>; forget(keyId: string): Promise<void> };
   /** The invites-per-minute limit of keys without their own. */
   defaultRateLimitPerMinute: number;
+  /** The webhook outbox: events are written with the changes they describe. */
+  events?: ChangeEvents;
 }
 
 export interface CreateKeyOptions {
@@ -134,7 +137,7 @@ async function insertNewKey(
       maxTtlSeconds: options.maxTtlSeconds || undefined,
     };
     try {
-      await deps.keys.insert(key);
+      await withEvent(deps.events, keyEvent('key.created', key, createdAt, ADMIN_ACTOR), () => deps.keys.insert(key));
       return { key, fullKey: generated.full };
     } catch (err) {
       if (!(err instanceof StoreConflict) || attempt >= 2) throw err;
@@ -164,7 +167,14 @@ function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
   const setDisabled = async (hostName: string, id: string, disabled: boolean) => {
     const host = hostNamed(hostName);
     if (!isKeyId(id)) throw keyNotFound();
-    const key = await deps.keys.setDisabled(host.name, id, disabled);
+    const type: KeyEventType = disabled ? 'key.disabled' : 'key.enabled';
+    const event = keyEvent(type, { host: host.name, id }, deps.now(), ADMIN_ACTOR);
+    const key = await withEvent(
+      deps.events,
+      event,
+      () => deps.keys.setDisabled(host.name, id, disabled),
+      (k) => k !== undefined,
+    );
     deps.keyLookup.invalidate(id);
     if (!key) throw keyNotFound();
     await audit(disabled ? 'key_disabled' : 'key_enabled', key);
@@ -189,7 +199,13 @@ function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
     async deleteKey(hostName, id) {
       const host = hostNamed(hostName);
       if (!isKeyId(id)) throw keyNotFound();
-      const deleted = await deps.keys.delete(host.name, id);
+      const event = keyEvent('key.deleted', { host: host.name, id }, deps.now(), ADMIN_ACTOR);
+      const deleted = await withEvent(
+        deps.events,
+        event,
+        () => deps.keys.delete(host.name, id),
+        (d) => d,
+      );
       deps.keyLookup.invalidate(id);
       if (!deleted) throw keyNotFound();
       await audit('key_deleted', { host: host.name, id });
@@ -201,7 +217,14 @@ function keyOperations(deps: KeyAdminServiceDeps): KeyOperations {
       const host = hostNamed(hostName);
       if (!isKeyId(id)) throw keyNotFound();
       const secret = randomToken(KEY_SECRET_BYTES);
-      const key = await deps.keys.replaceSecret(host.name, id, hashSecret(secret), deps.now());
+      const at = deps.now();
+      const event = keyEvent('key.rotated', { host: host.name, id }, at, ADMIN_ACTOR);
+      const key = await withEvent(
+        deps.events,
+        event,
+        () => deps.keys.replaceSecret(host.name, id, hashSecret(secret), at),
+        (k) => k !== undefined,
+      );
       deps.keyLookup.invalidate(id);
       if (!key) throw keyNotFound();
       await audit('key_rotated', key, key.rotatedAt);

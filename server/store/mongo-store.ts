@@ -16,6 +16,7 @@ import { KEY_INDEXES, mongoKeyStore } from './mongo-key-store.js';
 import { REDEMPTION_EXPIRY_INDEX, REDEMPTION_INDEXES } from './mongo-redemptions.js';
 import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
 import type { Store } from './store.js';
+import { mongoWebhookStore, WEBHOOK_INDEXES } from './mongo-webhook-store.js';
 
 export { insertOutcomes } from './mongo-invite-store.js';
 
@@ -31,6 +32,7 @@ const INDEXES: ReadonlyArray<readonly [collection: string, indexes: readonly Ind
   ['invites', INVITE_INDEXES],
   ['redemptions', REDEMPTION_INDEXES],
   ...Object.entries(SUPPORT_INDEXES),
+  ...Object.entries(WEBHOOK_INDEXES),
 ];
 
 /** The expiry indexes: TTL where the engine has them (see ensureExpiryIndex). */
@@ -205,5 +207,6 @@ function createMongoStore(
     keyUsage: withDriverErrorsMapped(usageStore(db)),
     rateCounters: withDriverErrorsMapped(rateCounterStore(db)),
     audit: withDriverErrorsMapped(auditStore(db)),
+    webhooks: withDriverErrorsMapped(mongoWebhookStore(db)),
   };
 }

@@ -33,6 +33,7 @@ interface AuditDocument {
   host: string;
   keyId?: string;
   inviteToken?: string;
+  webhookId?: string;
 }
 
 export const SUPPORT_INDEXES: Record<string, IndexDescription[]> = {
@@ -108,6 +109,7 @@ const toAuditRecord = (d: AuditDocument): AuditRecord => ({
   host: d.host,
   keyId: d.keyId ?? undefined,
   inviteToken: d.inviteToken ?? undefined,
+  ...(d.webhookId ? { webhookId: d.webhookId } : {}),
 });
 
 export function auditStore(db: Db): AuditStore {
@@ -123,6 +125,7 @@ export function auditStore(db: Db): AuditStore {
         host: event.host,
         ...(event.keyId ? { keyId: event.keyId } : {}),
         ...(event.inviteToken ? { inviteToken: event.inviteToken } : {}),
+        ...(event.webhookId ? { webhookId: event.webhookId } : {}),
       });
     },
     async list(query) {

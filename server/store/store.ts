@@ -4,6 +4,7 @@ import type { AuditRecord } from '../domain/audit.js';
 import type { InviteRecord, InviteUsage, QuotaHolding, RedemptionRecord } from '../domain/invite.js';
 import type { KeyRecord, KeyUsage, KeyUsageFigures } from '../domain/key.js';
 import type { InviteHoldStore } from './invite-hold-store.js';
+import type { WebhookStore } from './webhook-store.js';
 
 /** Which invites a list covers; every given condition must hold. */
 export interface InviteListQuery {
@@ -153,6 +154,8 @@ export interface Store {
   keyUsage: KeyUsageStore;
   rateCounters: RateCounterStore;
   audit: AuditStore;
+  /** Webhook endpoints and the outbox of their deliveries. */
+  webhooks: WebhookStore;
 }
 
 /** A unique key (id or token) was already taken. */

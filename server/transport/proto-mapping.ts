@@ -122,6 +122,9 @@ const ACTION_OF: Record<AuditRecord['action'], AuditAction> = {
   invite_redeemed: AuditAction.INVITE_REDEEMED,
   invite_updated: AuditAction.INVITE_UPDATED,
   key_updated: AuditAction.KEY_UPDATED,
+  webhook_created: AuditAction.WEBHOOK_CREATED,
+  webhook_deleted: AuditAction.WEBHOOK_DELETED,
+  webhook_delivery_failed: AuditAction.WEBHOOK_DELIVERY_FAILED,
 };
 
 export function auditEventMessage(event: AuditRecord): AuditEvent {
@@ -132,5 +135,6 @@ export function auditEventMessage(event: AuditRecord): AuditEvent {
     host: event.host,
     keyId: event.keyId ?? '',
     inviteToken: event.inviteToken ?? '',
+    webhookId: event.webhookId ?? '',
   });
 }

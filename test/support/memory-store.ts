@@ -3,6 +3,7 @@ import type { InviteRecord, InviteUsage, RedemptionRecord } from '../../server/d
 import { sumKeyUsage, type KeyRecord, type KeyUsageFigures } from '../../server/domain/key.js';
 import type { InviteCursor, InviteListQuery, RateCount, SlotOccupant, Store, TimeRangeQuery } from '../../server/store/store.js';
 import { StoreConflict } from '../../server/store/store.js';
+import { memoryWebhookStore } from './memory-webhook-store.js';
 import { isRedemptionClaim, memoryInviteHolds, type MemoryClaim } from './memory-invite-holds.js';
 
 /**
@@ -282,5 +283,6 @@ export function createMemoryStore(): Store {
           .map(copy);
       },
     },
+    webhooks: memoryWebhookStore(),
   };
 }

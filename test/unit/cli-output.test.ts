@@ -71,9 +71,17 @@ describe('CLI tables escape characters that would disguise text in a terminal', 
 
   it('audit:list escapes actors and hosts', () => {
     const out = auditTable([
-      { time: null, action: 'key_created', actor: 'admin\u202E', host: 'example.com', keyId: null, inviteToken: null },
+      { time: null, action: 'key_created', actor: 'admin\u202E', host: 'example.com', keyId: null, inviteToken: null, webhookId: null },
     ]);
     assert.ok(out.includes('admin\\u202E'), out);
+  });
+
+  it('audit:list adds a WEBHOOK column only when a webhook event is listed', () => {
+    const key = { time: null, action: 'key_created', actor: 'admin', host: 'example.com', keyId: 'k1', inviteToken: null, webhookId: null };
+    assert.match(auditTable([key]).split('\n')[0]!, /INVITE$/);
+    const out = auditTable([key, { ...key, action: 'webhook_created', keyId: null, webhookId: 'Ab3dEf6hIj9k' }]);
+    assert.match(out.split('\n')[0]!, /INVITE\s+WEBHOOK$/);
+    assert.match(out.split('\n')[2]!, /webhook_created.*Ab3dEf6hIj9k$/);
   });
 });
 

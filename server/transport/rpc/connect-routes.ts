@@ -11,6 +11,8 @@ import { KeyAdmin } from '../../../gen/invites/v1/key_admin_pb.js';
 import type { AuditService } from '../../service/audit-service.js';
 import type { InviteService as InviteOperations } from '../../service/invite-service.js';
 import type { KeyAdminService } from '../../service/key-admin-service.js';
+import type { WebhookAdminService } from '../../service/webhook-admin-service.js';
+import { deliveryMessage, deliveryStateFromMessage, webhookMessage } from '../webhook-mapping.js';
 import { credentialFromHeader } from '../bearer-credential.js';
 import { CLIENT_ADDRESS } from '../client-address.js';
 import {
@@ -28,6 +30,7 @@ export interface RouteServices {
   invites: InviteOperations;
   keyAdmin: KeyAdminService;
   audit: AuditService;
+  webhooks: WebhookAdminService;
 }
 
 /** The credential an RPC presents; the services decide what it may do. */
@@ -153,6 +156,26 @@ function keyAdminRoutes(router: ConnectRouter, services: RouteServices) {
         pageSize: req.pageSize,
       });
       return { events: events.map(auditEventMessage), truncated };
+    },
+    async createWebhook(req, ctx) {
+      const { webhook, secret } = await services.webhooks.createWebhook(credentialOf(ctx), req);
+      return { webhook: webhookMessage(webhook), secret };
+    },
+    async listWebhooks(req, ctx) {
+      return { webhooks: (await services.webhooks.listWebhooks(credentialOf(ctx), req.host)).map(webhookMessage) };
+    },
+    async deleteWebhook(req, ctx) {
+      await services.webhooks.deleteWebhook(credentialOf(ctx), req.host, req.id);
+      return {};
+    },
+    async listWebhookDeliveries(req, ctx) {
+      const { deliveries, truncated } = await services.webhooks.listDeliveries(credentialOf(ctx), {
+        host: req.host,
+        webhookId: req.webhookId,
+        state: deliveryStateFromMessage(req.state),
+        pageSize: req.pageSize,
+      });
+      return { deliveries: deliveries.map(deliveryMessage), truncated };
     },
   });
 }
