@@ -79,6 +79,19 @@ describe('webhooks (in-memory transport, real HTTP receiver)', function () {
     assert.ok(audit.events.some((e) => e.action === AuditAction.WEBHOOK_CREATED && e.webhookId === webhook!.id));
   });
 
+  it('sends invite.created for each invite of a bulk CreateInvites, each with its own webhook-id', async () => {
+    const h = harness();
+    const { secret } = await h.adminClient.createWebhook({ host: 'example.com', url: receiver.url }, h.admin);
+    const { invites } = await h.inviteClient.createInvites({ count: 5, options: { host: 'example.com', maxUses: 3 } }, h.admin);
+    await receiver.until((r) => r.length >= 5);
+    const verifier = new Webhook(secret);
+    const created = receiver.received.map((r) => verifier.verify(r.body, r.headers) as { type: string; data: { token: string } });
+    assert.deepEqual(created.map((b) => b.type).sort(), Array(5).fill('invite.created'));
+    assert.deepEqual(created.map((b) => b.data.token).sort(), invites.map((i) => i.token).sort());
+    const ids = new Set(receiver.received.map((r) => r.headers['webhook-id']));
+    assert.equal(ids.size, 5, 'each invite has its own webhook-id');
+  });
+
   it('retries a failing receiver with the same webhook-id until it answers 2xx, and shows the delivery', async () => {
     const h = harness();
     receiver.setAnswer((n) => (n <= 2 ? 503 : 200));
