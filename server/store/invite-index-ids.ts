@@ -1,4 +1,5 @@
 import type { InviteRecord } from '../domain/invite.js';
+import { AFTER_SCOPE, newestFirstKey, oldestFirstKey } from './sortable-time.js';
 import type { InviteCursor, InviteListQuery } from './store.js';
 
 /*
@@ -10,16 +11,6 @@ import type { InviteCursor, InviteListQuery } from './store.js';
  * - `x|TIME|TOKEN`, the invite's expiry (TIME counts up), read by the sweep in expiry order.
  * `|` appears in none of the parts: hosts and key ids are plain, inviters are URI-encoded.
  */
-
-/** Fixed width, so `_id`s compare as their times do (ms up to the year 33658). */
-const TIME_DIGITS = 15;
-const TIME_LIMIT = 10 ** TIME_DIGITS - 1;
-
-const digits = (n: number) => String(Math.min(Math.max(Math.trunc(n), 0), TIME_LIMIT)).padStart(TIME_DIGITS, '0');
-const newestFirst = (at: Date) => digits(TIME_LIMIT - at.getTime());
-
-/** What lies after every `_id` of a scope that starts with `prefix|`: `}` follows `|`. */
-const AFTER_SCOPE = '}';
 
 type Scoped = Pick<InviteRecord, 'host' | 'keyId' | 'inviter'>;
 
@@ -45,9 +36,9 @@ export function scopeOfQuery(query: Pick<InviteListQuery, 'host' | 'keyId' | 'in
 
 /** The listing entries of an invite. */
 export const listingIds = (invite: Scoped & Pick<InviteRecord, 'token' | 'createdAt'>): string[] =>
-  scopesOf(invite).map((scope) => `${scope}|${newestFirst(invite.createdAt)}|${invite.token}`);
+  scopesOf(invite).map((scope) => `${scope}|${newestFirstKey(invite.createdAt)}|${invite.token}`);
 
-export const expiryId = (invite: Pick<InviteRecord, 'token' | 'expiresAt'>) => `x|${digits(invite.expiresAt.getTime())}|${invite.token}`;
+export const expiryId = (invite: Pick<InviteRecord, 'token' | 'expiresAt'>) => `x|${oldestFirstKey(invite.expiresAt)}|${invite.token}`;
 
 /** The token an entry points at. */
 export const tokenOf = (id: string) => id.slice(id.lastIndexOf('|') + 1);
@@ -55,10 +46,10 @@ export const tokenOf = (id: string) => id.slice(id.lastIndexOf('|') + 1);
 /** The `_id` range of a listing: the whole scope, or what follows `after`, or what is not older than `since`. */
 export function listingRange(scope: string, after: InviteCursor | undefined, since?: Date): { $gt: string; $lt: string } {
   return {
-    $gt: after ? `${scope}|${newestFirst(after.createdAt)}|${after.token}` : `${scope}|`,
-    $lt: since ? `${scope}|${newestFirst(since)}${AFTER_SCOPE}` : `${scope}${AFTER_SCOPE}`,
+    $gt: after ? `${scope}|${newestFirstKey(after.createdAt)}|${after.token}` : `${scope}|`,
+    $lt: since ? `${scope}|${newestFirstKey(since)}${AFTER_SCOPE}` : `${scope}${AFTER_SCOPE}`,
   };
 }
 
 /** The expiry entries of invites that expired before `before`. */
-export const expiredRange = (before: Date) => ({ $gt: 'x|', $lt: `x|${digits(before.getTime())}` });
+export const expiredRange = (before: Date) => ({ $gt: 'x|', $lt: `x|${oldestFirstKey(before)}` });

@@ -14,7 +14,7 @@ import { INVITE_INDEX_EXPIRY_INDEX } from './mongo-invite-index.js';
 import { backfillInviteIndex, INVITE_EXPIRY_INDEX, mongoInviteStore } from './mongo-invite-store.js';
 import { KEY_INDEXES, mongoKeyStore } from './mongo-key-store.js';
 import { REDEMPTION_EXPIRY_INDEX, REDEMPTION_INDEXES } from './mongo-redemptions.js';
-import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
+import { auditStore, migrateAuditIds, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
 import type { Store } from './store.js';
 
 export { insertOutcomes } from './mongo-invite-store.js';
@@ -162,6 +162,7 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
     await backfillInviteIndex(db);
+    await migrateAuditIds(db);
     const engine = await db.admin().command({ buildInfo: 1 });
     const insertsInFlight = options.maxInsertsInFlight ?? defaultInsertsInFlight(engine);
     return createMongoStore(client, db, { expiresInvitesItself, insertsInFlight }, options);

@@ -21,7 +21,7 @@ async function withObservedStore(work: (it: { db: TestDatabase; store: Store; fi
     expiredRetentionSeconds: 0,
     commandObserver: {
       started(event) {
-        if (event.commandName === 'find' && event.command.find === 'invite_index') finds.push(event.command);
+        if (event.commandName === 'find' && ['invite_index', 'audit'].includes(event.command.find)) finds.push(event.command);
       },
     },
   });
@@ -68,8 +68,26 @@ describe('mongo store: listings and the sweep read a bounded number of documents
       assert.ok(byInviter.every((i) => i.inviter === 'alice'));
       await store.invites.listCreated({ hosts: ['example.com', 'other.org'], since: new Date(t0), limit: 101 });
       assert.equal(await store.invites.deleteExpired(new Date(t0 + 2 * HOUR)), 20);
+      for (let n = 0; n < 150; n++) {
+        await store.audit.insert({
+          at: new Date(t0 + n * 1000),
+          action: 'invite_revoked',
+          actor: 'admin',
+          host: n % 2 ? 'example.com' : 'other.org',
+          keyId: undefined,
+          inviteToken: undefined,
+        });
+      }
+      const trail = await store.audit.list({ hosts: ['example.com', 'other.org'], since: new Date(t0), limit: 101 });
+      assert.deepEqual(
+        trail.slice(0, 2).map((e) => [e.host, e.at.getTime()]),
+        [
+          ['example.com', t0 + 149_000],
+          ['other.org', t0 + 148_000],
+        ],
+      );
 
-      assert.ok(finds.length >= 5, `${finds.length} reads of the index`);
+      assert.ok(finds.length >= 7, `${finds.length} reads of the index`);
       for (const find of finds) await assertBoundedRead(db, find);
     });
   });
@@ -83,6 +101,41 @@ describe('mongo store: listings and the sweep read a bounded number of documents
         assert.deepEqual(
           (await store.invites.list({ host: 'example.com' }, undefined, 10)).map((i) => i.token),
           ['legacy-token'],
+        );
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('lists audit events recorded before their ids were time-ordered, once the store has started', async () => {
+    const db = await createTestDatabase();
+    try {
+      const events = db.client.db(db.name).collection('audit');
+      await events.insertMany([
+        { at: new Date(t0 + 2000), action: 'key_created', actor: 'admin', host: 'example.com', keyId: 'K1' },
+        { at: new Date(t0 + 1000), action: 'key_created', actor: 'admin', host: 'example.com', keyId: 'K0' },
+      ]);
+      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+      try {
+        await store.audit.insert({
+          at: new Date(t0 + 3000),
+          action: 'key_deleted',
+          actor: 'admin',
+          host: 'example.com',
+          keyId: 'K1',
+          inviteToken: undefined,
+        });
+        const listed = await store.audit.list({ hosts: ['example.com'], since: undefined, limit: 10 });
+        assert.deepEqual(
+          listed.map((e) => [e.action, e.keyId]),
+          [
+            ['key_deleted', 'K1'],
+            ['key_created', 'K1'],
+            ['key_created', 'K0'],
+          ],
         );
       } finally {
         await store.close();
