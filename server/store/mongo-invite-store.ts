@@ -56,7 +56,8 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   allowRegistration: d.allowRegistration ?? d.kind !== 'roster',
 });
 
-function toInviteDocument(invite: InviteRecord): InviteDocument {
+/** The document the store writes for `invite` (exported for the benchmark's bulk fill). */
+export function toInviteDocument(invite: InviteRecord): InviteDocument {
   return {
     _id: invite.token,
     host: invite.host,

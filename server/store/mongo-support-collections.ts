@@ -158,6 +158,19 @@ export async function migrateAuditIds(db: Db): Promise<void> {
 const timeAndSeq = (d: AuditDocument) => d._id.slice(d._id.indexOf('|', 2));
 const byNewest = (a: AuditDocument, b: AuditDocument) => (timeAndSeq(a) < timeAndSeq(b) ? -1 : 1);
 
+/** The document the store writes for `event` (exported for the benchmark's bulk fill). */
+export function auditDocument(event: AuditRecord): AuditDocument {
+  return {
+    _id: auditId(event.host, event.at, new ObjectId()),
+    at: event.at,
+    action: event.action,
+    actor: event.actor,
+    host: event.host,
+    ...(event.keyId ? { keyId: event.keyId } : {}),
+    ...(event.inviteToken ? { inviteToken: event.inviteToken } : {}),
+  };
+}
+
 export function auditStore(db: Db): AuditStore {
   const audit = db.collection<AuditDocument>('audit');
   const listHost = (host: string, q: TimeRangeQuery) =>
@@ -168,15 +181,7 @@ export function auditStore(db: Db): AuditStore {
       .toArray();
   return {
     async insert(event) {
-      await audit.insertOne({
-        _id: auditId(event.host, event.at, new ObjectId()),
-        at: event.at,
-        action: event.action,
-        actor: event.actor,
-        host: event.host,
-        ...(event.keyId ? { keyId: event.keyId } : {}),
-        ...(event.inviteToken ? { inviteToken: event.inviteToken } : {}),
-      });
+      await audit.insertOne(auditDocument(event));
     },
     async list(query) {
       const perHost = await Promise.all(query.hosts.map((host) => listHost(host, query)));
