@@ -54,6 +54,15 @@ function pageSizeOf(requested: number): number {
   return Math.min(requested || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
 }
 
+/**
+ * How many invites to read next: enough for the `missing` ones at the share of the status seen so
+ * far (at least 1 in 16, so a rare status is read in a few large batches, not many small ones),
+ * plus the one that tells whether there is more; never more than `left` to look at.
+ */
+export function nextBatchSize(missing: number, share: number, left: number): number {
+  return Math.max(1, Math.min(Math.ceil(missing / Math.max(share, 1 / 16)) + 1, left));
+}
+
 /** One page of the caller's invites, newest first, of the requested status. */
 export async function listInvitesFor(
   deps: { invites: InviteStore; hosts: ReadonlyMap<string, HostConfig>; now: () => Date; lookup: InviteLookup },
@@ -74,7 +83,7 @@ export async function listInvitesFor(
   const invites: Invite[] = [];
   let scanned = 0;
   let more = true;
-  // One more than the page tells whether there is more; a rare status reads larger batches.
+  // One more than the page tells whether there is more.
   let batchSize = pageSize + 1;
   scan: while (true) {
     const batch = await deps.invites.list(query, cursor, batchSize);
@@ -92,7 +101,7 @@ export async function listInvitesFor(
       more = false;
       break;
     }
-    batchSize = Math.min(batchSize * 4, MAX_SCANNED_PER_PAGE);
+    batchSize = nextBatchSize(pageSize - invites.length, invites.length / scanned, MAX_SCANNED_PER_PAGE - scanned);
   }
   const nextPageToken = more && cursor ? encodePageToken({ ...cursor, query: fingerprint }) : '';
   return { invites, nextPageToken };
