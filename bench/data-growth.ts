@@ -224,7 +224,8 @@ async function emptyVsFull(run: (t: Target) => Promise<LoadResult>, empty: Targe
       runs[side].push(await run(side === 'empty' ? empty : full));
     }
   }
-  return { empty: medianOf(runs.empty), full: medianOf(runs.full) };
+  const rates = (results: LoadResult[]) => results.map((r) => r.rps.toFixed(0)).join(', ');
+  return { empty: medianOf(runs.empty), full: medianOf(runs.full), runs: `runs: ${rates(runs.empty)} empty; ${rates(runs.full)} full` };
 }
 
 async function timeFirstPage(call: () => Promise<unknown>): Promise<number> {
@@ -280,7 +281,7 @@ export async function runDataGrowth(uri: string, adminToken: string): Promise<Gr
       result.paths.push({ path, emptyRps: m.empty.rps, fullRps: m.full.rps, ratioToEmpty: ratio });
       console.log(
         `  ${path.padEnd(28)} ${m.empty.rps.toFixed(0).padStart(6)}/s empty  ${m.full.rps.toFixed(0).padStart(6)}/s full  ` +
-          `${ratio.toFixed(2)}×  (p99 ${m.empty.p99.toFixed(0)} / ${m.full.p99.toFixed(0)} ms)`,
+          `${ratio.toFixed(2)}×  (p99 ${m.empty.p99.toFixed(0)} / ${m.full.p99.toFixed(0)} ms; ${m.runs})`,
       );
       if (m.empty.errors + m.full.errors > 0) result.failures.push(`${path}: ${m.empty.errors + m.full.errors} requests failed`);
       if (ratio < FLAT_ENOUGH)
