@@ -123,6 +123,19 @@ async function missingIndexes(db: Db, expiresItself: boolean): Promise<string[]>
   return wanted.filter(([collection, name]) => !present.get(collection)!.includes(name)).map(([, name]) => name);
 }
 
+/** The collections read by `_id` range: listings, the audit trail, the sweep's deletes of claims. */
+const READ_BY_ID_RANGE = ['invite_index', 'audit', 'redemptions'];
+
+/**
+ * The embedded engine builds the index that serves `_id` ranges (embedded-db/patches/) on a
+ * collection's first such query, which holds its one writer meanwhile (seconds at millions of
+ * documents). An empty range asked at start has that happen before requests are served, not in
+ * the middle of them; MongoDB just answers it.
+ */
+async function prepareIdRanges(db: Db): Promise<void> {
+  for (const name of READ_BY_ID_RANGE) await db.collection<{ _id: string }>(name).findOne({ _id: { $gt: '', $lt: '' } });
+}
+
 export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
   const deadline = Date.now() + (options.startTimeoutMs ?? 0);
   // A database that starts a little after the server (e.g. in one compose file) is waited for.
@@ -163,6 +176,7 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
     await backfillInviteIndex(db);
     await migrateAuditIds(db);
+    await prepareIdRanges(db);
     const engine = await db.admin().command({ buildInfo: 1 });
     const insertsInFlight = options.maxInsertsInFlight ?? defaultInsertsInFlight(engine);
     return createMongoStore(client, db, { expiresInvitesItself, insertsInFlight }, options);
