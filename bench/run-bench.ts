@@ -18,6 +18,7 @@ import { InviteService } from '../gen/invites/v1/invite_service_pb.js';
 import { KeyAdmin } from '../gen/invites/v1/key_admin_pb.js';
 import { autocannonLoad } from './autocannon-load.js';
 import { benchDatabase, benchServerEnv, medianOf, startServer } from './bench-process.js';
+import { runDataGrowth } from './data-growth.js';
 import { h2loadGrpc, haveH2load } from './h2load-grpc.js';
 import { runLoad, type LoadResult } from './load.js';
 
@@ -346,6 +347,7 @@ async function main() {
       publicReads.push({ path, redemptionsStored: REDEMPTIONS, ratioToEmpty: ratio });
     }
     const slowed = publicReads.filter((r) => r.ratioToEmpty < FLAT_ENOUGH);
+    const dataGrowth = await runDataGrowth(uri, ADMIN_TOKEN);
 
     const errors = rows.reduce((n, r) => n + r.errors, 0);
     const result = {
@@ -358,6 +360,7 @@ async function main() {
       badKeyDatabaseCommands: badCommands,
       fullCollection: { stored: FILL, ratioToEmpty: flatness },
       publicReads,
+      dataGrowth,
       errors,
     };
     const file = join(fileURLToPath(new URL('./results/', import.meta.url)), `${result.date.replace(/[:.]/g, '-')}.json`);
@@ -373,6 +376,7 @@ async function main() {
       );
       process.exitCode = 1;
     }
+    if (dataGrowth.failures.length > 0) process.exitCode = 1;
   } finally {
     for (const s of [server, fullServer, memoryServer, trivialServer]) {
       s.stop();

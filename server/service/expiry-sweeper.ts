@@ -10,9 +10,9 @@ export interface ExpirySweeperOptions {
 }
 
 /**
- * A sweep may take at most this share of the time: engines without TTL indexes (the embedded one)
- * also have no secondary indexes to serve the sweep's query, so it scans the whole collection
- * (about a minute of one core at 1M invites) and must not crowd out the creates.
+ * A sweep may take at most this share of the time, so that a large backlog (a long outage, a
+ * lowered retention) does not crowd out the creates. Each sweep reads only what is due, through
+ * the invite index's expiry entries (server/store/mongo-invite-index.ts): no scan.
  */
 const MAX_SWEEP_SHARE = 0.02;
 

@@ -2,6 +2,7 @@ import type { HostConfig } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 import type { InviteStatus } from '../domain/invite-status.js';
 import { decodePageToken, encodePageToken } from '../domain/list-page-token.js';
+import type { InviteRecord } from '../domain/invite.js';
 import type { InviteCursor, InviteListQuery, InviteStore } from '../store/store.js';
 import type { Caller } from './caller-authenticator.js';
 import { configuredHost, HOST_REQUIRED_WITH_ADMIN_TOKEN } from './configured-host.js';
@@ -53,6 +54,15 @@ function pageSizeOf(requested: number): number {
   return Math.min(requested || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
 }
 
+/**
+ * How many invites to read next: enough for the `missing` ones at the share of the status seen so
+ * far (at least 1 in 16, so a rare status is read in a few large batches, not many small ones),
+ * plus the one that tells whether there is more; never more than `left` to look at.
+ */
+export function nextBatchSize(missing: number, share: number, left: number): number {
+  return Math.max(1, Math.min(Math.ceil(missing / Math.max(share, 1 / 16)) + 1, left));
+}
+
 /** One page of the caller's invites, newest first, of the requested status. */
 export async function listInvitesFor(
   deps: { invites: InviteStore; hosts: ReadonlyMap<string, HostConfig>; now: () => Date; lookup: InviteLookup },
@@ -66,29 +76,32 @@ export async function listInvitesFor(
   let cursor: InviteCursor | undefined = request.pageToken ? decodePageToken(request.pageToken, fingerprint) : undefined;
 
   const now = deps.now();
-  // Expiry narrows the scan in the database; the exact status needs each invite's usage.
-  if (request.status === 'valid') query.expiresAfter = now;
-  if (request.status === 'expired') query.expiresAtOrBefore = now;
+  // Expiry is known from the record alone: checked before the usage of each invite is read.
+  const expiryFits = (r: InviteRecord) =>
+    request.status === 'valid' ? r.expiresAt > now : request.status === 'expired' ? r.expiresAt <= now : true;
 
   const invites: Invite[] = [];
   let scanned = 0;
   let more = true;
-  const batchSize = pageSize + 1;
+  // One more than the page tells whether there is more.
+  let batchSize = pageSize + 1;
   scan: while (true) {
     const batch = await deps.invites.list(query, cursor, batchSize);
-    const described = await deps.lookup.describeAll(batch, now);
-    for (const invite of described) {
+    const described = new Map((await deps.lookup.describeAll(batch.filter(expiryFits), now)).map((i) => [i.token, i]));
+    for (const record of batch) {
       // A full page with one more candidate left: that one starts the next page.
       if (invites.length === pageSize) break scan;
-      cursor = { createdAt: invite.createdAt, token: invite.token };
+      cursor = { createdAt: record.createdAt, token: record.token };
       scanned++;
-      if (request.status === undefined || invite.status === request.status) invites.push(invite);
+      const invite = described.get(record.token);
+      if (invite && (request.status === undefined || invite.status === request.status)) invites.push(invite);
       if (scanned >= MAX_SCANNED_PER_PAGE) break scan;
     }
     if (batch.length < batchSize) {
       more = false;
       break;
     }
+    batchSize = nextBatchSize(pageSize - invites.length, invites.length / scanned, MAX_SCANNED_PER_PAGE - scanned);
   }
   const nextPageToken = more && cursor ? encodePageToken({ ...cursor, query: fingerprint }) : '';
   return { invites, nextPageToken };

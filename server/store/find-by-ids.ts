@@ -20,3 +20,13 @@ export async function findByIds<T extends Document>(
   }
   return found;
 }
+
+/** Deletes the documents with one of `ids`, a bounded query at a time; how many it deleted. */
+export async function deleteByIds<T extends Document>(collection: Collection<T>, ids: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const filter = { _id: { $in: ids.slice(i, i + IDS_PER_QUERY) } } as Filter<T>;
+    deleted += (await collection.deleteMany(filter)).deletedCount;
+  }
+  return deleted;
+}

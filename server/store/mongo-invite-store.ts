@@ -1,10 +1,14 @@
-import { MongoBulkWriteError, type Collection, type Db, type Filter, type IndexDescription } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
 import type { InviteRecord, QuotaHolding } from '../domain/invite.js';
 import { DUPLICATE_KEY } from './driver-errors.js';
+import { deleteByIds, findByIds } from './find-by-ids.js';
 import { createGroupCommit } from './group-commit.js';
+import { expiredRange, listingIds, listingRange, scopeOfQuery, tokenOf } from './invite-index-ids.js';
 import { mongoInviteEdits } from './mongo-invite-edits.js';
+import { sweepQuotaDocuments } from './mongo-quotas.js';
+import { mongoInviteIndex, type InviteIndex } from './mongo-invite-index.js';
 import { mongoRedemptions, type RevocationHolds } from './mongo-redemptions.js';
-import type { InviteChange, InviteCursor, InviteListQuery, InviteStore, TimeRangeQuery } from './store.js';
+import type { InviteChange, InviteListQuery, InviteStore } from './store.js';
 import { StoreConflict } from './store.js';
 
 interface InviteDocument {
@@ -29,11 +33,8 @@ interface InviteDocument {
 }
 
 // Invite tokens are the `_id`s, so the always-present unique `_id` index is the "unique invite
-// token" index; these are what the queries need besides.
-export const INVITE_INDEXES: IndexDescription[] = [
-  { name: 'invites_by_host_newest', key: { host: 1, createdAt: -1 } },
-  { name: 'invites_by_key_newest', key: { keyId: 1, createdAt: -1 } },
-];
+// token" index, and the only one read: listings and the sweep go through the invite index
+// (mongo-invite-index.ts). This one is MongoDB's TTL index.
 export const INVITE_EXPIRY_INDEX = 'invites_by_expiry';
 
 /** How concurrent creates are written together (see group-commit.ts). */
@@ -61,7 +62,8 @@ const toInviteRecord = (d: InviteDocument): InviteRecord => ({
   ...(d.quota ? { quota: d.quota } : {}),
 });
 
-function toInviteDocument(invite: InviteRecord): InviteDocument {
+/** The document the store writes for `invite` (exported for the benchmark's bulk fill). */
+export function toInviteDocument(invite: InviteRecord): InviteDocument {
   return {
     _id: invite.token,
     host: invite.host,
@@ -102,12 +104,16 @@ export function insertOutcomes(err: unknown, count: number): Array<Error | undef
   return outcomes;
 }
 
-/** Concurrent creates share one insertMany; each caller still waits for its own document. */
-function inviteInserts(invites: Collection<InviteDocument>, { maxBatch, maxInFlight }: InviteInsertBatching) {
+/**
+ * Concurrent creates share one insertMany; each caller still waits for its own document. The
+ * index entries go first: one without its invite is skipped by every reader.
+ */
+function inviteInserts(invites: Collection<InviteDocument>, index: InviteIndex, { maxBatch, maxInFlight }: InviteInsertBatching) {
   return createGroupCommit<InviteDocument>({
     maxBatch,
     maxInFlight,
     async write(docs) {
+      await index.add(docs.map(toInviteRecord));
       try {
         await invites.insertMany(docs, { ordered: false });
         return docs.map(() => undefined);
@@ -118,35 +124,93 @@ function inviteInserts(invites: Collection<InviteDocument>, { maxBatch, maxInFli
   });
 }
 
-function listFilter(query: InviteListQuery, after: InviteCursor | undefined): Filter<InviteDocument> {
-  const filter: Filter<InviteDocument> = {};
-  if (query.host !== undefined) filter.host = query.host;
-  if (query.keyId !== undefined) filter.keyId = query.keyId;
-  if (query.inviter !== undefined) filter.inviter = query.inviter;
-  if (query.expiresAfter !== undefined || query.expiresAtOrBefore !== undefined) {
-    filter.expiresAt = {
-      ...(query.expiresAfter !== undefined ? { $gt: query.expiresAfter } : {}),
-      ...(query.expiresAtOrBefore !== undefined ? { $lte: query.expiresAtOrBefore } : {}),
-    };
+const expiryMatches = (query: InviteListQuery, invite: InviteRecord) =>
+  (query.expiresAfter === undefined || invite.expiresAt > query.expiresAfter) &&
+  (query.expiresAtOrBefore === undefined || invite.expiresAt <= query.expiresAtOrBefore);
+
+/** Sweeps this many expired invites per round trip. */
+const SWEEP_BATCH = 500;
+
+/**
+ * Up to `limit` invites of a listing (`scope`, see invite-index-ids.ts) in its order, read by
+ * `_id` range from the index, then by `_id` from `invites`. An entry whose invite is missing or
+ * does not carry it (see mongo-invite-index.ts), or that `keep` rejects, is passed over.
+ */
+async function readListing(
+  invites: Collection<InviteDocument>,
+  index: InviteIndex,
+  range: { $gt: string; $lt: string },
+  limit: number,
+  keep: (invite: InviteRecord) => boolean,
+): Promise<InviteRecord[]> {
+  const found: InviteRecord[] = [];
+  while (found.length < limit) {
+    const want = limit - found.length;
+    const entries = await index.read(range, want);
+    const tokens = entries.map((e) => tokenOf(e._id));
+    const docs = await findByIds(invites, tokens);
+    const byToken = new Map(docs.map((d) => [d._id, toInviteRecord(d)]));
+    for (const entry of entries) {
+      const invite = byToken.get(tokenOf(entry._id));
+      if (invite && listingIds(invite).includes(entry._id) && keep(invite)) found.push(invite);
+    }
+    if (entries.length < want) break;
+    range = { ...range, $gt: entries[entries.length - 1]!._id };
   }
-  if (after) filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.token } }];
-  return filter;
+  return found;
 }
 
-const createdInRange = (q: TimeRangeQuery): Filter<InviteDocument> => ({
-  host: { $in: [...q.hosts] },
-  ...(q.since ? { createdAt: { $gte: q.since } } : {}),
-});
+/** Newest first, ties by token: the order of listings and of page tokens. */
+const newestFirst = (a: InviteRecord, b: InviteRecord) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0);
+
+/**
+ * Removes up to SWEEP_BATCH invites that expired before `before`, with their claims and entries;
+ * how many invites it removed, and whether more may be due.
+ */
+async function sweepBatch(
+  invites: Collection<InviteDocument>,
+  redemptions: Collection<{ _id: string }>,
+  index: InviteIndex,
+  before: Date,
+): Promise<{ removed: number; more: boolean }> {
+  const entries = await index.read(expiredRange(before), SWEEP_BATCH);
+  const tokens = entries.map((e) => tokenOf(e._id));
+  const found = (await findByIds(invites, tokens)).map(toInviteRecord);
+  const expired = found.filter((i) => i.expiresAt < before);
+  const live = new Set(found.filter((i) => i.expiresAt >= before).map((i) => i.token));
+  // An invite whose expiry moved later gets its entries again (the new expiry's among them).
+  await index.add(found.filter((i) => live.has(i.token)));
+  // Every claim, hold, end and revocation of an invite has an `_id` that starts with `TOKEN:`
+  // (tokens are base64url: no `:`): one `_id` range each, whatever the invite went through.
+  for (const { token } of expired) await redemptions.deleteMany({ _id: { $gt: `${token}:`, $lt: `${token};` } });
+  const expiredTokens = expired.map((i) => i.token);
+  const removed = await deleteByIds(invites, expiredTokens);
+  // The expiry entries last: a sweep cut short is redone from them.
+  await index.remove(entries.flatMap((e) => (live.has(tokenOf(e._id)) ? [e._id] : [...(e.entries ?? []), e._id])));
+  return { removed, more: entries.length === SWEEP_BATCH };
+}
+
+/** Gives invites stored before the invite index existed their entries (see mongo-invite-index.ts). */
+export async function backfillInviteIndex(db: Db): Promise<void> {
+  const invites = db.collection<InviteDocument>('invites');
+  await mongoInviteIndex(db).backfill(async function* () {
+    for await (const doc of invites.find({})) yield toInviteRecord(doc);
+  });
+}
 
 /** Invites in the `invites` collection; their uses and revocations in `redemptions` (mongo-redemptions.ts). */
 export function mongoInviteStore(db: Db, holds: RevocationHolds, batching: InviteInsertBatching): InviteStore {
   const invites = db.collection<InviteDocument>('invites');
   const redemptions = mongoRedemptions(db, holds);
-  const inserts = inviteInserts(invites, batching);
+  const index = mongoInviteIndex(db);
+  const inserts = inviteInserts(invites, index, batching);
   return {
     insert: (invite) => inserts.submit(toInviteDocument(invite)),
     async insertMany(records) {
       const docs = records.map(toInviteDocument);
+      // The index entries first, as for single inserts: one without its invite is skipped by every reader.
+      await index.add(records);
       try {
         await invites.insertMany(docs, { ordered: false });
       } catch (err) {
@@ -167,24 +231,33 @@ export function mongoInviteStore(db: Db, holds: RevocationHolds, batching: Invit
     },
     ...mongoInviteEdits(db),
     async deleteExpired(before) {
-      const result = await invites.deleteMany({ expiresAt: { $lt: before } });
-      await redemptions.deleteExpired(before);
-      return result.deletedCount;
+      let removed = 0;
+      for (let more = true; more;) {
+        const batch = await sweepBatch(invites, db.collection<{ _id: string }>('redemptions'), index, before);
+        removed += batch.removed;
+        more = batch.more;
+      }
+      await sweepQuotaDocuments(db, before);
+      return removed;
     },
     async find(token) {
       const doc = await invites.findOne({ _id: token });
       return doc ? toInviteRecord(doc) : undefined;
     },
-    async list(query, after, limit) {
-      const docs = await invites.find(listFilter(query, after)).sort({ createdAt: -1, _id: 1 }).limit(limit).toArray();
-      return docs.map(toInviteRecord);
+    list(query, after, limit) {
+      const keep = (i: InviteRecord) => (query.host === undefined || i.host === query.host) && expiryMatches(query, i);
+      return readListing(invites, index, listingRange(scopeOfQuery(query), after), limit, keep);
     },
     claimUse: redemptions.claimUse,
     revoke: redemptions.revoke,
     usage: redemptions.usage,
     async listCreated(query) {
-      const docs = await invites.find(createdInRange(query)).sort({ createdAt: -1, _id: 1 }).limit(query.limit).toArray();
-      return docs.map(toInviteRecord);
+      const perHost = await Promise.all(
+        query.hosts.map((host) =>
+          readListing(invites, index, listingRange(scopeOfQuery({ host }), undefined, query.since), query.limit, () => true),
+        ),
+      );
+      return perHost.flat().sort(newestFirst).slice(0, query.limit);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { MongoBulkWriteError, type Db } from 'mongodb';
 import { DUPLICATE_KEY, isDuplicateKey } from './driver-errors.js';
-import { findByIds } from './find-by-ids.js';
+import { deleteByIds, findByIds } from './find-by-ids.js';
 import type { QuotaStore, SlotOccupant } from './store.js';
 
 /**
@@ -103,4 +103,33 @@ export function mongoQuotas(db: Db): QuotaStore {
       await docs.deleteOne({ _id: `quota:${scope}:unit:${unit}` });
     },
   };
+}
+
+/** Quota documents read per round trip of the sweep. */
+const QUOTA_SWEEP_BATCH = 500;
+
+/**
+ * Removes the releases and the units whose time is over (`inviteExpiresAt` before `before`). On
+ * MongoDB the TTL index does it too; the embedded engine has none, and the invite sweep only
+ * removes what is named after an invite. Reads the `quota:` documents by `_id` range, a page at a
+ * time: there are as many as the keys' slots and the users' units of the current periods.
+ */
+export async function sweepQuotaDocuments(db: Db, before: Date): Promise<number> {
+  const docs = db.collection<QuotaDocument>('redemptions');
+  let removed = 0;
+  let after = 'quota:';
+  for (;;) {
+    const page = await docs
+      .find({ _id: { $gt: after, $lt: 'quota;' } })
+      .sort({ _id: 1 })
+      .limit(QUOTA_SWEEP_BATCH)
+      .toArray();
+    const over = page.filter((d) => d.kind !== 'slot' && d.inviteExpiresAt !== undefined && d.inviteExpiresAt < before);
+    removed += await deleteByIds(
+      docs,
+      over.map((d) => d._id),
+    );
+    if (page.length < QUOTA_SWEEP_BATCH) return removed;
+    after = page[page.length - 1]!._id;
+  }
 }

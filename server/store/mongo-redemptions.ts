@@ -30,14 +30,11 @@ export const REDEMPTION_EXPIRY_INDEX = 'redemptions_by_expiry';
 /** What a revocation needs of the holds: ending those still running. */
 export type RevocationHolds = Pick<ReturnType<typeof mongoInviteHolds>, 'endAllForRevocation'>;
 
-/** The invite store's part kept in the `redemptions` collection, and the removal of expired claims. */
-export type RedemptionStore = Pick<InviteStore, 'claimUse' | 'revoke' | 'usage'> & {
-  /** Removes the claims of invites that expired before `before`. */
-  deleteExpired(before: Date): Promise<void>;
-};
+/** The invite store's part kept in the `redemptions` collection. */
+export type RedemptionStore = Pick<InviteStore, 'claimUse' | 'revoke' | 'usage'>;
 
 /** True when an unordered bulk insert failed only on duplicate keys (and was otherwise durably written). */
-function onlyDuplicates(err: unknown): boolean {
+export function onlyDuplicates(err: unknown): boolean {
   if (!(err instanceof MongoBulkWriteError)) return isDuplicateKey(err);
   if (err.result?.getWriteConcernError()) return false;
   const errors = err.result?.getWriteErrors() ?? [];
@@ -110,9 +107,6 @@ export function mongoRedemptions(db: Db, holds: RevocationHolds): RedemptionStor
       );
       const ends = await findByIds(redemptions, holdEndIds(claims));
       return usageOf([...claims, ...ends]);
-    },
-    async deleteExpired(before) {
-      await redemptions.deleteMany({ inviteExpiresAt: { $lt: before } });
     },
   };
 }

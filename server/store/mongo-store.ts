@@ -11,10 +11,11 @@ import {
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { mongoInviteHolds } from './mongo-invite-holds.js';
 import { mongoQuotas } from './mongo-quotas.js';
-import { INVITE_EXPIRY_INDEX, INVITE_INDEXES, mongoInviteStore } from './mongo-invite-store.js';
+import { INVITE_INDEX_EXPIRY_INDEX } from './mongo-invite-index.js';
+import { backfillInviteIndex, INVITE_EXPIRY_INDEX, mongoInviteStore } from './mongo-invite-store.js';
 import { KEY_INDEXES, mongoKeyStore } from './mongo-key-store.js';
 import { REDEMPTION_EXPIRY_INDEX, REDEMPTION_INDEXES } from './mongo-redemptions.js';
-import { auditStore, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
+import { auditStore, migrateAuditIds, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
 import type { Store } from './store.js';
 import { mongoWebhookStore, WEBHOOK_INDEXES } from './mongo-webhook-store.js';
 
@@ -22,6 +23,7 @@ export { insertOutcomes } from './mongo-invite-store.js';
 
 const NOT_IMPLEMENTED = 238;
 const NAMESPACE_NOT_FOUND = 26;
+const NAMESPACE_EXISTS = 48;
 const INDEX_OPTIONS_CONFLICT = 85;
 /** How often the driver checks on the database (its default is 10 s). */
 const HEARTBEAT_MS = 2000;
@@ -29,16 +31,19 @@ const HEARTBEAT_MS = 2000;
 /** The plain indexes each collection needs, in the order they are created and reported missing. */
 const INDEXES: ReadonlyArray<readonly [collection: string, indexes: readonly IndexDescription[]]> = [
   ['keys', KEY_INDEXES],
-  ['invites', INVITE_INDEXES],
   ['redemptions', REDEMPTION_INDEXES],
   ...Object.entries(SUPPORT_INDEXES),
   ...Object.entries(WEBHOOK_INDEXES),
 ];
 
-/** The expiry indexes: TTL where the engine has them (see ensureExpiryIndex). */
+/**
+ * The TTL indexes that remove expired invites with their claims and index entries, where the
+ * engine has TTL indexes; elsewhere the sweep finds them through the invite index instead.
+ */
 const EXPIRY_INDEXES: ReadonlyArray<{ collection: string; field: string; name: string }> = [
   { collection: 'invites', field: 'expiresAt', name: INVITE_EXPIRY_INDEX },
   { collection: 'redemptions', field: 'inviteExpiresAt', name: REDEMPTION_EXPIRY_INDEX },
+  { collection: 'invite_index', field: 'inviteExpiresAt', name: INVITE_INDEX_EXPIRY_INDEX },
 ];
 
 export interface MongoStoreOptions {
@@ -67,7 +72,7 @@ export interface CommandObserver {
 
 /**
  * A TTL index on `field`, updated in place when the retention setting changed. False when the
- * engine has no TTL indexes (the embedded one): then a plain index, and the service sweeps.
+ * engine has no TTL indexes (the embedded one): then none (nothing reads by that field), and the service sweeps.
  */
 async function ensureExpiryIndex(db: Db, collection: string, field: string, name: string, retentionSeconds: number): Promise<boolean> {
   try {
@@ -79,7 +84,10 @@ async function ensureExpiryIndex(db: Db, collection: string, field: string, name
       return true;
     }
     if (!(err instanceof MongoServerError) || err.code !== NOT_IMPLEMENTED) throw err;
-    await db.collection(collection).createIndex({ [field]: 1 }, { name });
+    // The collection exists from the start either way (its queries can be explained).
+    await db.createCollection(collection).catch((e: unknown) => {
+      if (!(e instanceof MongoServerError) || e.code !== NAMESPACE_EXISTS) throw e;
+    });
     return false;
   }
 }
@@ -107,16 +115,28 @@ async function indexNames(collection: Collection<never>): Promise<string[]> {
   }
 }
 
-/** See Store.missingIndexes. */
-async function missingIndexes(db: Db): Promise<string[]> {
-  const missing = await Promise.all(
-    INDEXES.map(async ([collection, indexes]) => {
-      const wanted = [...indexes.map((i) => i.name!), ...EXPIRY_INDEXES.filter((e) => e.collection === collection).map((e) => e.name)];
-      const present = await indexNames(db.collection(collection));
-      return wanted.filter((n) => !present.includes(n));
-    }),
-  );
-  return missing.flat();
+/** See Store.missingIndexes; the expiry indexes only where the engine has TTL indexes. */
+async function missingIndexes(db: Db, expiresItself: boolean): Promise<string[]> {
+  const wanted: Array<readonly [collection: string, name: string]> = [
+    ...INDEXES.flatMap(([collection, indexes]) => indexes.map((i) => [collection, i.name!] as const)),
+    ...(expiresItself ? EXPIRY_INDEXES.map((e) => [e.collection, e.name] as const) : []),
+  ];
+  const collections = [...new Set(wanted.map(([collection]) => collection))];
+  const present = new Map(await Promise.all(collections.map(async (c) => [c, await indexNames(db.collection(c))] as const)));
+  return wanted.filter(([collection, name]) => !present.get(collection)!.includes(name)).map(([, name]) => name);
+}
+
+/** The collections read by `_id` range: listings, the audit trail, the sweep's deletes of claims. */
+const READ_BY_ID_RANGE = ['invite_index', 'audit', 'redemptions'];
+
+/**
+ * The embedded engine builds the index that serves `_id` ranges (embedded-db/patches/) on a
+ * collection's first such query, which holds its one writer meanwhile (seconds at millions of
+ * documents). An empty range asked at start has that happen before requests are served, not in
+ * the middle of them; MongoDB just answers it.
+ */
+async function prepareIdRanges(db: Db): Promise<void> {
+  for (const name of READ_BY_ID_RANGE) await db.collection<{ _id: string }>(name).findOne({ _id: { $gt: '', $lt: '' } });
 }
 
 export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
@@ -157,6 +177,9 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
     await client.connect();
     const db = client.db(options.database);
     const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
+    await backfillInviteIndex(db);
+    await migrateAuditIds(db);
+    await prepareIdRanges(db);
     const engine = await db.admin().command({ buildInfo: 1 });
     const insertsInFlight = options.maxInsertsInFlight ?? defaultInsertsInFlight(engine);
     return createMongoStore(client, db, { expiresInvitesItself, insertsInFlight }, options);
@@ -200,7 +223,7 @@ function createMongoStore(
     async ping() {
       await db.command({ ping: 1 }).catch(mapDriverError);
     },
-    missingIndexes: () => missingIndexes(db),
+    missingIndexes: () => missingIndexes(db, expiresInvitesItself),
     async close() {
       await client.close();
     },

@@ -2,6 +2,9 @@ import { ObjectId, type AnyBulkWriteOperation, type Db, type IndexDescription } 
 import type { AuditRecord } from '../domain/audit.js';
 import type { AuditStore, KeyUsageStore, RateCounterStore, TimeRangeQuery } from './store.js';
 import { sumKeyUsage } from '../domain/key.js';
+import { isDuplicateKey } from './driver-errors.js';
+import { onlyDuplicates } from './mongo-redemptions.js';
+import { AFTER_SCOPE, newestFirstKey } from './sortable-time.js';
 
 // The collections beside keys and invites: key use, rate-limit counts and the audit trail.
 
@@ -26,7 +29,12 @@ interface RateCountDocument {
 }
 
 interface AuditDocument {
-  _id: ObjectId;
+  /**
+   * `a|HOST|TIME|SEQ`: TIME counts down and SEQ (an ObjectId's hex, each digit inverted) too, so a
+   * host's trail newest first is an ascending `_id` range, read sorted and limited from the index
+   * on every engine. Events recorded before this had an ObjectId (see migrateAuditIds).
+   */
+  _id: string;
   at: Date;
   action: AuditRecord['action'];
   actor: string;
@@ -42,7 +50,6 @@ export const SUPPORT_INDEXES: Record<string, IndexDescription[]> = {
     { name: 'rate_counts_by_window', key: { window: 1, kind: 1, scope: 1 } },
     { name: 'rate_counts_by_expiry', key: { expiresAt: 1 } },
   ],
-  audit: [{ name: 'audit_by_host_newest', key: { host: 1, at: -1 } }],
 };
 
 export function usageStore(db: Db): KeyUsageStore {
@@ -112,25 +119,76 @@ const toAuditRecord = (d: AuditDocument): AuditRecord => ({
   ...(d.webhookId ? { webhookId: d.webhookId } : {}),
 });
 
+const invertHex = (hex: string) => hex.replace(/[0-9a-f]/g, (d) => (15 - parseInt(d, 16)).toString(16));
+const auditId = (host: string, at: Date, seq: ObjectId) => `a|${host}|${newestFirstKey(at)}|${invertHex(seq.toHexString())}`;
+const auditRange = (host: string, since: Date | undefined) => ({
+  $gt: `a|${host}|`,
+  $lt: since ? `a|${host}|${newestFirstKey(since)}${AFTER_SCOPE}` : `a|${host}${AFTER_SCOPE}`,
+});
+/** Present once the events recorded with ObjectId `_id`s have their `a|...` ones. */
+const AUDIT_MIGRATED = 'm|audit-ids-v1';
+
+/**
+ * Gives the events recorded before `a|...` ids theirs (the same id from the same event, so an
+ * interrupted run is redone at the next start), once.
+ */
+export async function migrateAuditIds(db: Db): Promise<void> {
+  const audit = db.collection<AuditDocument>('audit');
+  if (await audit.findOne({ _id: AUDIT_MIGRATED }, { projection: { _id: 1 } })) return;
+  const legacy = db.collection<Omit<AuditDocument, '_id'> & { _id: ObjectId }>('audit');
+  for (;;) {
+    const old = await legacy
+      .find({ _id: { $type: 'objectId' } })
+      .limit(500)
+      .toArray();
+    if (old.length === 0) break;
+    const copies = old.map((d) => ({ ...d, _id: auditId(d.host, d.at, d._id) }));
+    await audit.insertMany(copies, { ordered: false }).catch((err: unknown) => {
+      if (!onlyDuplicates(err)) throw err;
+    });
+    await legacy.deleteMany({ _id: { $in: old.map((d) => d._id) } });
+  }
+  await db
+    .collection<{ _id: string }>('audit')
+    .insertOne({ _id: AUDIT_MIGRATED })
+    .catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+}
+
+/** `|TIME|SEQ` of an event's `_id`: ascending is newest first across hosts. */
+const timeAndSeq = (d: AuditDocument) => d._id.slice(d._id.indexOf('|', 2));
+const byNewest = (a: AuditDocument, b: AuditDocument) => (timeAndSeq(a) < timeAndSeq(b) ? -1 : 1);
+
+/** The document the store writes for `event` (exported for the benchmark's bulk fill). */
+export function auditDocument(event: AuditRecord): AuditDocument {
+  return {
+    _id: auditId(event.host, event.at, new ObjectId()),
+    at: event.at,
+    action: event.action,
+    actor: event.actor,
+    host: event.host,
+    ...(event.keyId ? { keyId: event.keyId } : {}),
+    ...(event.inviteToken ? { inviteToken: event.inviteToken } : {}),
+    ...(event.webhookId ? { webhookId: event.webhookId } : {}),
+  };
+}
+
 export function auditStore(db: Db): AuditStore {
   const audit = db.collection<AuditDocument>('audit');
-  const filter = (q: TimeRangeQuery) => ({ host: { $in: [...q.hosts] }, ...(q.since ? { at: { $gte: q.since } } : {}) });
+  const listHost = (host: string, q: TimeRangeQuery) =>
+    audit
+      .find({ _id: auditRange(host, q.since) })
+      .sort({ _id: 1 })
+      .limit(q.limit)
+      .toArray();
   return {
     async insert(event) {
-      await audit.insertOne({
-        _id: new ObjectId(),
-        at: event.at,
-        action: event.action,
-        actor: event.actor,
-        host: event.host,
-        ...(event.keyId ? { keyId: event.keyId } : {}),
-        ...(event.inviteToken ? { inviteToken: event.inviteToken } : {}),
-        ...(event.webhookId ? { webhookId: event.webhookId } : {}),
-      });
+      await audit.insertOne(auditDocument(event));
     },
     async list(query) {
-      const docs = await audit.find(filter(query)).sort({ at: -1, _id: -1 }).limit(query.limit).toArray();
-      return docs.map(toAuditRecord);
+      const perHost = await Promise.all(query.hosts.map((host) => listHost(host, query)));
+      return perHost.flat().sort(byNewest).slice(0, query.limit).map(toAuditRecord);
     },
   };
 }

@@ -345,10 +345,10 @@ describe('mongo store: lookups by _id', () => {
 describe('mongo store: index readiness', () => {
   it('names an index that was dropped after start', async () => {
     await withFreshMongoStore(async ({ db, store }) => {
-      await db.client.db(db.name).collection('invites').dropIndex('invites_by_host_newest');
-      assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest']);
+      await db.client.db(db.name).collection('keys').dropIndex('keys_by_host_newest');
+      assert.deepEqual(await store.missingIndexes(), ['keys_by_host_newest']);
       await db.client.db(db.name).collection('redemptions').dropIndex('redemptions_by_token');
-      assert.deepEqual(await store.missingIndexes(), ['invites_by_host_newest', 'redemptions_by_token']);
+      assert.deepEqual(await store.missingIndexes(), ['keys_by_host_newest', 'redemptions_by_token']);
     });
   });
 });

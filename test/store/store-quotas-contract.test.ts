@@ -67,3 +67,39 @@ for (const subject of subjects) {
     });
   });
 }
+
+describe('the expiry sweep and quota documents: mongo store', () => {
+  let db: TestDatabase;
+  let store: Store;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+  });
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it("removes the units of a period that is over and the releases of expired invites, never a slot's holding", async () => {
+    const past = new Date(Date.now() - 60_000);
+    assert.equal(await store.quotas.takeUnit('user:example.com:alice:1', 2, past), 1);
+    assert.equal(await store.quotas.takeUnit('user:example.com:alice:2', 2, later()), 1);
+    await store.quotas.occupy('key:K', [{ slot: 1, token: 'a', nonce: 'n1', expiresAt: past }]);
+    await store.quotas.occupy('key:K', [{ slot: 2, token: 'b', nonce: 'n2', expiresAt: past }]);
+    assert.equal(await store.quotas.release('key:K', 1, 'n1', past), true);
+    const ids = async () =>
+      (
+        await db.client
+          .db(db.name)
+          .collection<{ _id: string }>('redemptions')
+          .find({}, { projection: { _id: 1 } })
+          .toArray()
+      )
+        .map((d) => d._id)
+        .filter((id) => id.startsWith('quota:'))
+        .sort();
+    assert.equal((await ids()).length, 4, 'two units, a release and a holding');
+    await store.invites.deleteExpired(new Date());
+    assert.deepEqual(await ids(), ['quota:key:K:2', 'quota:user:example.com:alice:2:unit:1']);
+  });
+});

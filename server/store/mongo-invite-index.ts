@@ -1,0 +1,77 @@
+import type { Db } from 'mongodb';
+import type { InviteRecord } from '../domain/invite.js';
+import { isDuplicateKey } from './driver-errors.js';
+import { deleteByIds } from './find-by-ids.js';
+import { expiryId, listingIds } from './invite-index-ids.js';
+import { onlyDuplicates } from './mongo-redemptions.js';
+
+/**
+ * The `invite_index` collection: where invites are found by listing and by expiry, through `_id`
+ * ranges (invite-index-ids.ts) that every engine serves from an index, sorted and limited.
+ * Entries are written before their invite and are never trusted alone: a reader skips an entry
+ * whose invite is missing or does not match it (a failed insert, an invite being swept), so the
+ * two writes need no transaction.
+ */
+export interface InviteIndexDocument {
+  _id: string;
+  /** The invite's expiry when the entry was written: MongoDB's TTL index removes the entry with its invite. */
+  inviteExpiresAt?: Date;
+  /** On an expiry entry: the invite's listing entries, removed along with it. */
+  entries?: string[];
+}
+
+export const INVITE_INDEX_EXPIRY_INDEX = 'invite_index_by_expiry';
+
+/** Present once every invite stored before the index existed has its entries. */
+const BACKFILLED = 'm|backfilled-v1';
+
+/** The listing entries of `invite` and its expiry entry. */
+export function entriesOf(invite: InviteRecord): InviteIndexDocument[] {
+  const listing = listingIds(invite);
+  const inviteExpiresAt = invite.expiresAt;
+  return [...listing.map((_id) => ({ _id, inviteExpiresAt })), { _id: expiryId(invite), inviteExpiresAt, entries: listing }];
+}
+
+export type InviteIndex = ReturnType<typeof mongoInviteIndex>;
+
+export function mongoInviteIndex(db: Db) {
+  const index = db.collection<InviteIndexDocument>('invite_index');
+  return {
+    /** Writes the entries of `invites`; idempotent. */
+    async add(invites: readonly InviteRecord[]): Promise<void> {
+      if (invites.length === 0) return;
+      try {
+        await index.insertMany(invites.flatMap(entriesOf), { ordered: false });
+      } catch (err) {
+        if (!onlyDuplicates(err)) throw err;
+      }
+    },
+    /** Up to `limit` entries with an `_id` in `range`, in `_id` order. */
+    read(range: { $gt: string; $lt: string }, limit: number): Promise<InviteIndexDocument[]> {
+      return index.find({ _id: range }).sort({ _id: 1 }).limit(limit).toArray();
+    },
+    async remove(ids: readonly string[]): Promise<void> {
+      await deleteByIds(index, ids);
+    },
+    /**
+     * Gives the invites stored before this index existed their entries, once (the next start
+     * redoes it if this one was interrupted). `stored` yields every stored invite.
+     */
+    async backfill(stored: () => AsyncIterable<InviteRecord>, batch = 500): Promise<void> {
+      if (await index.findOne({ _id: BACKFILLED }, { projection: { _id: 1 } })) return;
+      let pending: InviteRecord[] = [];
+      for await (const invite of stored()) {
+        pending.push(invite);
+        if (pending.length < batch) continue;
+        await this.add(pending);
+        pending = [];
+      }
+      await this.add(pending);
+      try {
+        await index.insertOne({ _id: BACKFILLED });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    },
+  };
+}
