@@ -11,8 +11,12 @@ import type { Invite } from './invite-view.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
-/** Invites looked at per ListInvites call at most, so a rare status cannot make one call scan everything. */
-export const MAX_SCANNED_PER_PAGE = 1000;
+/**
+ * Invites looked at per ListInvites call at most, so that a rare status cannot make one call read
+ * everything: a call answers within ~100 ms on the embedded engine, with fewer invites than asked
+ * and a next_page_token when it stopped early (the CLI follows them).
+ */
+export const MAX_SCANNED_PER_PAGE = 250;
 
 export interface ListInvitesRequest {
   /** Required with the admin token; with a key, empty or the key's host. */
