@@ -6,8 +6,8 @@
 // time its serving process spent per request.
 // Then the public reads of an invite with redemptions (GetInvite, the landing page) with the
 // redemptions collection empty vs full: they must not slow down as it grows.
-// BENCH_SECONDS (per row, default 5, each after a warm-up at the same concurrency; BENCH_QUICK=1:
-// 2), BENCH_REQUESTS (per growth measurement, default 3000), BENCH_FILL (invites stored before
+// BENCH_SECONDS (per row, default 5, each after a warm-up at the same concurrency: 2 s, 8 s at
+// c=1; BENCH_QUICK=1: 2 s rows), BENCH_REQUESTS (per growth measurement, default 3000), BENCH_FILL (invites stored before
 // the "full collection" run, default 1000000), BENCH_REDEMPTIONS (redemptions of other invites
 // stored before the public reads' "full" run, default 200000), MONGODB_URI to use another database.
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,12 @@ const QUICK = process.env.BENCH_QUICK === '1';
 /** Each row's length, after a warm-up at its own concurrency (JIT, pools, caches: a row at c=1 right after c=32 runs colder code). */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
 const WARM_UP_SECONDS = QUICK ? 1 : 2;
+/**
+ * At one in flight the warm-up is longer: there, V8 was still optimizing the request's code
+ * (TurboFan on its worker threads) some 3,000 requests in, and each request cost 0.6-0.7 ms of
+ * server CPU instead of the 0.45 ms it settles at after ~4,000 (bench/README.md).
+ */
+const WARM_UP_SECONDS_ONE_IN_FLIGHT = QUICK ? 2 : 8;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const FILL = Number(process.env.BENCH_FILL ?? 1_000_000);
 const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 200_000);
@@ -216,7 +222,7 @@ async function main() {
       load: (seconds: number) => Promise<LoadResult>,
       { check, compare = true }: { check?: 'stored' | 'created'; compare?: boolean } = {},
     ) => {
-      await load(WARM_UP_SECONDS);
+      await load(concurrency === 1 ? WARM_UP_SECONDS_ONE_IN_FLIGHT : WARM_UP_SECONDS);
       const measured = () => withCpu(serving, () => load(SECONDS));
       const result =
         check === 'stored' ? await counted(invites, measured) : check === 'created' ? await countedAlone(measured) : await measured();
@@ -250,7 +256,8 @@ async function main() {
     const serverPid = server.child.pid!;
 
     console.log(
-      `invites benchmark: ${SECONDS} s per row after ${WARM_UP_SECONDS} s of warm-up, ${engine}, ` +
+      `invites benchmark: ${SECONDS} s per row after ${WARM_UP_SECONDS} s of warm-up ` +
+        `(${WARM_UP_SECONDS_ONE_IN_FLIGHT} s at c=1), ${engine}, ` +
         `${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${loadAverage.start.map((l) => l.toFixed(2)).join(' ')}\n`,
     );
     for (const note of notes) console.log(`note: ${note}`);
