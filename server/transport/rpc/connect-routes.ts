@@ -10,7 +10,7 @@ import { KeyAdmin } from '../../../gen/invites/v1/key_admin_pb.js';
 import type { AuditService } from '../../service/audit-service.js';
 import type { InviteService as InviteOperations } from '../../service/invite-service.js';
 import type { KeyAdminService } from '../../service/key-admin-service.js';
-import { credentialFromHeader } from '../bearer-credential.js';
+import { CREDENTIAL_ACCEPTED, credentialFromHeader } from '../bearer-credential.js';
 import { CLIENT_ADDRESS } from '../client-address.js';
 import {
   apiKeyMessage,
@@ -30,7 +30,8 @@ export interface RouteServices {
 }
 
 /** The credential an RPC presents; the services decide what it may do. */
-const credentialOf = (ctx: HandlerContext) => credentialFromHeader(ctx.requestHeader.get('authorization'));
+const credentialOf = (ctx: HandlerContext) =>
+  credentialFromHeader(ctx.requestHeader.get('authorization'), ctx.values.get(CREDENTIAL_ACCEPTED));
 
 function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
   router.service(InviteService, {
