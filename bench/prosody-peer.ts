@@ -122,9 +122,17 @@ VirtualHost "localhost"
     { mode: 0o644 },
   );
   // prosodyctl run as root drops to the prosody user by itself.
-  const { stdout } = await run('prosodyctl', ['--config', configPath, 'mod_invites_api', 'create', 'localhost', 'bench']);
+  const { stdout } = await run('prosodyctl', ['--config', configPath, 'mod_invites_api', 'create', 'localhost', 'bench']).catch(
+    async (err: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    },
+  );
   const key = stdout.trim().split('\n').pop()!.trim();
-  if (!/^[^/\s]+\/\S+$/.test(key)) throw new Error(`prosodyctl mod_invites_api create printed no key: ${stdout}`);
+  if (!/^[^/\s]+\/\S+$/.test(key)) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`prosodyctl mod_invites_api create printed no key: ${stdout}`);
+  }
 
   const command: [string, string[]] = asRoot
     ? ['setpriv', ['--reuid', PROSODY_USER, '--regid', PROSODY_USER, '--init-groups', 'prosody', '-F', '--config', configPath]]
