@@ -1,5 +1,6 @@
 // A benchmark's server: the real app in its own process, counting the database commands it
-// sends so the benchmark can check which paths touch the database. Talks to its parent over IPC.
+// sends (BENCH_COUNT_COMMANDS=1) so the benchmark can check which paths touch the database.
+// Talks to its parent over IPC.
 // BENCH_STORE=memory runs it on the in-memory store (no database): the server's own limit.
 // BENCH_TRACING=memory traces every request into an in-memory exporter (the SDK's full work, no network).
 import { BatchSpanProcessor, InMemorySpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -19,7 +20,9 @@ const tracerProvider =
 const app = await startApp(config, {
   logger: pino({ level: 'warn' }),
   embeddedDbBinary: defaultEmbeddedDbBinary(),
-  onDatabaseCommand: () => commands++,
+  // Only where asked: command monitoring costs the driver work on every command (events, replies
+  // decoded in full), which the production server does not do without tracing.
+  onDatabaseCommand: process.env.BENCH_COUNT_COMMANDS === '1' ? () => commands++ : undefined,
   store: process.env.BENCH_STORE === 'memory' ? createMemoryStore() : undefined,
   tracerProvider,
 });

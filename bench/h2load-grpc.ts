@@ -25,7 +25,8 @@ export async function h2loadGrpc(
   url: string,
   headers: Record<string, string>,
   concurrency: number,
-  amount: number,
+  /** A number of calls, or `{ seconds }` to run for that long (whole seconds). */
+  amount: number | { seconds: number },
 ): Promise<Omit<LoadResult, 'errors'> & { non200: number }> {
   const dir = await mkdtemp(join(os.tmpdir(), 'invites-h2load-'));
   try {
@@ -36,7 +37,8 @@ export async function h2loadGrpc(
       '-H',
       `${k}: ${v}`,
     ]);
-    await run('h2load', ['-n', String(amount), '-c', '1', '-m', String(concurrency), '-d', body, ...headerArgs, '--log-file', log, url], {
+    const length = typeof amount === 'number' ? ['-n', String(amount)] : ['-D', String(Math.max(1, Math.round(amount.seconds)))];
+    await run('h2load', [...length, '-c', '1', '-m', String(concurrency), '-d', body, ...headerArgs, '--log-file', log, url], {
       maxBuffer: 16 << 20,
     });
     // One row per request: start (µs since the epoch), HTTP status, µs until the response ended.
@@ -49,12 +51,12 @@ export async function h2loadGrpc(
     const latencies = rows.map(([, , took]) => took / 1000).sort((a, b) => a - b);
     const seconds = (last - first) / 1e6;
     return {
-      requests: amount,
+      requests: rows.length,
       seconds,
-      rps: amount / seconds,
+      rps: rows.length / seconds,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
-      non200: amount - rows.filter(([, status]) => status === 200).length,
+      non200: (typeof amount === 'number' ? amount : rows.length) - rows.filter(([, status]) => status === 200).length,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -96,10 +96,9 @@ export function buildServices(options: BuildServicesOptions): Services {
   const { store, config, now } = options;
   const { usage, rateLimiter } = startCounters(options);
   const authFailureGuard = createAuthFailureGuard({ limiter: rateLimiter, failuresPerMinute: config.authFailuresPerMinute });
-  const onAccepted = () => authFailureGuard.credentialAccepted();
   const keyLookup = createCachedKeyLookup(store.keys);
-  const keyAuthenticator = createKeyAuthenticator(keyLookup, { now, usage, onAccepted });
-  const adminAuthenticator = createAdminAuthenticator(options.adminToken, { onAccepted });
+  const keyAuthenticator = createKeyAuthenticator(keyLookup, { now, usage });
+  const adminAuthenticator = createAdminAuthenticator(options.adminToken);
   const auditLog = createAuditLog({ store: store.audit, now });
   const callers = createCallerAuthenticator(keyAuthenticator, adminAuthenticator);
   const events = createChangeEvents({ store: store.webhooks, now });

@@ -8,7 +8,7 @@ export interface AdminAuthenticator {
 }
 
 /** Keeps only the token's hash, and compares in constant time, as for API keys. */
-export function createAdminAuthenticator(adminToken: string, options: { onAccepted?: () => void } = {}): AdminAuthenticator {
+export function createAdminAuthenticator(adminToken: string): AdminAuthenticator {
   const tokenHash = hashSecret(adminToken);
   return {
     authenticate(credential) {
@@ -21,7 +21,7 @@ export function createAdminAuthenticator(adminToken: string, options: { onAccept
           'the admin token is not valid: use INVITES_ADMIN_TOKEN or the token file in the server data directory',
         );
       }
-      options.onAccepted?.();
+      credential.onAccepted?.();
     },
   };
 }

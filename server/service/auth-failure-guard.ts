@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DomainError } from '../domain/errors.js';
 import type { SharedRateLimiter } from './shared-rate-limiter.js';
 
@@ -18,13 +17,16 @@ export const ADDRESS_RATE_KIND = 'address';
  * A credential still being checked holds one of the address's remaining refusals, so however
  * many guesses are in flight at once, at most the limit of them is ever answered: the others
  * wait for a place and are refused once the limit is reached. A credential found good gives
- * its place back at once (`credentialAccepted`), so an honest client's concurrency costs nothing.
+ * its place back at once (the `accepted` callback `run` hands its call, which the transport puts
+ * on the presented credential for the authenticators), so an honest client's concurrency costs
+ * nothing. Passed explicitly rather than found through AsyncLocalStorage, which on Node 20 turns
+ * on promise hooks that every promise of the process then pays (bench/README.md).
  */
 export interface AuthFailureGuard {
-  run<T>(client: ClientInfo, credentialPresented: boolean, call: () => Promise<T>): Promise<T>;
-  /** Told by the authenticators, inside `run`'s call, that its credential is good. */
-  credentialAccepted(): void;
+  run<T>(client: ClientInfo, credentialPresented: boolean, call: (accepted: () => void) => Promise<T>): Promise<T>;
 }
+
+const nothing = () => {};
 
 const isRefusedCredential = (err: unknown) =>
   err instanceof DomainError && (err.kind === 'invalid_token' || err.kind === 'unauthenticated');
@@ -61,7 +63,6 @@ function occupy(entry: InFlight, forgetIfIdle: () => void): { release(): void } 
 
 export function createAuthFailureGuard(deps: { limiter: SharedRateLimiter; failuresPerMinute: number }): AuthFailureGuard {
   const inFlight = new Map<string, InFlight>();
-  const current = new AsyncLocalStorage<{ release(): void }>();
 
   const forgetIfIdle = (scope: string) => {
     const entry = inFlight.get(scope);
@@ -89,11 +90,11 @@ export function createAuthFailureGuard(deps: { limiter: SharedRateLimiter; failu
   return {
     async run(client, credentialPresented, call) {
       // Calls without a credential cannot be guesses: they are neither counted nor refused.
-      if (!credentialPresented || client.address === undefined) return call();
+      if (!credentialPresented || client.address === undefined) return call(nothing);
       const scope = `${ADDRESS_RATE_KIND}:${client.address}`;
       const place = await takePlace(scope);
       try {
-        return await current.run(place, call);
+        return await call(place.release);
       } catch (err) {
         // Counted before the place is given back, so that the waiters see it.
         if (isRefusedCredential(err)) deps.limiter.add(ADDRESS_RATE_KIND, scope);
@@ -101,9 +102,6 @@ export function createAuthFailureGuard(deps: { limiter: SharedRateLimiter; failu
       } finally {
         place.release();
       }
-    },
-    credentialAccepted() {
-      current.getStore()?.release();
     },
   };
 }

@@ -8,7 +8,14 @@ import type { KeyLookup } from './key-lookup.js';
 export type PresentedCredential =
   | { kind: 'none' }
   | { kind: 'malformed' }
-  | { kind: 'bearer'; token: string; /** From `?key=` (the plain API), where only API keys are taken. */ fromQuery?: boolean };
+  | {
+      kind: 'bearer';
+      token: string;
+      /** From `?key=` (the plain API), where only API keys are taken. */
+      fromQuery?: boolean;
+      /** Called as soon as the credential is found good: the auth-failure guard frees this call's place. */
+      onAccepted?: () => void;
+    };
 
 export interface KeyAuthenticator {
   /** The key behind the credential; throws `unauthenticated` or `invalid_token`. */
@@ -19,8 +26,6 @@ export interface KeyAuthenticatorOptions {
   now?: () => Date;
   /** Told of every request a key authenticates (use count, last use). */
   usage?: { record(keyId: string, at: Date): void };
-  /** Told as soon as a credential is found good (the auth-failure guard frees its place). */
-  onAccepted?: () => void;
   /** The comparison of a presented secret with a stored hash (a test counts its calls). */
   secretMatches?: (secret: string, storedHash: Uint8Array) => boolean;
 }
@@ -46,7 +51,7 @@ export function createKeyAuthenticator(keys: KeyLookup, options: KeyAuthenticato
       const at = now();
       const usable = !key.disabled && !(key.expiresAt !== undefined && key.expiresAt <= at);
       if (!(known && matches && usable)) throw invalidKey();
-      options.onAccepted?.();
+      credential.onAccepted?.();
       options.usage?.record(key.id, at);
       return key;
     },

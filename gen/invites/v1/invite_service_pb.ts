@@ -831,8 +831,8 @@ export const InviteService: GenService<{
     output: typeof UpdateInviteResponseSchema;
   },
   /**
-   * CreateInvites creates `count` (1 to 1000) invites with the same options in one database
-   * write, e.g. for a class or an event. All or nothing: over the key's rate limit or a ceiling
+   * CreateInvites creates `count` (1 to 1000) invites with the same options in one insert (and
+   * one of their listing entries), e.g. for a class or an event. All or nothing: over the key's rate limit or a ceiling
    * nothing is created (RESOURCE_EXHAUSTED or INVALID_ARGUMENT naming the limit).
    *
    * @generated from rpc invites.v1.InviteService.CreateInvites

@@ -19,10 +19,10 @@ const ALLOWED_METHODS = 'GET, POST, OPTIONS';
 const REDIRECT_VALUES: Record<string, boolean> = { '': true, true: true, '1': true, yes: true, false: false, '0': false, no: false };
 
 /** The header wins when present; then the query key is not looked at. */
-function credentialOf(req: HttpRequest, query: URLSearchParams): PresentedCredential {
-  if (req.headers.authorization !== undefined) return credentialFromHeader(req.headers.authorization);
+function credentialOf(req: HttpRequest, query: URLSearchParams, onAccepted?: () => void): PresentedCredential {
+  if (req.headers.authorization !== undefined) return credentialFromHeader(req.headers.authorization, onAccepted);
   const key = query.get('key');
-  return key ? { kind: 'bearer', token: key, fromQuery: true } : { kind: 'none' };
+  return key ? { kind: 'bearer', token: key, fromQuery: true, ...(onAccepted && { onAccepted }) } : { kind: 'none' };
 }
 
 function wantsRedirect(query: URLSearchParams): boolean {
@@ -56,7 +56,7 @@ export function invitesApiRoute(deps: { invites: InviteService; facts?: RequestF
     methodGuard: (req) => ({ message: `use GET or POST on ${INVITES_API_PATH}`, headers: corsHeaders(req) }),
     credentialPresented: (req) => credentialOf(req, queryOf(req.url)).kind !== 'none',
     errorHeaders: (req, error) => ({ ...corsHeaders(req), ...wwwAuthenticate(error.reason) }),
-    async serve(req, res) {
+    async serve(req, res, accepted) {
       const cors = corsHeaders(req);
       if (req.method === 'OPTIONS') {
         res.writeHead(204, { ...cors, allow: ALLOWED_METHODS });
@@ -65,7 +65,7 @@ export function invitesApiRoute(deps: { invites: InviteService; facts?: RequestF
       }
       const query = queryOf(req.url);
       const redirect = wantsRedirect(query);
-      const invite = await deps.invites.createInvite(credentialOf(req, query), inviteOptionsFromQuery(query));
+      const invite = await deps.invites.createInvite(credentialOf(req, query, accepted), inviteOptionsFromQuery(query));
       const facts = deps.facts?.of(req);
       if (facts) facts.keyId = invite.keyId;
       const headers = { ...cors, location: invite.landingPageUrl };

@@ -10,7 +10,8 @@ export interface PlainRoute {
   methods: readonly string[];
   /** How a wrong method is answered; default a JSON message. */
   methodGuard?(req: HttpRequest): MethodGuardOptions;
-  serve(req: HttpRequest, res: HttpResponse): Promise<void>;
+  /** `accepted`: the auth-failure guard's callback, for the credential a route reads (see credentialPresented). */
+  serve(req: HttpRequest, res: HttpResponse, accepted?: () => void): Promise<void>;
   /** Set for routes that take a credential: whether the request presents one (for the auth-failure guard). */
   credentialPresented?(req: HttpRequest): boolean;
   /** Headers added to the route's error responses. */

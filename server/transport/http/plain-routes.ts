@@ -25,9 +25,10 @@ export interface PlainRouteDeps {
 export function plainRoutes(deps: PlainRouteDeps) {
   const routes = new Map(deps.routes.map((route) => [route.path, route]));
   const run = (route: PlainRoute, req: HttpRequest, res: HttpResponse) => {
-    const serve = () => route.serve(req, res);
-    if (!deps.authFailureGuard || !route.credentialPresented) return serve();
-    return deps.authFailureGuard.run({ address: deps.clientAddress?.(req) }, route.credentialPresented(req), serve);
+    if (!deps.authFailureGuard || !route.credentialPresented) return route.serve(req, res);
+    return deps.authFailureGuard.run({ address: deps.clientAddress?.(req) }, route.credentialPresented(req), (accepted) =>
+      route.serve(req, res, accepted),
+    );
   };
   return (req: HttpRequest, res: HttpResponse): void => {
     const path = pathOf(req.url);

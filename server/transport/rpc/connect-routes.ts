@@ -13,7 +13,7 @@ import type { InviteService as InviteOperations } from '../../service/invite-ser
 import type { KeyAdminService } from '../../service/key-admin-service.js';
 import type { WebhookAdminService } from '../../service/webhook-admin-service.js';
 import { deliveryMessage, deliveryStateFromMessage, webhookMessage } from '../webhook-mapping.js';
-import { credentialFromHeader } from '../bearer-credential.js';
+import { CREDENTIAL_ACCEPTED, credentialFromHeader } from '../bearer-credential.js';
 import { CLIENT_ADDRESS } from '../client-address.js';
 import {
   apiKeyMessage,
@@ -34,7 +34,8 @@ export interface RouteServices {
 }
 
 /** The credential an RPC presents; the services decide what it may do. */
-const credentialOf = (ctx: HandlerContext) => credentialFromHeader(ctx.requestHeader.get('authorization'));
+const credentialOf = (ctx: HandlerContext) =>
+  credentialFromHeader(ctx.requestHeader.get('authorization'), ctx.values.get(CREDENTIAL_ACCEPTED));
 
 function inviteServiceRoutes(router: ConnectRouter, services: RouteServices) {
   router.service(InviteService, {

@@ -1,5 +1,6 @@
 import type { Interceptor } from '@connectrpc/connect';
 import type { AuthFailureGuard } from '../../service/auth-failure-guard.js';
+import { CREDENTIAL_ACCEPTED } from '../bearer-credential.js';
 import { CLIENT_ADDRESS } from '../client-address.js';
 import { toConnectError } from '../error-codes.js';
 
@@ -20,5 +21,9 @@ export function errorMappingInterceptor(onUnexpected: (err: unknown) => void): I
  * Placed after errorMappingInterceptor, so it sees the domain errors.
  */
 export function authFailureInterceptor(guard: AuthFailureGuard): Interceptor {
-  return (next) => (req) => guard.run({ address: req.contextValues.get(CLIENT_ADDRESS) }, req.header.has('authorization'), () => next(req));
+  return (next) => (req) =>
+    guard.run({ address: req.contextValues.get(CLIENT_ADDRESS) }, req.header.has('authorization'), (accepted) => {
+      req.contextValues.set(CREDENTIAL_ACCEPTED, accepted);
+      return next(req);
+    });
 }
