@@ -196,7 +196,7 @@ async function fill(db: Db, target: Target): Promise<void> {
       inviteToken: i.token,
     }));
     await Promise.all([
-      db.collection('invite_index').insertMany(invites.flatMap(entriesOf) as never[], { ordered: false }),
+      db.collection('invites').insertMany(invites.flatMap(entriesOf) as never[], { ordered: false }),
       db.collection('invites').insertMany(invites.map(toInviteDocument) as never[], { ordered: false }),
       db.collection('redemptions').insertMany(
         redeemed.map((i) => ({

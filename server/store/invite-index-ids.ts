@@ -3,7 +3,7 @@ import { AFTER_SCOPE, newestFirstKey, oldestFirstKey } from './sortable-time.js'
 import type { InviteCursor, InviteListQuery } from './store.js';
 
 /*
- * The `_id`s of the `invite_index` collection (see mongo-invite-index.ts). A listing is a range of
+ * The `_id`s of the invite index's entries (see mongo-invite-index.ts). A listing is a range of
  * `_id`s, so every engine serves its first page from an index (the embedded one only serves `_id`):
  * - `SCOPE|TIME|TOKEN`, one per listing an invite appears in: SCOPE is `h|HOST`, `k|KEY_ID`,
  *   `hi|HOST|INVITER` or `ki|KEY_ID|INVITER`; TIME counts down from the creation time, so the

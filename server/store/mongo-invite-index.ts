@@ -6,36 +6,39 @@ import { expiryId, listingIds } from './invite-index-ids.js';
 import { onlyDuplicates } from './mongo-redemptions.js';
 
 /**
- * The `invite_index` collection: where invites are found by listing and by expiry, through `_id`
- * ranges (invite-index-ids.ts) that every engine serves from an index, sorted and limited.
- * Entries are written before their invite and are never trusted alone: a reader skips an entry
- * whose invite is missing or does not match it (a failed insert, an invite being swept), so the
- * two writes need no transaction.
+ * The invite index: where invites are found by listing and by expiry, through `_id` ranges
+ * (invite-index-ids.ts) that every engine serves from an index, sorted and limited. Its entries
+ * live in the `invites` collection beside the invites (an entry's `_id` has a `|`, a token never
+ * has), so that an invite and its entries go in ONE ordered insert, the entries first: one
+ * command, one commit, as cheap as the invite alone. Entries are never trusted alone: a reader
+ * skips an entry whose invite is missing or does not match it (a failed insert, an invite being
+ * swept), so the insert needs no transaction.
  */
 export interface InviteIndexDocument {
   _id: string;
-  /** The invite's expiry when the entry was written: MongoDB's TTL index removes the entry with its invite. */
-  inviteExpiresAt?: Date;
+  /** The invite's expiry when the entry was written: MongoDB's TTL index on `invites` removes the entry with its invite. */
+  expiresAt?: Date;
   /** On an expiry entry: the invite's listing entries, removed along with it. */
   entries?: string[];
 }
 
-export const INVITE_INDEX_EXPIRY_INDEX = 'invite_index_by_expiry';
-
 /** Present once every invite stored before the index existed has its entries. */
 const BACKFILLED = 'm|backfilled-v1';
+
+/** A filter on the `invites` collection for the invites alone. */
+export const INVITES_ONLY = { host: { $exists: true } } as const;
 
 /** The listing entries of `invite` and its expiry entry. */
 export function entriesOf(invite: InviteRecord): InviteIndexDocument[] {
   const listing = listingIds(invite);
-  const inviteExpiresAt = invite.expiresAt;
-  return [...listing.map((_id) => ({ _id, inviteExpiresAt })), { _id: expiryId(invite), inviteExpiresAt, entries: listing }];
+  const expiresAt = invite.expiresAt;
+  return [...listing.map((_id) => ({ _id, expiresAt })), { _id: expiryId(invite), expiresAt, entries: listing }];
 }
 
 export type InviteIndex = ReturnType<typeof mongoInviteIndex>;
 
 export function mongoInviteIndex(db: Db) {
-  const index = db.collection<InviteIndexDocument>('invite_index');
+  const index = db.collection<InviteIndexDocument>('invites');
   return {
     /** Writes the entries of `invites`; idempotent. */
     async add(invites: readonly InviteRecord[]): Promise<void> {

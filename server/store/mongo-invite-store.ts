@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, MongoServerError, MongoWriteConcernError, type Collection, type Db } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
 import type { InviteRecord, QuotaHolding } from '../domain/invite.js';
 import { DUPLICATE_KEY } from './driver-errors.js';
 import { deleteByIds, findByIds } from './find-by-ids.js';
@@ -6,7 +6,7 @@ import { createGroupCommit } from './group-commit.js';
 import { expiredRange, listingIds, listingRange, scopeOfQuery, tokenOf } from './invite-index-ids.js';
 import { mongoInviteEdits } from './mongo-invite-edits.js';
 import { sweepQuotaDocuments } from './mongo-quotas.js';
-import { mongoInviteIndex, type InviteIndex } from './mongo-invite-index.js';
+import { entriesOf, INVITES_ONLY, mongoInviteIndex, type InviteIndex } from './mongo-invite-index.js';
 import { mongoRedemptions, type RevocationHolds } from './mongo-redemptions.js';
 import type { InviteChange, InviteListQuery, InviteStore } from './store.js';
 import { StoreConflict } from './store.js';
@@ -105,45 +105,37 @@ export function insertOutcomes(err: unknown, count: number): Array<Error | undef
 }
 
 /**
- * Outcome of an insertOne: a duplicate `_id` is that document's conflict; anything else (a
- * write-concern failure included, which the driver throws as its own error) fails it.
+ * Writes `docs` with their index entries in ONE insert: one command and one commit per batch,
+ * like the invites alone. The outcome per invite, as insertOutcomes: a taken token fails that
+ * invite alone. An entry that exists already is the same entry (its `_id` names the invite);
+ * an invite whose entry could not be written for another reason fails, and is removed again,
+ * so that no acknowledged invite is missing from its listings. (The order of an insert's
+ * documents is not kept by every engine: the embedded one inserts in chunks even when ordered.)
  */
-export function insertOneOutcome(err: unknown): Error {
-  if (err instanceof MongoServerError && !(err instanceof MongoWriteConcernError) && err.code === DUPLICATE_KEY) {
-    return new StoreConflict('invite token is taken');
+async function insertWithEntries(invites: Collection<InviteDocument>, docs: InviteDocument[]): Promise<Array<Error | undefined>> {
+  const entries = docs.map(toInviteRecord).flatMap(entriesOf);
+  try {
+    await invites.insertMany([...(entries as unknown as InviteDocument[]), ...docs], { ordered: false });
+    return docs.map(() => undefined);
+  } catch (err) {
+    const all = insertOutcomes(err, entries.length + docs.length);
+    const outcomes = all.slice(entries.length);
+    const position = new Map(docs.map((d, i) => [d._id, i]));
+    const failedEntries = entries.flatMap((e, k) => (all[k] && !(all[k] instanceof StoreConflict) ? [[e, all[k]!] as const] : []));
+    for (const [entry, error] of failedEntries) {
+      const owner = position.get(tokenOf(entry._id))!;
+      if (outcomes[owner] === undefined) {
+        outcomes[owner] = error;
+        await deleteByIds(invites, [docs[owner]!._id]).catch(() => {});
+      }
+    }
+    return outcomes;
   }
-  throw err;
 }
 
-/**
- * Concurrent creates share one insertMany; each caller still waits for its own document. The
- * index entries go first: one without its invite is skipped by every reader. A lone document
- * (every write at one request in flight) goes as an insertOne: the same insert command and write
- * concern, without insertMany's bulk-write layer, which cost the server some 0.04 ms of CPU per
- * write (bench/README.md).
- */
-function inviteInserts(invites: Collection<InviteDocument>, index: InviteIndex, { maxBatch, maxInFlight }: InviteInsertBatching) {
-  return createGroupCommit<InviteDocument>({
-    maxBatch,
-    maxInFlight,
-    async write(docs) {
-      await index.add(docs.map(toInviteRecord));
-      if (docs.length === 1) {
-        try {
-          await invites.insertOne(docs[0]!);
-          return [undefined];
-        } catch (err) {
-          return [insertOneOutcome(err)];
-        }
-      }
-      try {
-        await invites.insertMany(docs, { ordered: false });
-        return docs.map(() => undefined);
-      } catch (err) {
-        return insertOutcomes(err, docs.length);
-      }
-    },
-  });
+/** Concurrent creates share one insert (see insertWithEntries); each caller still waits for its own document. */
+function inviteInserts(invites: Collection<InviteDocument>, { maxBatch, maxInFlight }: InviteInsertBatching) {
+  return createGroupCommit<InviteDocument>({ maxBatch, maxInFlight, write: (docs) => insertWithEntries(invites, docs) });
 }
 
 const expiryMatches = (query: InviteListQuery, invite: InviteRecord) =>
@@ -217,7 +209,7 @@ async function sweepBatch(
 export async function backfillInviteIndex(db: Db): Promise<void> {
   const invites = db.collection<InviteDocument>('invites');
   await mongoInviteIndex(db).backfill(async function* () {
-    for await (const doc of invites.find({})) yield toInviteRecord(doc);
+    for await (const doc of invites.find(INVITES_ONLY)) yield toInviteRecord(doc);
   });
 }
 
@@ -226,22 +218,18 @@ export function mongoInviteStore(db: Db, holds: RevocationHolds, batching: Invit
   const invites = db.collection<InviteDocument>('invites');
   const redemptions = mongoRedemptions(db, holds);
   const index = mongoInviteIndex(db);
-  const inserts = inviteInserts(invites, index, batching);
+  const inserts = inviteInserts(invites, batching);
   return {
     insert: (invite) => inserts.submit(toInviteDocument(invite)),
     async insertMany(records) {
       const docs = records.map(toInviteDocument);
-      // The index entries first, as for single inserts: one without its invite is skipped by every reader.
-      await index.add(records);
-      try {
-        await invites.insertMany(docs, { ordered: false });
-      } catch (err) {
-        // All or nothing: what was written of a failed batch is removed again (best effort).
-        const outcomes = err instanceof MongoBulkWriteError ? insertOutcomes(err, docs.length) : undefined;
-        const written = outcomes ? docs.filter((_, i) => !outcomes[i]).map((d) => d._id) : [];
-        if (written.length > 0) await invites.deleteMany({ _id: { $in: written } });
-        throw outcomes?.find((o) => o instanceof StoreConflict) ?? outcomes?.find((o) => o) ?? err;
-      }
+      const outcomes = await insertWithEntries(invites, docs);
+      const failed = outcomes.find((o) => o !== undefined);
+      if (!failed) return;
+      // All or nothing: what was written of a failed batch is removed again (best effort).
+      const written = records.filter((_, i) => outcomes[i] === undefined);
+      await deleteByIds(invites, [...written.flatMap(entriesOf).map((e) => e._id), ...written.map((r) => r.token)]);
+      throw outcomes.find((o) => o instanceof StoreConflict) ?? failed;
     },
     async update(token, change: InviteChange) {
       const { version, quota, ...fields } = change;

@@ -11,7 +11,6 @@ import {
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { mongoInviteHolds } from './mongo-invite-holds.js';
 import { mongoQuotas } from './mongo-quotas.js';
-import { INVITE_INDEX_EXPIRY_INDEX } from './mongo-invite-index.js';
 import { backfillInviteIndex, INVITE_EXPIRY_INDEX, mongoInviteStore } from './mongo-invite-store.js';
 import { KEY_INDEXES, mongoKeyStore } from './mongo-key-store.js';
 import { REDEMPTION_EXPIRY_INDEX, REDEMPTION_INDEXES } from './mongo-redemptions.js';
@@ -43,7 +42,6 @@ const INDEXES: ReadonlyArray<readonly [collection: string, indexes: readonly Ind
 const EXPIRY_INDEXES: ReadonlyArray<{ collection: string; field: string; name: string }> = [
   { collection: 'invites', field: 'expiresAt', name: INVITE_EXPIRY_INDEX },
   { collection: 'redemptions', field: 'inviteExpiresAt', name: REDEMPTION_EXPIRY_INDEX },
-  { collection: 'invite_index', field: 'inviteExpiresAt', name: INVITE_INDEX_EXPIRY_INDEX },
 ];
 
 export interface MongoStoreOptions {
@@ -127,7 +125,7 @@ async function missingIndexes(db: Db, expiresItself: boolean): Promise<string[]>
 }
 
 /** The collections read by `_id` range: listings, the audit trail, the sweep's deletes of claims. */
-const READ_BY_ID_RANGE = ['invite_index', 'audit', 'redemptions'];
+const READ_BY_ID_RANGE = ['invites', 'audit', 'redemptions'];
 
 /**
  * The embedded engine builds the index that serves `_id` ranges (embedded-db/patches/) on a

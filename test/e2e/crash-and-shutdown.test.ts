@@ -91,7 +91,7 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
       ),
     );
     // The server took them: their invites get written although nobody is left to hear of them.
-    while ((await invites().countDocuments()) < 20) await new Promise((r) => setTimeout(r, 20));
+    while ((await invites().countDocuments({ host: { $exists: true } })) < 20) await new Promise((r) => setTimeout(r, 20));
     const signalledAt = Date.now();
     server!.child.kill('SIGTERM');
     assert.equal(await server!.exited, 0);
@@ -136,7 +136,7 @@ describe('the server process under load: kill -9 and SIGTERM', function () {
     }
     // What was stored is exactly what the clients were told: no request wrote an invite whose
     // answer was then lost.
-    assert.equal(await invites().countDocuments(), acknowledged.length);
+    assert.equal(await invites().countDocuments({ host: { $exists: true } }), acknowledged.length); // invites, not their index entries
     assert.equal(new Set(acknowledged).size, acknowledged.length);
   });
 });

@@ -110,7 +110,7 @@ for (const subject of subjects) {
       const results = await Promise.allSettled(tokens.map((t) => store.invites.insert(invite(t, exp))));
       results.forEach((r, i) => {
         if (i === 7) assert.ok(r.status === 'rejected' && r.reason instanceof StoreConflict);
-        else assert.equal(r.status, 'fulfilled');
+        else assert.equal(r.status, 'fulfilled', `invite ${i}: ${String((r as PromiseRejectedResult).reason)}`);
       });
       for (const t of tokens) assert.ok(await store.invites.find(t), t);
     });
