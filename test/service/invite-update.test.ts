@@ -4,21 +4,9 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { AuditAction } from '../../gen/invites/v1/audit_pb.js';
 import { InviteStatus } from '../../gen/invites/v1/invite_pb.js';
 import { rejectsWith } from '../support/connect-assertions.js';
-import { routerHarness } from '../support/router-harness.js';
+import { keyedHarness } from '../support/router-harness.js';
 
-/** A harness on a clock the test moves, with one key on example.com. */
-async function setup(env: Record<string, string> = {}) {
-  let now = new Date('2026-11-28T10:00:00Z');
-  const h = routerHarness({ now: () => now, env });
-  const { key, fullKey } = await h.adminClient.createKey({ host: 'example.com', name: 'signup bot' }, h.admin);
-  return {
-    ...h,
-    keyId: key!.id,
-    key: h.bearer(fullKey),
-    now: () => now,
-    advance: (seconds: number) => (now = new Date(now.getTime() + seconds * 1000)),
-  };
-}
+const setup = keyedHarness;
 
 describe('InviteService.UpdateInvite (in-memory transport)', () => {
   it('changes expiry, max_uses, note, roles and groups; unset fields keep their value, empty lists clear', async () => {

@@ -47,3 +47,17 @@ export function routerHarness(options: { store?: Store; now?: () => Date; env?: 
     bearer: (key: string) => ({ headers: { authorization: `Bearer ${key}` } }),
   };
 }
+
+/** A harness on a clock the test moves (`advance`), with one key on example.com ("signup bot"). */
+export async function keyedHarness(env: Record<string, string> = {}) {
+  let now = new Date('2026-11-28T10:00:00Z');
+  const h = routerHarness({ now: () => now, env });
+  const { key, fullKey } = await h.adminClient.createKey({ host: 'example.com', name: 'signup bot' }, h.admin);
+  return {
+    ...h,
+    keyId: key!.id,
+    key: h.bearer(fullKey),
+    now: () => now,
+    advance: (seconds: number) => (now = new Date(now.getTime() + seconds * 1000)),
+  };
+}
