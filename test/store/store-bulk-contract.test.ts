@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { openMongoStore } from '../../server/store/mongo-store.js';
 import { StoreConflict, type Store } from '../../server/store/store.js';
-import { createMemoryStore } from '../support/memory-store.js';
 import { inviteRecord } from '../support/invite-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { STORE_SUBJECTS } from '../support/store-subjects.js';
 
 // CreateInvites' store contract: one write for all the invites, and all or nothing.
 
-const subjects = [
-  { name: 'memory store', open: async () => ({ store: createMemoryStore() as Store, done: async () => {} }) },
-  {
-    name: 'mongo store',
-    open: async () => {
-      const db: TestDatabase = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-      return { store, done: async () => (await store.close(), await db.drop()) };
-    },
-  },
-];
+const subjects = STORE_SUBJECTS;
 
 const expiresAt = () => new Date(Date.now() + 3_600_000);
 

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { openMongoStore } from '../../server/store/mongo-store.js';
 import type { Store } from '../../server/store/store.js';
-import { createMemoryStore } from '../support/memory-store.js';
 import { inviteRecord } from '../support/invite-fixtures.js';
 import { routerHarness } from '../support/router-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { STORE_SUBJECTS } from '../support/store-subjects.js';
 
 // The contract behind UpdateInvite on every store: a lowered max_uses caps the uses above it
 // against redeems still working with the old maximum, and edits of one invite are serialised.
@@ -13,17 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 
 const HOUR = 3_600_000;
 
-const subjects = [
-  { name: 'memory store', open: async () => ({ store: createMemoryStore() as Store, done: async () => {} }) },
-  {
-    name: 'mongo store',
-    open: async () => {
-      const db: TestDatabase = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-      return { store, done: async () => (await store.close(), await db.drop()) };
-    },
-  },
-];
+const subjects = STORE_SUBJECTS;
 
 for (const subject of subjects) {
   describe(`store contract, invite edits: ${subject.name}`, () => {

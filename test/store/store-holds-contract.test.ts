@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { openMongoStore } from '../../server/store/mongo-store.js';
-import { createMemoryStore } from '../support/memory-store.js';
 import type { HoldRecord, InviteRecord } from '../../server/domain/invite.js';
 import type { Store } from '../../server/store/store.js';
 import { routerHarness } from '../support/router-harness.js';
 import { insertLegacyInvite, inviteRecord } from '../support/invite-fixtures.js';
-import { createTestDatabase, withFreshMongoStore, type TestDatabase } from '../support/test-database.js';
+import { withFreshMongoStore } from '../support/test-database.js';
+import { STORE_SUBJECTS } from '../support/store-subjects.js';
 
 // The contract of two-phase use (hold, then confirm / release / lapse / revoke) on every store:
 // each use is held or redeemed once, and each hold ends exactly once, under concurrency too.
@@ -25,17 +24,7 @@ const hold = (token: string, use: number, holdId: string, heldAt = new Date(), t
   heldUntil: new Date(heldAt.getTime() + ttlMs),
 });
 
-const subjects = [
-  { name: 'memory store', open: async () => ({ store: createMemoryStore() as Store, done: async () => {} }) },
-  {
-    name: 'mongo store',
-    open: async () => {
-      const db: TestDatabase = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-      return { store, done: async () => (await store.close(), await db.drop()) };
-    },
-  },
-];
+const subjects = STORE_SUBJECTS;
 
 for (const subject of subjects) {
   describe(`store contract, holds: ${subject.name}`, () => {

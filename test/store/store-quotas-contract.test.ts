@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { openMongoStore } from '../../server/store/mongo-store.js';
 import type { Store } from '../../server/store/store.js';
-import { createMemoryStore } from '../support/memory-store.js';
 import { routerHarness } from '../support/router-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { STORE_SUBJECTS } from '../support/store-subjects.js';
 
 // The contract behind a key's max_valid_invites and a host's userInviteQuota on every store:
 // quota slots and units are taken by inserts, so concurrent takers never get more than there are.
 
-const subjects = [
-  { name: 'memory store', open: async () => ({ store: createMemoryStore() as Store, done: async () => {} }) },
-  {
-    name: 'mongo store',
-    open: async () => {
-      const db: TestDatabase = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
-      return { store, done: async () => (await store.close(), await db.drop()) };
-    },
-  },
-];
+const subjects = STORE_SUBJECTS;
 
 const later = () => new Date(Date.now() + 3_600_000);
 
