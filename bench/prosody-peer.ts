@@ -3,12 +3,11 @@
 // prosodyctl as the module's README says. The bench measures it with the same load generator.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, loopbackListeners, lua, PROSODY_USER, prosodyIds } from '../test/support/prosody-config.js';
 
 const run = promisify(execFile);
-const PROSODY_USER = 'prosody';
 /** Where Debian's packages put the module and the SQLite driver. */
 const INVITES_API_MODULE = '/usr/lib/prosody/modules/mod_invites_api/mod_invites_api.lua';
 
@@ -54,19 +53,6 @@ export async function prosodyMissing(): Promise<string | undefined> {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const lua = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -83,8 +69,7 @@ export async function startProsodyPeer(): Promise<ProsodyPeer> {
   const dataDir = join(dir, 'data');
   await mkdir(dataDir, { mode: 0o750 });
   if (asRoot) {
-    const uid = Number((await run('id', ['-u', PROSODY_USER])).stdout.trim());
-    const gid = Number((await run('id', ['-g', PROSODY_USER])).stdout.trim());
+    const { uid, gid } = await prosodyIds();
     await chown(dataDir, uid, gid);
   }
   const [c2sPort, httpPort] = [await freePort(), await freePort()];
@@ -98,21 +83,7 @@ pidfile = ${lua(join(dataDir, 'prosody.pid'))}
 data_path = ${lua(dataDir)}
 certificates = ${lua(dataDir)}
 log = { { levels = { min = "warn" }, to = "file", filename = ${lua(logPath)} } }
-interfaces = { "127.0.0.1" }
-local_interfaces = { "127.0.0.1" }
-c2s_ports = { ${c2sPort} }
-c2s_direct_tls_ports = {}
-legacy_ssl_ports = {}
-s2s_ports = {}
-s2s_direct_tls_ports = {}
-component_ports = {}
-http_ports = { ${httpPort} }
-http_interfaces = { "127.0.0.1" }
-http_default_host = "localhost"
-https_ports = {}
-c2s_require_encryption = false
-s2s_require_encryption = false
-storage = "sql"
+${loopbackListeners({ c2s: c2sPort, http: httpPort }, 'localhost')}storage = "sql"
 sql = { driver = "SQLite3", database = "prosody.sqlite" }
 modules_enabled = { "disco" }
 

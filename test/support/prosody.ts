@@ -4,7 +4,10 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../server/app/package-root.js';
+import { freePort, loopbackListeners, lua, PROSODY_USER, prosodyIds } from './prosody-config.js';
 import type { XmppServer } from './xmpp-client.js';
+
+export { freePort } from './prosody-config.js';
 
 /** Debian's Prosody (apt `prosody prosody-modules`), started by a test with our mod_invites. */
 export interface TestProsody extends XmppServer {
@@ -37,31 +40,6 @@ export interface ProsodyOptions {
   hostModules?: string[];
   /** Prosody's HTTP port, when the caller needs to know it before Prosody starts (see `freePort`). */
   httpPort?: number;
-}
-
-const PROSODY_USER = 'prosody';
-
-/** A loopback port free right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function lua(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-}
-
-async function prosodyIds(): Promise<{ uid: number; gid: number }> {
-  const run = promisify(execFile);
-  const uid = Number((await run('id', ['-u', PROSODY_USER])).stdout.trim());
-  const gid = Number((await run('id', ['-g', PROSODY_USER])).stdout.trim());
-  return { uid, gid };
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -119,21 +97,7 @@ data_path = ${lua(dataDir)}
 certificates = ${lua(certsDir)}
 log = { { levels = { min = "debug" }, to = "file", filename = ${lua(logPath)} } }
 plugin_paths = { ${lua(pluginDir)} }
-interfaces = { "127.0.0.1" }
-local_interfaces = { "127.0.0.1" }
-c2s_ports = { ${port} }
-c2s_direct_tls_ports = {}
-legacy_ssl_ports = {}
-s2s_ports = {}
-s2s_direct_tls_ports = {}
-component_ports = {}
-http_ports = { ${httpPort} }
-http_interfaces = { "127.0.0.1" }
-http_default_host = ${lua(domain)}
-https_ports = {}
-c2s_require_encryption = false
-s2s_require_encryption = false
-allow_unencrypted_plain_auth = true
+${loopbackListeners({ c2s: port, http: httpPort }, domain)}allow_unencrypted_plain_auth = true
 authentication = "internal_hashed"
 storage = "internal"
 modules_enabled = { "roster", "saslauth", "disco" }
