@@ -9,15 +9,14 @@ import type { HoldRecord, InviteRecord } from '../domain/invite.js';
 import { randomToken } from '../domain/random-token.js';
 import type { HoldEnd, InviteHoldStore } from '../store/invite-hold-store.js';
 import type { QuotaStore } from '../store/store.js';
-import { releaseSlot } from './invite-quotas.js';
 import { recordRedeemed, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
 import type { Redeemed } from './invite-redemption.js';
-import { checkBoundAccount, claimFreeUse, validateAccount } from './invite-use-claim.js';
+import { checkBoundAccount, claimFreeUse, settleUseTaken, validateAccount } from './invite-use-claim.js';
 import type { Invite } from './invite-view.js';
 import { callerActor } from './audit-log.js';
-import { inviteRedeemed, recordIfUsedUp, withEvent, type ChangeEvents } from './webhook-events.js';
+import { inviteRedeemed, withEvent, type ChangeEvents } from './webhook-events.js';
 
 /** 16 random bytes: a hold id cannot be guessed, so only whoever held the use confirms or releases it. */
 const HOLD_ID_BYTES = 16;
@@ -109,8 +108,7 @@ export async function confirmInviteFor(deps: InviteHoldDeps, caller: Caller, tok
   if (!replayed) await recordRedeemed(deps.audit, caller, record, end.at);
   const redemption = { token, use: hold.use, account: hold.account, redeemedAt: end.at };
   const after = await deps.lookup.describeOne(record);
-  if (!replayed) await recordIfUsedUp(deps.events, { ...record, maxUses: after.maxUses }, after.redemptions);
-  if (after.redemptions.length >= after.maxUses) await releaseSlot(deps, record);
+  await settleUseTaken(deps, record, after, replayed);
   return { invite: after, redemption, replayed };
 }
 

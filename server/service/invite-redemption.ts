@@ -2,14 +2,13 @@ import type { RedemptionRecord } from '../domain/invite.js';
 import { inviteUnavailable } from '../domain/invite-status.js';
 import type { InviteHoldStore } from '../store/invite-hold-store.js';
 import type { InviteStore, QuotaStore } from '../store/store.js';
-import { releaseSlot } from './invite-quotas.js';
 import { recordRedeemed, type AuditLog } from './audit-log.js';
 import type { Caller } from './caller-authenticator.js';
 import type { InviteLookup } from './invite-lookup.js';
-import { checkBoundAccount, claimFreeUse, validateAccount } from './invite-use-claim.js';
+import { checkBoundAccount, claimFreeUse, settleUseTaken, validateAccount } from './invite-use-claim.js';
 import type { Invite } from './invite-view.js';
 import { callerActor } from './audit-log.js';
-import { inviteRedeemed, recordIfUsedUp, withEvent, type ChangeEvents } from './webhook-events.js';
+import { inviteRedeemed, withEvent, type ChangeEvents } from './webhook-events.js';
 
 export interface Redeemed {
   invite: Invite;
@@ -62,8 +61,6 @@ export async function redeemInviteFor(
   });
   await recordRedeemed(deps.audit, caller, record, redemption!.redeemedAt);
   const after = await lookup.describeOne(record);
-  await recordIfUsedUp(deps.events, { ...record, maxUses: after.maxUses }, after.redemptions);
-  // A used-up invite no longer counts against its key's max_valid_invites.
-  if (after.redemptions.length >= after.maxUses) await releaseSlot(deps, record);
+  await settleUseTaken(deps, record, after, false);
   return { invite: after, redemption: redemption!, replayed: false };
 }

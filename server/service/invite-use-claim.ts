@@ -6,6 +6,8 @@ import { inviteUnavailable } from '../domain/invite-status.js';
 import type { InviteHoldStore } from '../store/invite-hold-store.js';
 import type { InviteLookup } from './invite-lookup.js';
 import type { Invite } from './invite-view.js';
+import { releaseSlot, type QuotaDeps } from './invite-quotas.js';
+import { recordIfUsedUp, type ChangeEvents } from './webhook-events.js';
 
 export const MAX_ACCOUNT_LENGTH = 1023;
 
@@ -57,4 +59,19 @@ export async function claimFreeUse(
   // Every use is taken: by redemptions and holds, or by a revocation that voids the free ones.
   const after = await deps.lookup.describeOne(record);
   throw inviteUnavailable(after.revokedAt ? 'revoked' : 'used_up');
+}
+
+/**
+ * After a use was taken (`after` is the invite then): if that used it up, its `invite.used_up`
+ * event (unless the call was a replay, which took no use) and the key's max_valid_invites slot
+ * back. Judged by the invite's current max_uses, which UpdateInvite can change.
+ */
+export async function settleUseTaken(
+  deps: QuotaDeps & { events?: ChangeEvents | undefined },
+  record: InviteRecord,
+  after: Invite,
+  replayed: boolean,
+): Promise<void> {
+  if (!replayed) await recordIfUsedUp(deps.events, { ...record, maxUses: after.maxUses }, after.redemptions);
+  if (after.redemptions.length >= after.maxUses) await releaseSlot(deps, record);
 }
