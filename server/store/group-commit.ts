@@ -33,16 +33,19 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
       const batch = queue.slice(0, options.maxBatch);
       queue = queue.slice(batch.length);
       inFlight++;
-      options
-        .write(batch.map((p) => p.item))
-        .then(
-          (outcomes) => batch.forEach((p, i) => (outcomes[i] ? p.reject(outcomes[i]) : p.resolve())),
-          (err) => batch.forEach((p) => p.reject(err)),
-        )
-        .finally(() => {
-          inFlight--;
-          pump();
-        });
+      const done = (answer: (p: Pending<T>, i: number) => void) => {
+        inFlight--;
+        const waiting = queue.length > 0;
+        pump();
+        // The next batch goes to the database first; answering first would leave the database
+        // idle while every caller of this batch builds and writes its response.
+        if (waiting) setImmediate(() => batch.forEach(answer));
+        else batch.forEach(answer);
+      };
+      options.write(batch.map((p) => p.item)).then(
+        (outcomes) => done((p, i) => (outcomes[i] ? p.reject(outcomes[i]) : p.resolve())),
+        (err) => done((p) => p.reject(err)),
+      );
     }
   };
 

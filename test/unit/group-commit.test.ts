@@ -37,6 +37,26 @@ describe('group commit', () => {
     assert.ok(batches.every((b) => b.length <= 50));
   });
 
+  it('sends the next batch to the database before answering the callers of the last one', async () => {
+    const log: string[] = [];
+    let release: () => void = () => {};
+    const gc = createGroupCommit<number>({
+      maxBatch: 10,
+      maxInFlight: 1,
+      write: async (items) => {
+        log.push(`write ${items.join(',')}`);
+        await (items[0] === 1 ? new Promise<void>((r) => (release = r)) : new Promise((r) => setTimeout(r, 5)));
+        return items.map(() => undefined);
+      },
+    });
+    const first = gc.submit(1).then(() => log.push('answered 1'));
+    await new Promise((r) => setImmediate(r));
+    const later = [2, 3].map((i) => gc.submit(i).then(() => log.push(`answered ${i}`)));
+    release();
+    await Promise.all([first, ...later]);
+    assert.deepEqual(log.slice(0, 3), ['write 1', 'write 2,3', 'answered 1']);
+  });
+
   it('fails exactly the items the write reports as failed', async () => {
     const gc = createGroupCommit<number>({
       maxBatch: 100,
