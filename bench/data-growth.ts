@@ -5,6 +5,9 @@
 // Run by `npm run bench` (runDataGrowth), or alone: `npx tsx bench/data-growth.ts`
 // (BENCH_FILL=20000 BENCH_REQUESTS=600 for a quick look). MONGODB_URI to use another database.
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import type { AuditRecord } from '../server/domain/audit.js';
@@ -306,7 +309,17 @@ export async function runDataGrowth(uri: string, adminToken: string): Promise<Gr
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { uri, stop } = await benchDatabase();
   try {
+    const date = new Date().toISOString();
+    const loadAverage = { start: os.loadavg(), end: [] as number[] };
     const result = await runDataGrowth(uri, randomBytes(32).toString('base64url'));
+    // Run alone (as the 1M runs are), it keeps its own record beside npm run bench's.
+    const file = join(fileURLToPath(new URL('./results/', import.meta.url)), `growth-${date.replace(/[:.]/g, '-')}.json`);
+    const machine = { model: os.cpus()[0]?.model, cores: os.cpus().length };
+    await writeFile(
+      file,
+      JSON.stringify({ date, machine, requests: REQUESTS, loadAverage: { ...loadAverage, end: os.loadavg() }, result }, null, 2) + '\n',
+    );
+    console.log(`\nwritten to ${file}`);
     if (result.failures.length > 0) process.exitCode = 1;
   } finally {
     await stop();
