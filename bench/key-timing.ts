@@ -110,7 +110,7 @@ if (!uri) {
   };
 }
 const database = `key_timing_${randomBytes(4).toString('hex')}`;
-const store = await openMongoStore({ uri, database, expiredRetentionSeconds: 86_400 });
+const store = await openMongoStore({ uri, database });
 try {
   await measure(process.env.MONGODB_URI ? 'MongoDB' : 'embedded engine', store);
 } finally {

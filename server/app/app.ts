@@ -111,7 +111,6 @@ async function openDatabase(
   const store = await openMongoStore({
     uri: databaseUri,
     database: config.mongodbDatabase,
-    expiredRetentionSeconds: config.expiredInviteRetentionSeconds,
     serverSelectionTimeoutMS: config.databaseTimeoutMs,
     startTimeoutMs: DATABASE_START_TIMEOUT_MS,
     commandObserver: commandObserverOf(deps, tracing),
@@ -127,8 +126,7 @@ async function adminTokenOf(config: Config, logger: Logger): Promise<{ token: st
   return { token: loaded.token, path: loaded.path };
 }
 
-function startSweeperIfNeeded(store: Store, config: Config, logger: Logger, now: () => Date, cleanups: Cleanups): void {
-  if (store.expiresInvitesItself) return;
+function startSweeper(store: Store, config: Config, logger: Logger, now: () => Date, cleanups: Cleanups): void {
   const stop = startExpirySweeper({
     invites: store.invites,
     retentionSeconds: config.expiredInviteRetentionSeconds,
@@ -191,7 +189,7 @@ export async function startApp(config: Config, deps: AppDeps): Promise<App> {
     const tracing = tracingOf(config, deps, instanceId, cleanups);
     const { store, databaseUri } = await openDatabase(config, deps, tracing, cleanups);
     const adminToken = await adminTokenOf(config, logger);
-    startSweeperIfNeeded(store, config, logger, now, cleanups);
+    startSweeper(store, config, logger, now, cleanups);
     const metrics = metricsOf(store, config);
     const monitor = healthMonitorOf(store, config, logger, metrics);
     await monitor.start();

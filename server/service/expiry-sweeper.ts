@@ -22,7 +22,7 @@ export function nextSweepDelay(intervalMs: number, lastSweepMs: number): number 
 }
 
 /**
- * Removes long-expired invites on engines without TTL indexes. Correctness never depends on
+ * Removes long-expired invites, on every engine (none relies on TTL indexes). Correctness never depends on
  * it (every query checks expiry); it only keeps the collection from growing without bound.
  * One sweep at a time per instance; several instances may sweep at once: deleting is idempotent.
  */

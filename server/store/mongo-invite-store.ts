@@ -34,8 +34,7 @@ interface InviteDocument {
 
 // Invite tokens are the `_id`s, so the always-present unique `_id` index is the "unique invite
 // token" index, and the only one read: listings and the sweep go through the invite index
-// (mongo-invite-index.ts). This one is MongoDB's TTL index.
-export const INVITE_EXPIRY_INDEX = 'invites_by_expiry';
+// (mongo-invite-index.ts).
 
 /** How concurrent creates are written together (see group-commit.ts). */
 export interface InviteInsertBatching {

@@ -109,9 +109,8 @@ export function mongoQuotas(db: Db): QuotaStore {
 const QUOTA_SWEEP_BATCH = 500;
 
 /**
- * Removes the releases and the units whose time is over (`inviteExpiresAt` before `before`). On
- * MongoDB the TTL index does it too; the embedded engine has none, and the invite sweep only
- * removes what is named after an invite. Reads the `quota:` documents by `_id` range, a page at a
+ * Removes the releases and the units whose time is over (`inviteExpiresAt` before `before`): the
+ * invite sweep only removes what is named after an invite. Reads the `quota:` documents by `_id` range, a page at a
  * time: there are as many as the keys' slots and the users' units of the current periods.
  */
 export async function sweepQuotaDocuments(db: Db, before: Date): Promise<number> {

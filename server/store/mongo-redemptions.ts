@@ -25,7 +25,6 @@ interface RedemptionDocument {
 type Redemptions = Collection<RedemptionDocument>;
 
 export const REDEMPTION_INDEXES: IndexDescription[] = [{ name: 'redemptions_by_token', key: { token: 1 } }];
-export const REDEMPTION_EXPIRY_INDEX = 'redemptions_by_expiry';
 
 /** What a revocation needs of the holds: ending those still running. */
 export type RevocationHolds = Pick<ReturnType<typeof mongoInviteHolds>, 'endAllForRevocation'>;

@@ -11,19 +11,18 @@ import {
 import { isDatabaseUnavailable, mapDriverError, withDriverErrorsMapped } from './driver-errors.js';
 import { mongoInviteHolds } from './mongo-invite-holds.js';
 import { mongoQuotas } from './mongo-quotas.js';
-import { backfillInviteIndex, INVITE_EXPIRY_INDEX, mongoInviteStore } from './mongo-invite-store.js';
+import { backfillInviteIndex, mongoInviteStore } from './mongo-invite-store.js';
 import { KEY_INDEXES, mongoKeyStore } from './mongo-key-store.js';
-import { REDEMPTION_EXPIRY_INDEX, REDEMPTION_INDEXES } from './mongo-redemptions.js';
+import { REDEMPTION_INDEXES } from './mongo-redemptions.js';
 import { auditStore, migrateAuditIds, rateCounterStore, usageStore, SUPPORT_INDEXES } from './mongo-support-collections.js';
 import type { Store } from './store.js';
 import { mongoWebhookStore, WEBHOOK_INDEXES } from './mongo-webhook-store.js';
 
 export { insertOutcomes } from './mongo-invite-store.js';
 
-const NOT_IMPLEMENTED = 238;
 const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
 const NAMESPACE_EXISTS = 48;
-const INDEX_OPTIONS_CONFLICT = 85;
 /** How often the driver checks on the database (its default is 10 s). */
 const HEARTBEAT_MS = 2000;
 
@@ -36,19 +35,18 @@ const INDEXES: ReadonlyArray<readonly [collection: string, indexes: readonly Ind
 ];
 
 /**
- * The TTL indexes that remove expired invites with their claims and index entries, where the
- * engine has TTL indexes; elsewhere the sweep finds them through the invite index instead.
+ * The TTL indexes earlier versions made on MongoDB. Expiry is the sweep's alone now, on every
+ * engine (the embedded one has no TTL indexes): one behaviour, tested here, instead of one per
+ * engine. A TTL index left beside the sweep would delete invites under it, so it goes at start.
  */
-const EXPIRY_INDEXES: ReadonlyArray<{ collection: string; field: string; name: string }> = [
-  { collection: 'invites', field: 'expiresAt', name: INVITE_EXPIRY_INDEX },
-  { collection: 'redemptions', field: 'inviteExpiresAt', name: REDEMPTION_EXPIRY_INDEX },
+const RETIRED_TTL_INDEXES: ReadonlyArray<readonly [collection: string, name: string]> = [
+  ['invites', 'invites_by_expiry'],
+  ['redemptions', 'redemptions_by_expiry'],
 ];
 
 export interface MongoStoreOptions {
   uri: string;
   database: string;
-  /** Seconds an expired invite is kept before the database may remove it. */
-  expiredRetentionSeconds: number;
   /** Ms before a request fails when the database can't be reached. */
   serverSelectionTimeoutMS?: number;
   /** Ms to keep trying to reach the database at start before giving up. */
@@ -68,39 +66,26 @@ export interface CommandObserver {
   failed?(event: CommandFailedEvent): void;
 }
 
-/**
- * A TTL index on `field`, updated in place when the retention setting changed. False when the
- * engine has no TTL indexes (the embedded one): then none (nothing reads by that field), and the service sweeps.
- */
-async function ensureExpiryIndex(db: Db, collection: string, field: string, name: string, retentionSeconds: number): Promise<boolean> {
-  try {
-    await db.collection(collection).createIndex({ [field]: 1 }, { name, expireAfterSeconds: retentionSeconds });
-    return true;
-  } catch (err) {
-    if (err instanceof MongoServerError && err.code === INDEX_OPTIONS_CONFLICT) {
-      await db.command({ collMod: collection, index: { name, expireAfterSeconds: retentionSeconds } });
-      return true;
-    }
-    if (!(err instanceof MongoServerError) || err.code !== NOT_IMPLEMENTED) throw err;
-    // The collection exists from the start either way (its queries can be explained).
-    await db.createCollection(collection).catch((e: unknown) => {
-      if (!(e instanceof MongoServerError) || e.code !== NAMESPACE_EXISTS) throw e;
-    });
-    return false;
-  }
-}
-
-/** Creates the indexes and waits for them; true when the database expires invites (and their redemptions) itself. */
-async function ensureIndexes(db: Db, retentionSeconds: number): Promise<boolean> {
+/** Creates the indexes and waits for them, and drops the TTL indexes of earlier versions. */
+async function ensureIndexes(db: Db): Promise<void> {
   // One index per command: FerretDB v1 panics on a createIndexes of several that all exist already.
   for (const [collection, indexes] of INDEXES) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }
-  let expiresItself = true;
-  for (const { collection, field, name } of EXPIRY_INDEXES) {
-    if (!(await ensureExpiryIndex(db, collection, field, name, retentionSeconds))) expiresItself = false;
+  for (const name of ['invites', 'redemptions']) {
+    // Read by `_id` range from the start (and explained in tests), whether or not anything is in them.
+    await db.createCollection(name).catch((e: unknown) => {
+      if (!(e instanceof MongoServerError) || e.code !== NAMESPACE_EXISTS) throw e;
+    });
   }
-  return expiresItself;
+  for (const [collection, name] of RETIRED_TTL_INDEXES) {
+    await db
+      .collection(collection)
+      .dropIndex(name)
+      .catch((e: unknown) => {
+        if (!(e instanceof MongoServerError) || (e.code !== INDEX_NOT_FOUND && e.code !== NAMESPACE_NOT_FOUND)) throw e;
+      });
+  }
 }
 
 /** Names of the indexes `collection` has (none when it does not exist yet). */
@@ -113,12 +98,9 @@ async function indexNames(collection: Collection<never>): Promise<string[]> {
   }
 }
 
-/** See Store.missingIndexes; the expiry indexes only where the engine has TTL indexes. */
-async function missingIndexes(db: Db, expiresItself: boolean): Promise<string[]> {
-  const wanted: Array<readonly [collection: string, name: string]> = [
-    ...INDEXES.flatMap(([collection, indexes]) => indexes.map((i) => [collection, i.name!] as const)),
-    ...(expiresItself ? EXPIRY_INDEXES.map((e) => [e.collection, e.name] as const) : []),
-  ];
+/** See Store.missingIndexes. */
+async function missingIndexes(db: Db): Promise<string[]> {
+  const wanted = INDEXES.flatMap(([collection, indexes]) => indexes.map((i) => [collection, i.name!] as const));
   const collections = [...new Set(wanted.map(([collection]) => collection))];
   const present = new Map(await Promise.all(collections.map(async (c) => [c, await indexNames(db.collection(c))] as const)));
   return wanted.filter(([collection, name]) => !present.get(collection)!.includes(name)).map(([, name]) => name);
@@ -174,13 +156,13 @@ async function openMongoStoreOnce(options: MongoStoreOptions): Promise<Store> {
   try {
     await client.connect();
     const db = client.db(options.database);
-    const expiresInvitesItself = await ensureIndexes(db, options.expiredRetentionSeconds);
+    await ensureIndexes(db);
     await backfillInviteIndex(db);
     await migrateAuditIds(db);
     await prepareIdRanges(db);
     const engine = await db.admin().command({ buildInfo: 1 });
     const insertsInFlight = options.maxInsertsInFlight ?? defaultInsertsInFlight(engine);
-    return createMongoStore(client, db, { expiresInvitesItself, insertsInFlight }, options);
+    return createMongoStore(client, db, { insertsInFlight }, options);
   } catch (err) {
     await client.close();
     throw err;
@@ -197,23 +179,16 @@ export function defaultInsertsInFlight(buildInfo: { ferretdbVersion?: unknown })
   return buildInfo.ferretdbVersion === undefined ? 2 : 1;
 }
 
-/** What openMongoStore learned about the engine: TTL indexes, and how many insert batches to keep in flight. */
+/** What openMongoStore learned about the engine: how many insert batches to keep in flight. */
 interface EngineFit {
-  expiresInvitesItself: boolean;
   insertsInFlight: number;
 }
 
 /** The store: one factory per collection (or group of them), each wrapped so outages surface as `unavailable`. */
-function createMongoStore(
-  client: MongoClient,
-  db: Db,
-  { expiresInvitesItself, insertsInFlight }: EngineFit,
-  options: MongoStoreOptions,
-): Store {
+function createMongoStore(client: MongoClient, db: Db, { insertsInFlight }: EngineFit, options: MongoStoreOptions): Store {
   const holds = mongoInviteHolds(db.collection('redemptions'));
   const batching = { maxBatch: options.maxInsertBatch ?? 256, maxInFlight: insertsInFlight };
   return {
-    expiresInvitesItself,
     holds: withDriverErrorsMapped(holds),
     keys: withDriverErrorsMapped(mongoKeyStore(db)),
     quotas: withDriverErrorsMapped(mongoQuotas(db)),
@@ -221,7 +196,7 @@ function createMongoStore(
     async ping() {
       await db.command({ ping: 1 }).catch(mapDriverError);
     },
-    missingIndexes: () => missingIndexes(db, expiresInvitesItself),
+    missingIndexes: () => missingIndexes(db),
     async close() {
       await client.close();
     },

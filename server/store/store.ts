@@ -145,8 +145,6 @@ export interface Store {
   quotas: QuotaStore;
   invites: InviteStore;
   holds: InviteHoldStore;
-  /** True when the database removes expired invites by itself (a TTL index). */
-  readonly expiresInvitesItself: boolean;
   ping(): Promise<void>;
   /** Names of the indexes the store needs that the database does not have (empty when ready). */
   missingIndexes(): Promise<string[]>;

@@ -33,7 +33,7 @@ const subjects: Subject[] = [
     name: 'mongo store',
     open: async () => {
       const db: TestDatabase = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+      const store = await openMongoStore({ uri: db.uri, database: db.name });
       return {
         store,
         done: async () => {
@@ -283,7 +283,7 @@ describe('mongo store: an existing database', () => {
   let store: Store;
   before(async () => {
     db = await createTestDatabase();
-    store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    store = await openMongoStore({ uri: db.uri, database: db.name });
   });
   after(async () => {
     await store.close();
@@ -291,12 +291,39 @@ describe('mongo store: an existing database', () => {
   });
 
   it('opens again on a database it has already set up, as a restart or a second instance does', async () => {
-    const again = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    const again = await openMongoStore({ uri: db.uri, database: db.name });
     try {
       await again.ping();
       assert.deepEqual(await again.invites.list({ host: 'nobody.example' }, undefined, 1), []);
     } finally {
       await again.close();
+    }
+  });
+
+  it('drops the TTL indexes an earlier version made: expiry is the sweep alone, on every engine', async () => {
+    // The earlier version's indexes: TTL indexes on MongoDB (plain ones where the engine has no TTL,
+    // which that version never made, but whose names are enough to check they go).
+    const leftovers = [
+      ['invites', 'invites_by_expiry', 'expiresAt'],
+      ['redemptions', 'redemptions_by_expiry', 'inviteExpiresAt'],
+    ] as const;
+    for (const [collection, name, field] of leftovers) {
+      const coll = db.client.db(db.name).collection(collection);
+      await coll.createIndex({ [field]: 1 }, { name, expireAfterSeconds: 0 }).catch(() => coll.createIndex({ [field]: 1 }, { name }));
+    }
+    const reopened = await openMongoStore({ uri: db.uri, database: db.name });
+    try {
+      for (const [collection, name] of leftovers) {
+        const indexes = await db.client.db(db.name).collection(collection).listIndexes().toArray();
+        assert.deepEqual(
+          indexes.filter((i) => i.name === name || i.expireAfterSeconds !== undefined).map((i) => i.name),
+          [],
+          `${collection} keeps ${name}`,
+        );
+      }
+      assert.deepEqual(await reopened.missingIndexes(), []);
+    } finally {
+      await reopened.close();
     }
   });
 

@@ -48,7 +48,7 @@ const subjects = [
     name: 'mongo store',
     open: async () => {
       const db = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+      const store = await openMongoStore({ uri: db.uri, database: db.name });
       return { store, done: async () => (await store.close(), await db.drop()) };
     },
   },

@@ -18,7 +18,6 @@ async function withObservedStore(work: (it: { db: TestDatabase; store: Store; fi
   const store = await openMongoStore({
     uri: db.uri,
     database: db.name,
-    expiredRetentionSeconds: 0,
     commandObserver: {
       started(event) {
         // The range reads (sorted); reads by known _ids (findByIds) are not what this is about.
@@ -98,7 +97,7 @@ describe('mongo store: listings and the sweep read a bounded number of documents
     const db = await createTestDatabase();
     try {
       await insertLegacyInvite(db, 'legacy-token', new Date(Date.now() + HOUR));
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+      const store = await openMongoStore({ uri: db.uri, database: db.name });
       try {
         assert.deepEqual(
           (await store.invites.list({ host: 'example.com' }, undefined, 10)).map((i) => i.token),
@@ -120,7 +119,7 @@ describe('mongo store: listings and the sweep read a bounded number of documents
         { at: new Date(t0 + 2000), action: 'key_created', actor: 'admin', host: 'example.com', keyId: 'K1' },
         { at: new Date(t0 + 1000), action: 'key_created', actor: 'admin', host: 'example.com', keyId: 'K0' },
       ]);
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+      const store = await openMongoStore({ uri: db.uri, database: db.name });
       try {
         await store.audit.insert({
           at: new Date(t0 + 3000),

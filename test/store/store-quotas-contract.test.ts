@@ -63,7 +63,7 @@ describe('the expiry sweep and quota documents: mongo store', () => {
   let store: Store;
   beforeEach(async () => {
     db = await createTestDatabase();
-    store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    store = await openMongoStore({ uri: db.uri, database: db.name });
   });
   afterEach(async () => {
     await store.close();

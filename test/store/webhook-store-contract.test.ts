@@ -31,7 +31,7 @@ const subjects: Array<{ name: string; open(): Promise<{ store: Store; done(): Pr
     name: 'mongo store',
     open: async () => {
       const db = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+      const store = await openMongoStore({ uri: db.uri, database: db.name });
       return {
         store,
         done: async () => {
@@ -153,7 +153,7 @@ describe('webhooks: two dispatchers on one real database', function () {
   this.timeout(60_000);
   it('deliver each of 30 events once between them, in order per invite', async () => {
     const db = await createTestDatabase();
-    const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+    const store = await openMongoStore({ uri: db.uri, database: db.name });
     const receiver = await startWebhookReceiver();
     const env = { INVITES_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', INVITES_WEBHOOK_POLL: '10ms' };
     const a = routerHarness({ store, env });

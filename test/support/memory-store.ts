@@ -40,7 +40,6 @@ export function createMemoryStore(): Store {
     return copy(k);
   };
   return {
-    expiresInvitesItself: false,
     holds,
     quotas: {
       async occupants(scope, asked) {

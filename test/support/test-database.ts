@@ -72,7 +72,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** Runs `work` with a store on a fresh database (no expiry retention), then closes and drops both. */
 export async function withFreshMongoStore(work: (it: { db: TestDatabase; store: Store }) => Promise<void>): Promise<void> {
   const db = await createTestDatabase();
-  const store = await openMongoStore({ uri: db.uri, database: db.name, expiredRetentionSeconds: 0 });
+  const store = await openMongoStore({ uri: db.uri, database: db.name });
   try {
     await work({ db, store });
   } finally {
