@@ -1,11 +1,19 @@
 // The peer: Debian's Prosody with the community mod_invites_api (apt `prosody prosody-modules`) on
 // SQLite storage (apt `lua-dbi-sqlite3`), on loopback ports of its own, with an API key made by
 // prosodyctl as the module's README says. The bench measures it with the same load generator.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, loopbackListeners, lua, PROSODY_USER, prosodyIds } from '../test/support/prosody-config.js';
+import {
+  freePort,
+  isRunning,
+  loopbackListeners,
+  lua,
+  PROSODY_USER,
+  prosodyIds,
+  stopProsodyProcess,
+} from '../test/support/prosody-config.js';
 
 const run = promisify(execFile);
 /** Where Debian's packages put the module and the SQLite driver. */
@@ -51,11 +59,6 @@ export async function prosodyMissing(): Promise<string | undefined> {
   )
     return `no "${PROSODY_USER}" user to run Prosody as`;
   return undefined;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -109,14 +112,9 @@ VirtualHost "localhost"
     ? ['setpriv', ['--reuid', PROSODY_USER, '--regid', PROSODY_USER, '--init-groups', 'prosody', '-F', '--config', configPath]]
     : ['prosody', ['-F', '--config', configPath]];
   const child = spawn(command[0], command[1], { stdio: 'ignore' });
-  const alive = () => child.exitCode === null && child.signalCode === null;
+  const alive = () => isRunning(child);
   const stop = async () => {
-    if (alive()) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited(child);
-      clearTimeout(timer);
-    }
+    await stopProsodyProcess(child);
     await rm(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${httpPort}/invites_api?key=${encodeURIComponent(key)}`;

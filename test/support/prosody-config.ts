@@ -1,9 +1,24 @@
 // What the test Prosody (test/support/prosody.ts) and the bench's peer (bench/prosody-peer.ts)
-// share: the user Prosody runs as, free loopback ports, Lua strings, and a config that listens on
-// loopback only, without TLS or server-to-server.
-import { execFile } from 'node:child_process';
+// share: the user Prosody runs as, free loopback ports, Lua strings, a config that listens on
+// loopback only, without TLS or server-to-server, and stopping it.
+import { execFile, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
+
+/** True while `child` has neither exited nor been killed. */
+export function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** Stops a Prosody child: SIGTERM, then SIGKILL if it is still there after 5 s. */
+export async function stopProsodyProcess(child: ChildProcess): Promise<void> {
+  if (!isRunning(child)) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
 
 /** Prosody refuses root: as root, it runs as this user. */
 export const PROSODY_USER = 'prosody';

@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../server/app/package-root.js';
-import { freePort, loopbackListeners, lua, PROSODY_USER, prosodyIds } from './prosody-config.js';
+import { freePort, isRunning, loopbackListeners, lua, PROSODY_USER, prosodyIds, stopProsodyProcess } from './prosody-config.js';
 import type { XmppServer } from './xmpp-client.js';
 
 export { freePort } from './prosody-config.js';
@@ -51,11 +51,6 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -124,14 +119,9 @@ ${hostSettings}`;
   process.once('exit', killOnExit);
 
   const log = () => readFile(logPath, 'utf8').catch(() => '');
-  const alive = () => child.exitCode === null && child.signalCode === null;
+  const alive = () => isRunning(child);
   const stop = async () => {
-    if (alive()) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited(child);
-      clearTimeout(timer);
-    }
+    await stopProsodyProcess(child);
     process.removeListener('exit', killOnExit);
     await rm(dir, { recursive: true, force: true });
   };
