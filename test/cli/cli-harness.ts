@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Interfaces } from '@oclif/core';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -30,6 +34,32 @@ export function runInvitesctl(args: readonly string[], opts: { cwd: string; env?
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A real server, an empty working directory, and the real binary pointed at both. */
+export interface CliTarget {
+  server: TestServer;
+  /** Empty: no ./data/admin-token to fall back on by accident. */
+  cwd: string;
+  /** Runs bin/run.js in `cwd` with the server's URL and admin token in the environment. */
+  cli(...args: string[]): Promise<CliResult>;
+  stop(): Promise<void>;
+}
+
+/** Starts a CliTarget; `builtCommand` (e.g. `invites/create`) must be in dist/, which bin/run.js runs. */
+export async function startCliTarget(builtCommand: string, serverEnv?: Record<string, string>): Promise<CliTarget> {
+  assert.ok(existsSync(join(PACKAGE_ROOT, `dist/cli/commands/${builtCommand}.js`)), 'bin/run.js runs dist/: run "npm run build:ts" first');
+  const server = await startTestServer(serverEnv);
+  const cwd = await mkdtemp(join(tmpdir(), 'invitesctl-cwd-'));
+  return {
+    server,
+    cwd,
+    cli: (...args) => runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: server.adminToken } }),
+    async stop() {
+      await server.stop();
+      await rm(cwd, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A port nothing listens on: bound, then released. */

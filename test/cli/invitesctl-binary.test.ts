@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-import { assertOneErrorLine, closedPort, PACKAGE_ROOT, runInvitesctl, type CliResult } from './cli-harness.js';
+import type { TestServer } from '../support/test-server.js';
+import { assertOneErrorLine, closedPort, runInvitesctl, type CliResult, startCliTarget, type CliTarget } from './cli-harness.js';
 
 const FULL_KEY = /^([A-Za-z0-9_-]{12})\/[A-Za-z0-9_-]{36}$/;
 
@@ -18,19 +17,14 @@ describe('invitesctl (the real binary against a real server)', function () {
   /** GET /invites_api?key=KEY, as an application would call it. */
   let getInvite: (key: string) => Promise<Response>;
 
+  let target: CliTarget | undefined;
   before(async () => {
-    assert.ok(existsSync(join(PACKAGE_ROOT, 'dist/cli/commands/keys/create.js')), 'bin/run.js runs dist/: run "npm run build:ts" first');
-    server = await startTestServer();
-    // An empty working directory: no ./data/admin-token to fall back on by accident.
-    cwd = await mkdtemp(join(tmpdir(), 'invitesctl-cwd-'));
-    cli = (...args) => runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: server.adminToken } });
+    target = await startCliTarget('keys/create');
+    ({ server, cwd, cli } = target);
     getInvite = (key) => fetch(`${server.url}/invites_api?key=${encodeURIComponent(key)}`, { redirect: 'manual' });
   });
 
-  after(async () => {
-    await server?.stop();
-    if (cwd) await rm(cwd, { recursive: true, force: true });
-  });
+  after(async () => target?.stop());
 
   it('creates a key, lists it, the key creates an invite, delete revokes it, deleting again is "key not found"', async () => {
     const created = await cli('keys:create', 'example.com', 'My test key');

@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { InviteJson } from '../../cli/invite-output.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-import { PACKAGE_ROOT, runInvitesctl, type CliResult } from './cli-harness.js';
+import type { TestServer } from '../support/test-server.js';
+import { type CliResult, startCliTarget, type CliTarget } from './cli-harness.js';
 
 describe('invitesctl: invite kinds, bound usernames, inviters and the accounts made (real binary, real server)', function () {
   this.timeout(60_000);
   let server: TestServer;
-  let cwd: string;
   let cli: (...args: string[]) => Promise<CliResult>;
 
+  let target: CliTarget | undefined;
   before(async () => {
-    assert.ok(existsSync(join(PACKAGE_ROOT, 'dist/cli/commands/invites/create.js')), 'bin/run.js runs dist/: run "npm run build:ts" first');
-    server = await startTestServer();
-    cwd = await mkdtemp(join(tmpdir(), 'invitesctl-cwd-'));
-    cli = (...args) => runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: server.adminToken } });
+    target = await startCliTarget('invites/create');
+    ({ server, cli } = target);
   });
-  after(async () => {
-    await server?.stop();
-    if (cwd) await rm(cwd, { recursive: true, force: true });
-  });
+  after(async () => target?.stop());
 
   const create = async (...args: string[]) => {
     const r = await cli('invites:create', 'example.com', '--json', ...args);

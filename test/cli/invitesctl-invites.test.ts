@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { settings, type Interfaces } from '@oclif/core';
 import { runCommand } from '@oclif/test';
 import type { InviteJson } from '../../cli/invite-output.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-import { assertOneErrorLine, PACKAGE_ROOT, runInvitesctl, sourceLoadOptions, type CliResult } from './cli-harness.js';
+import type { TestServer } from '../support/test-server.js';
+import { assertOneErrorLine, runInvitesctl, sourceLoadOptions, type CliResult, startCliTarget, type CliTarget } from './cli-harness.js';
 
 const LANDING_URL = /^https:\/\/example\.com\/invite\?([A-Za-z0-9_-]{24})$/;
 
@@ -18,16 +14,12 @@ describe('invitesctl invites:create, invites:list, invites:revoke (the real bina
   let cli: (...args: string[]) => Promise<CliResult>;
   const invitesCollection = () => server.database.client.db(server.database.name).collection('invites');
 
+  let target: CliTarget | undefined;
   before(async () => {
-    assert.ok(existsSync(join(PACKAGE_ROOT, 'dist/cli/commands/invites/create.js')), 'bin/run.js runs dist/: run "npm run build:ts" first');
-    server = await startTestServer({ INVITES_MAX_INVITE_TTL: '10d' });
-    cwd = await mkdtemp(join(tmpdir(), 'invitesctl-cwd-'));
-    cli = (...args) => runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: server.adminToken } });
+    target = await startCliTarget('invites/create', { INVITES_MAX_INVITE_TTL: '10d' });
+    ({ server, cwd, cli } = target);
   });
-  after(async () => {
-    await server?.stop();
-    if (cwd) await rm(cwd, { recursive: true, force: true });
-  });
+  after(async () => target?.stop());
 
   it('creates an invite with options and prints its landing page URL alone, which serves the invite', async () => {
     const created = await cli(

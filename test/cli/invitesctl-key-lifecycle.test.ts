@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,27 +8,22 @@ import type { KeyListJson } from '../../cli/commands/keys/list.js';
 import { request } from '../support/http-request.js';
 import { awayFromMinuteEnd } from '../support/rate-limit-window.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { assertOneErrorLine, PACKAGE_ROOT, runInvitesctl, type CliResult } from './cli-harness.js';
+import { assertOneErrorLine, runInvitesctl, type CliResult, startCliTarget, type CliTarget } from './cli-harness.js';
 
 const FULL_KEY = /^([A-Za-z0-9_-]{12})\/[A-Za-z0-9_-]{36}\n$/;
 
 describe('invitesctl key lifecycle and audit:list (the real binary against a real server)', function () {
   this.timeout(90_000);
   let server: TestServer;
-  let cwd: string;
   let cli: (...args: string[]) => Promise<CliResult>;
   const createInvite = (key: string) => request(server.url, { path: `/invites_api?key=${key}` });
 
+  let target: CliTarget | undefined;
   before(async () => {
-    assert.ok(existsSync(join(PACKAGE_ROOT, 'dist/cli/commands/keys/rotate.js')), 'bin/run.js runs dist/: run "npm run build:ts" first');
-    server = await startTestServer();
-    cwd = await mkdtemp(join(tmpdir(), 'invitesctl-cwd-'));
-    cli = (...args) => runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: server.adminToken } });
+    target = await startCliTarget('keys/rotate');
+    ({ server, cli } = target);
   });
-  after(async () => {
-    await server?.stop();
-    if (cwd) await rm(cwd, { recursive: true, force: true });
-  });
+  after(async () => target?.stop());
 
   const lifecycleTitle =
     'creates a key that expires and is limited, lists its use, disables, enables and rotates it, ' + 'and shows it all in audit:list';

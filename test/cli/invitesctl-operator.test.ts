@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { InviteJson } from '../../cli/invite-output.js';
 import type { KeyJson } from '../../cli/key-output.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-import { assertOneErrorLine, PACKAGE_ROOT, runInvitesctl, type CliResult } from './cli-harness.js';
+import type { TestServer } from '../support/test-server.js';
+import { assertOneErrorLine, type CliResult, startCliTarget, type CliTarget } from './cli-harness.js';
 
 /** RFC 4180 records (quoted fields, doubled quotes, CRLF line ends), enough to check what the CLI wrote. */
 function parseCsv(text: string): string[][] {
@@ -28,19 +24,14 @@ function parseCsv(text: string): string[][] {
 describe('invitesctl invites:update, invites:create --count, keys:update (the real binary against a real server)', function () {
   this.timeout(120_000);
   let server: TestServer;
-  let cwd: string;
   let cli: (...args: string[]) => Promise<CliResult>;
 
+  let target: CliTarget | undefined;
   before(async () => {
-    assert.ok(existsSync(join(PACKAGE_ROOT, 'dist/cli/commands/invites/update.js')), 'bin/run.js runs dist/: run "npm run build:ts" first');
-    server = await startTestServer({ INVITES_MAX_INVITE_TTL: '10d' });
-    cwd = await mkdtemp(join(tmpdir(), 'invitesctl-cwd-'));
-    cli = (...args) => runInvitesctl(args, { cwd, env: { INVITES_URL: server.url, INVITES_ADMIN_TOKEN: server.adminToken } });
+    target = await startCliTarget('invites/update', { INVITES_MAX_INVITE_TTL: '10d' });
+    ({ server, cli } = target);
   });
-  after(async () => {
-    await server?.stop();
-    if (cwd) await rm(cwd, { recursive: true, force: true });
-  });
+  after(async () => target?.stop());
 
   it('invites:update changes what its flags name, and refuses a max below the uses taken', async () => {
     const created = JSON.parse((await cli('invites:create', 'example.com', '--uses', '2', '--group', 'a', '--json')).stdout) as InviteJson;
