@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { openMongoStore } from '../../server/store/mongo-store.js';
-import { createMemoryStore } from '../support/memory-store.js';
 import type { InviteRecord, RedemptionRecord } from '../../server/domain/invite.js';
 import type { KeyRecord } from '../../server/domain/key.js';
 import { StoreConflict, type Store } from '../../server/store/store.js';
 import { hashSecret } from '../../server/domain/secret-hash.js';
 import { insertLegacyInvite, inviteRecord } from '../support/invite-fixtures.js';
+import { STORE_SUBJECTS } from '../support/store-subjects.js';
 import { createTestDatabase, withFreshMongoStore, type TestDatabase } from '../support/test-database.js';
 
 const key = (id: string, host: string, createdAt: Date, name = ''): KeyRecord => ({
@@ -19,33 +19,7 @@ const key = (id: string, host: string, createdAt: Date, name = ''): KeyRecord =>
 const invite = (token: string, expiresAt: Date, host = 'example.com', maxUses = 1): InviteRecord =>
   inviteRecord(token, expiresAt, { host, maxUses });
 
-interface Subject {
-  name: string;
-  open(): Promise<{ store: Store; done(): Promise<void> }>;
-}
-
-const subjects: Subject[] = [
-  {
-    name: 'memory store',
-    open: async () => ({ store: createMemoryStore(), done: async () => {} }),
-  },
-  {
-    name: 'mongo store',
-    open: async () => {
-      const db: TestDatabase = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name });
-      return {
-        store,
-        done: async () => {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  },
-];
-
-for (const subject of subjects) {
+for (const subject of STORE_SUBJECTS) {
   describe(`store contract: ${subject.name}`, () => {
     let store: Store;
     let done: () => Promise<void>;

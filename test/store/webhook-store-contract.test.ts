@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { DeliveryRecord } from '../../server/domain/webhook.js';
 import { openMongoStore } from '../../server/store/mongo-store.js';
 import { StoreConflict, type Store } from '../../server/store/store.js';
-import { createMemoryStore } from '../support/memory-store.js';
 import { routerHarness } from '../support/router-harness.js';
+import { STORE_SUBJECTS } from '../support/store-subjects.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -25,25 +25,7 @@ const delivery = (id: string, at: number, change: Partial<DeliveryRecord> = {}):
   ...change,
 });
 
-const subjects: Array<{ name: string; open(): Promise<{ store: Store; done(): Promise<void> }> }> = [
-  { name: 'memory store', open: async () => ({ store: createMemoryStore(), done: async () => {} }) },
-  {
-    name: 'mongo store',
-    open: async () => {
-      const db = await createTestDatabase();
-      const store = await openMongoStore({ uri: db.uri, database: db.name });
-      return {
-        store,
-        done: async () => {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  },
-];
-
-for (const subject of subjects) {
+for (const subject of STORE_SUBJECTS) {
   describe(`webhook store contract: ${subject.name}`, function () {
     let store: Store;
     let done: () => Promise<void>;
