@@ -3,23 +3,11 @@ import { Code } from '@connectrpc/connect';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { AuditAction } from '../../gen/invites/v1/audit_pb.js';
 import { rejectsWith } from '../support/connect-assertions.js';
-import { routerHarness } from '../support/router-harness.js';
+import { keyedHarness } from '../support/router-harness.js';
 
 /** A harness on a clock the test moves, with one key on example.com created with `limits`. */
-async function setup(limits: { maxValidInvites?: number; maxUsesCeiling?: number; maxTtlSeconds?: number } = {}, env = {}) {
-  let now = new Date('2026-11-28T10:00:00Z');
-  const h = routerHarness({ now: () => now, env });
-  const { key, fullKey } = await h.adminClient.createKey(
-    { host: 'example.com', name: 'bot', rateLimitPerMinute: 1000, ...limits },
-    h.admin,
-  );
-  return {
-    ...h,
-    keyId: key!.id,
-    key: h.bearer(fullKey),
-    now: () => now,
-    advance: (seconds: number) => (now = new Date(now.getTime() + seconds * 1000)),
-  };
+function setup(limits: { maxValidInvites?: number; maxUsesCeiling?: number; maxTtlSeconds?: number } = {}, env = {}) {
+  return keyedHarness(env, { name: 'bot', rateLimitPerMinute: 1000, ...limits });
 }
 
 const FULL = /this key may hold at most 3 valid invites at once/;

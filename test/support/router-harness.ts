@@ -48,11 +48,23 @@ export function routerHarness(options: { store?: Store; now?: () => Date; env?: 
   };
 }
 
-/** A harness on a clock the test moves (`advance`), with one key on example.com ("signup bot"). */
-export async function keyedHarness(env: Record<string, string> = {}) {
+/**
+ * A harness on a clock the test moves (`advance`), with one key on example.com ("signup bot"
+ * unless `keyRequest` says otherwise, with what else `keyRequest` asks for).
+ */
+export async function keyedHarness(
+  env: Record<string, string> = {},
+  keyRequest: {
+    name?: string;
+    rateLimitPerMinute?: number;
+    maxValidInvites?: number;
+    maxUsesCeiling?: number;
+    maxTtlSeconds?: number;
+  } = {},
+) {
   let now = new Date('2026-11-28T10:00:00Z');
   const h = routerHarness({ now: () => now, env });
-  const { key, fullKey } = await h.adminClient.createKey({ host: 'example.com', name: 'signup bot' }, h.admin);
+  const { key, fullKey } = await h.adminClient.createKey({ host: 'example.com', name: 'signup bot', ...keyRequest }, h.admin);
   return {
     ...h,
     keyId: key!.id,
